@@ -1,0 +1,28 @@
+"""Tuneboard — the Streamlit entry point: page config, navigation and the shared sidebar.
+
+Run with ``make run`` (or ``streamlit run app.py``).  Pages live in ``pages/``; reusable UI pieces in
+``pages/components/``; all logic in ``core/`` (which never imports Streamlit).
+"""
+
+import streamlit as st
+
+from pages.components import sidebar
+
+st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
+
+PAGES = {
+    "Tuneboard": [
+        st.Page("pages/home.py", title="Start here", icon=":material/home:", default=True),
+        st.Page("pages/data.py", title="1 · Data", icon=":material/table:"),
+        st.Page("pages/train.py", title="2 · Train", icon=":material/model_training:"),
+        st.Page("pages/runs.py", title="3 · Runs & results", icon=":material/monitoring:"),
+    ],
+    "Use & compare": [
+        st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
+        st.Page("pages/playground.py", title="Playground", icon=":material/science:"),
+    ],
+}
+
+page = st.navigation(PAGES)
+sidebar.render()
+page.run()

@@ -1,0 +1,1 @@
+"""Tuneboard core: all logic, no Streamlit.  See README.md for the map of modules."""

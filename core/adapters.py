@@ -1,0 +1,147 @@
+"""Freezing layers and parameter-efficient fine-tuning (PEFT: LoRA, AdaLoRA, prompt tuning)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from core.config import RunConfig
+from core.errors import ConfigError
+
+log = logging.getLogger("tuneboard.adapters")
+
+# Attention projections that LoRA adapts by default, per architecture (model_type).
+DEFAULT_LORA_TARGETS: dict[str, list[str]] = {
+    "bert": ["query", "value"],
+    "roberta": ["query", "value"],
+    "xlm-roberta": ["query", "value"],
+    "electra": ["query", "value"],
+    "camembert": ["query", "value"],
+    "distilbert": ["q_lin", "v_lin"],
+    "deberta": ["in_proj"],
+    "deberta-v2": ["query_proj", "value_proj"],
+    "albert": ["query", "value"],
+    "mpnet": ["q", "v"],
+    "modernbert": ["Wqkv"],
+    "gpt2": ["c_attn"],
+    "llama": ["q_proj", "v_proj"],
+    "mistral": ["q_proj", "v_proj"],
+    "qwen2": ["q_proj", "v_proj"],
+}
+
+
+def _encoder(model: Any) -> Any:
+    return getattr(model, model.base_model_prefix, None) or model.base_model
+
+
+def apply_freezing(model: Any, config: RunConfig) -> None:
+    """Freeze the whole encoder or its lowest ``freeze_layers`` layers (the head always trains)."""
+    if config.freeze == "none":
+        return
+    encoder = _encoder(model)
+    if config.freeze == "encoder":
+        for p in encoder.parameters():
+            p.requires_grad = False
+        return
+    layers = _layer_list(encoder)
+    if layers is None:
+        raise ConfigError(
+            f"Freezing lower layers is not supported for {model.config.model_type}; freeze the whole encoder instead."
+        )
+    if config.freeze_layers > len(layers):
+        raise ConfigError(
+            f"freeze_layers = {config.freeze_layers} but the model has only {len(layers)} layers; choose at most {len(layers)}."
+        )
+    embeddings = getattr(encoder, "embeddings", None)
+    for module in ([embeddings] if embeddings is not None else []) + list(layers[: config.freeze_layers]):
+        for p in module.parameters():
+            p.requires_grad = False
+
+
+def _layer_list(encoder: Any) -> Any:
+    for path in ("encoder.layer", "transformer.layer", "layers", "h"):
+        obj = encoder
+        for part in path.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                break
+        if obj is not None:
+            return obj
+    return None
+
+
+def lora_targets(model: Any, config: RunConfig) -> list[str]:
+    """The modules LoRA adapts: the user's list, or the architecture's default."""
+    if config.lora_targets:
+        return config.lora_targets
+    targets = DEFAULT_LORA_TARGETS.get(model.config.model_type)
+    if not targets:
+        raise ConfigError(
+            f"No default LoRA target modules for model type ‘{model.config.model_type}’; "
+            "name them in lora_target_modules (e.g. q_proj,v_proj)."
+        )
+    return targets
+
+
+def apply_peft(model: Any, config: RunConfig) -> tuple[Any, bool]:
+    """Wrap ``model`` with the configured PEFT method; returns (model, is_peft)."""
+    if config.peft == "none":
+        return model, False
+    from peft import (
+        AdaLoraConfig,
+        LoraConfig,
+        PromptTuningConfig,
+        PromptTuningInit,
+        TaskType,
+        get_peft_model,
+    )
+
+    if config.peft == "lora":
+        peft_config = LoraConfig(
+            task_type=TaskType.SEQ_CLS,
+            r=config.lora_r,
+            lora_alpha=config.lora_alpha,
+            lora_dropout=config.lora_dropout,
+            target_modules=lora_targets(model, config),
+        )
+    elif config.peft == "adalora":
+        steps = max(config.max_steps, 20) if config.max_steps else 1000
+        peft_config = AdaLoraConfig(
+            task_type=TaskType.SEQ_CLS,
+            init_r=max(config.lora_r, 2) + 4,
+            target_r=config.lora_r,
+            lora_alpha=config.lora_alpha,
+            lora_dropout=config.lora_dropout,
+            target_modules=lora_targets(model, config),
+            total_step=steps,
+            tinit=max(1, steps // 10),
+            tfinal=max(1, steps // 10),
+        )
+    else:
+        peft_config = PromptTuningConfig(
+            task_type=TaskType.SEQ_CLS,
+            num_virtual_tokens=config.prompt_tokens,
+            prompt_tuning_init=PromptTuningInit.RANDOM,
+        )
+    try:
+        wrapped = get_peft_model(model, peft_config)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{config.peft} could not be applied to this model ({str(exc).splitlines()[0][:160]}); "
+            "check lora_target_modules or choose another method."
+        ) from exc
+    return wrapped, True
+
+
+def save_peft(model: Any, run_dir: Path) -> Any:
+    """Save the adapter to ``run_dir/adapter`` and return a plain model to save as ``model/``.
+
+    LoRA-style adapters are merged into the base weights (a normal model that loads anywhere);
+    prompt tuning cannot be merged, so its base model + adapter are both needed for inference.
+    """
+    model.save_pretrained(run_dir / "adapter")
+    if hasattr(model, "merge_and_unload") and model.peft_config["default"].peft_type.value in {"LORA", "ADALORA"}:
+        return model.merge_and_unload()
+    log.info("prompt tuning cannot be merged; model/ holds the base model, adapter/ the prompt")
+    return model

@@ -1,0 +1,96 @@
+"""Plotly figures for training curves (live view and comparison).  Plotly is imported lazily."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from core.runs import smoothed
+
+MAX_POINTS = 2000  # drawing more points than pixels only slows the browser
+
+
+def downsample(df: pd.DataFrame, max_points: int = MAX_POINTS) -> pd.DataFrame:
+    """Keep at most ``max_points`` evenly spaced rows (always the first and last)."""
+    if len(df) <= max_points:
+        return df
+    step = len(df) / max_points
+    idx = sorted({int(i * step) for i in range(max_points)} | {len(df) - 1})
+    return df.iloc[idx]
+
+
+def _series(history: pd.DataFrame, split: str, name: str) -> pd.DataFrame:
+    return history[(history["split"] == split) & (history["name"] == name)].sort_values("step")
+
+
+def loss_figure(history: pd.DataFrame, *, title: str = "Loss") -> Any:
+    """Train loss (raw, faint), its moving average, and validation loss on one chart."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    train = _series(history, "train", "loss")
+    if len(train):
+        fig.add_scatter(
+            x=downsample(train)["step"],
+            y=downsample(train)["value"],
+            name="train loss",
+            mode="lines",
+            line={"color": "rgba(91,91,214,0.3)", "width": 1},
+        )
+        smooth = train.assign(value=smoothed(train["value"]))
+        fig.add_scatter(
+            x=downsample(smooth)["step"],
+            y=downsample(smooth)["value"],
+            name="train loss (smoothed)",
+            mode="lines",
+            line={"color": "#5b5bd6", "width": 2.5},
+        )
+    val = _series(history, "validation", "loss")
+    if len(val):
+        fig.add_scatter(
+            x=val["step"], y=val["value"], name="validation loss", mode="lines+markers", line={"color": "#e8590c", "width": 2.5}
+        )
+    fig.update_layout(
+        title=title,
+        xaxis_title="step",
+        yaxis_title="loss",
+        height=340,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return fig
+
+
+def validation_metrics_figure(history: pd.DataFrame) -> Any | None:
+    """Validation accuracy and macro-F1 at each evaluation (None before the first one)."""
+    import plotly.graph_objects as go
+
+    val = history[(history["split"] == "validation") & (history["name"].isin(["accuracy", "f1_macro"]))]
+    if val.empty:
+        return None
+    fig = go.Figure()
+    for name, part in val.groupby("name"):
+        part = part.sort_values("step")
+        fig.add_scatter(x=part["step"], y=part["value"], name=f"validation {name}", mode="lines+markers")
+    fig.update_layout(
+        title="Validation metrics",
+        xaxis_title="step",
+        yaxis_range=[0, 1.02],
+        height=300,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.3},
+    )
+    return fig
+
+
+def learning_rate_figure(history: pd.DataFrame) -> Any | None:
+    """The learning-rate schedule as it was applied."""
+    import plotly.graph_objects as go
+
+    lr = _series(history, "train", "learning_rate")
+    if lr.empty:
+        return None
+    fig = go.Figure(go.Scatter(x=lr["step"], y=lr["value"], mode="lines", name="learning rate"))
+    fig.update_layout(title="Learning rate", xaxis_title="step", height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig

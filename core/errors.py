@@ -1,0 +1,28 @@
+"""Errors that end in one plain sentence for the user.
+
+Every failure a user can cause (bad file, impossible hyperparameter, missing model, ...)
+is raised as a :class:`TuneboardError` subclass whose ``str()`` is a single sentence saying
+what is wrong and what to do.  The UI and the CLI show that sentence and never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class TuneboardError(Exception):
+    """Base class: the message is shown to the user verbatim."""
+
+
+class DataError(TuneboardError):
+    """An uploaded file or dataset cannot be used as it is."""
+
+
+class ConfigError(TuneboardError):
+    """A run configuration value is impossible or inconsistent."""
+
+
+class ModelError(TuneboardError):
+    """A model cannot be found or loaded."""
+
+
+class RunError(TuneboardError):
+    """A run cannot be started, stopped, resumed or found."""

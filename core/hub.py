@@ -1,0 +1,32 @@
+"""Loading a labelled dataset from the Hugging Face Hub (via `datasets`), with an offline message."""
+
+from __future__ import annotations
+
+from core import dataio, datasets
+from core.errors import DataError
+from core.store import DatasetRecord
+
+
+def load_hub_dataset(name: str, config: str | None = None, split: str = "train", *, max_rows: int = 200_000) -> DatasetRecord:
+    """Download ``name``/``config``/``split`` and store it like an uploaded file."""
+    try:
+        import datasets as hf_datasets
+
+        data = hf_datasets.load_dataset(name, config, split=split)
+    except Exception as exc:  # noqa: BLE001 - offline, unknown name, gated repo...
+        text = str(exc).lower()
+        if any(word in text for word in ("connect", "offline", "resolve", "network", "internet", "couldn't reach")):
+            raise DataError(f"The Hugging Face Hub cannot be reached from this machine, so ‘{name}’ cannot be downloaded; "
+                            "upload the data as a file instead.") from exc
+        raise DataError(f"The Hub dataset ‘{name}’ (config {config or 'default'}, split {split}) could not be loaded: "
+                        f"{str(exc).splitlines()[0][:200]}; check the name, config and split.") from exc
+    frame = data.select(range(min(len(data), max_rows))).to_pandas()
+    # ClassLabel columns hold integers; turn them into their names so labels read well.
+    for column, feature in data.features.items():
+        if hasattr(feature, "names") and column in frame:
+            frame[column] = frame[column].map(lambda i, names=feature.names: names[i] if 0 <= i < len(names) else i)
+    guess = dataio.detect_columns(frame)
+    clean = dataio.clean_examples(frame, guess.text, guess.label)
+    return datasets.save_frame(clean.df, name=f"{name}{'/' + config if config else ''} ({split})",
+                               text_column=guess.text, label_column=guess.label,
+                               meta={"source": f"Hugging Face Hub: {name}", "format": "hub", "dropped": clean.dropped})

@@ -1,0 +1,349 @@
+"""The job system: submit, queue, start, stop, cancel, resume, and detect crashed workers.
+
+Runs are queued in the store.  A small scheduler daemon (``python -m core.scheduler``) starts
+queued runs when their device is free, watches workers, escalates stops, and exits when idle.
+Anyone who queues a run (UI or CLI) makes sure a scheduler is alive, so no browser tab is needed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from core import datasets, paths, store
+from core.config import RunConfig
+from core.errors import RunError
+from core.store import Run
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STOP_GRACE_S = 8.0  # cooperative stop first; then SIGTERM to the process group
+KILL_GRACE_S = 5.0  # then SIGKILL
+
+
+# ---------------------------------------------------------------------------- submit
+def submit(config: RunConfig, *, parent_id: str | None = None, start_scheduler: bool = True) -> Run:
+    """Validate ``config`` and queue a new run; returns it (status ``queued``)."""
+    config.validate()
+    record = datasets.require(config.dataset_id)
+    name = config.name.strip() or f"{_short_model(config.model)} · {record.name}"
+    run = store.create_run(
+        config.to_dict(),
+        name=name,
+        dataset_id=config.dataset_id,
+        parent_id=parent_id,
+        info={"dataset_name": record.name, "cli": config.cli_command()},
+    )
+    run_dir = paths.run_dir(run.id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.json").write_text(config.to_json())
+    if start_scheduler:
+        ensure_scheduler()
+    return run
+
+
+def _short_model(model: str) -> str:
+    return Path(model.rstrip("/")).name or model
+
+
+def queue_position(run_id: str) -> int | None:
+    """1-based position in the queue, or None when the run is not queued."""
+    for i, run in enumerate(store.queued_runs(), start=1):
+        if run.id == run_id:
+            return i
+    return None
+
+
+# ---------------------------------------------------------------------------- stop / cancel / resume
+def request_stop(run_id: str) -> str:
+    """Ask a running run to stop (or cancel a queued one); returns the resulting status word."""
+    run = store.require_run(run_id)
+    if run.status == "queued":
+        cancel(run_id)
+        return "cancelled"
+    if run.status != "running":
+        raise RunError(f"Run {run_id} is {run.status}, not running; only running runs can be stopped.")
+    store.update_run(run_id, stop_requested_at=time.time())
+    ensure_scheduler()
+    return "stopping"
+
+
+def cancel(run_id: str) -> None:
+    """Cancel a queued run."""
+    if not store.transition(run_id, ["queued"], "cancelled", finished_at=time.time()):
+        run = store.require_run(run_id)
+        raise RunError(f"Run {run_id} is {run.status}; only queued runs can be cancelled (stop a running one).")
+
+
+def wait_stopped(run_id: str, timeout: float = 30.0) -> Run:
+    """Block until the run has left ``running`` (used by the CLI's stop)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        run = store.require_run(run_id)
+        if run.status != "running":
+            return run
+        time.sleep(0.3)
+    return store.require_run(run_id)
+
+
+def last_checkpoint(run_id: str) -> Path | None:
+    """Newest ``checkpoint-N`` folder of a run, or None."""
+    folder = paths.run_dir(run_id) / "checkpoints"
+    found = sorted(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1])) if folder.is_dir() else []
+    return found[-1] if found else None
+
+
+def resume(run_id: str) -> Run:
+    """Continue a stopped or failed run from its last checkpoint (same run id, queued again)."""
+    run = store.require_run(run_id)
+    if run.status not in {"stopped", "failed"}:
+        raise RunError(
+            f"Run {run_id} is {run.status}; only stopped or failed runs can be resumed "
+            "(train a completed run further with ‘continue training’)."
+        )
+    checkpoint = last_checkpoint(run_id)
+    config = RunConfig.from_dict(run.config).replace(resume_from=str(checkpoint) if checkpoint else "")
+    store.transition(
+        run_id,
+        ["stopped", "failed"],
+        "queued",
+        config=config.to_dict(),
+        error=None,
+        finished_at=None,
+        stop_requested_at=None,
+        exit_code=None,
+        pid=None,
+        info={**run.info, "resumed": True},
+    )
+    ensure_scheduler()
+    return store.require_run(run_id)
+
+
+def continue_training(run_id: str, epochs: float) -> Run:
+    """Train a completed run's model for ``epochs`` more epochs as a new run linked to it."""
+    run = store.require_run(run_id)
+    model_dir = paths.run_dir(run_id) / "model"
+    if run.status != "completed" or not (model_dir / "config.json").is_file():
+        raise RunError(f"Run {run_id} has no finished model to continue from; resume it or start a new run.")
+    config = RunConfig.from_dict(run.config).replace(
+        model=str(model_dir),
+        epochs=float(epochs),
+        resume_from="",
+        name=f"{run.name} +{epochs:g} ep",
+        peft="none",
+    )
+    return submit(config, parent_id=run_id)
+
+
+def delete_run(run_id: str) -> None:
+    """Delete a finished run: its files and its database rows."""
+    run = store.require_run(run_id)
+    if run.is_active:
+        raise RunError(f"Run {run_id} is {run.status}; stop or cancel it before deleting.")
+    shutil.rmtree(paths.run_dir(run_id), ignore_errors=True)
+    store.delete_run_records(run_id)
+
+
+# ---------------------------------------------------------------------------- processes
+def process_alive(pid: int | None, started_at: float | None = None) -> bool:
+    """Is ``pid`` a live process (and the same one, when its start time is known)?"""
+    if not pid:
+        return False
+    try:
+        import psutil
+
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return started_at is None or abs(proc.create_time() - started_at) < 2.0
+    except Exception:
+        return False
+
+
+def process_start_time(pid: int) -> float | None:
+    """Creation time of ``pid`` (guards against pid reuse after a reboot)."""
+    try:
+        import psutil
+
+        return psutil.Process(pid).create_time()
+    except Exception:
+        return None
+
+
+def kill_group(pid: int, sig: int) -> None:
+    """Send ``sig`` to the whole process group of ``pid`` (the worker and anything it spawned)."""
+    try:
+        os.killpg(os.getpgid(pid), sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def describe_exit(code: int | None) -> str:
+    """'killed by signal 9 (SIGKILL)' / 'exit code 3'."""
+    if code is None:
+        return "it is no longer running"
+    if code < 0:
+        try:
+            return f"killed by signal {-code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def mark_crashed(run: Run, exit_code: int | None) -> bool:
+    """Mark a vanished worker's run as failed with the standard sentence."""
+    message = f"The training process ended unexpectedly ({describe_exit(exit_code)}); resume the run or start it again."
+    if run.stop_requested_at:
+        return store.transition(run.id, ["running"], "stopped", finished_at=time.time(), exit_code=exit_code)
+    return store.transition(
+        run.id,
+        ["running"],
+        "failed",
+        finished_at=time.time(),
+        error=message,
+        exit_code=exit_code,
+    )
+
+
+def reconcile() -> list[str]:
+    """Mark runs left ``running`` by dead workers as failed (app start, scheduler start); returns their ids."""
+    crashed = []
+    for run in store.list_runs(statuses=["running"]):
+        fresh = run.started_at and time.time() - run.started_at < 20 and not run.pid
+        if not fresh and not process_alive(run.pid, run.pid_started_at) and mark_crashed(run, None):
+            crashed.append(run.id)
+    return crashed
+
+
+def worker_command(run_id: str, gpus: list[int]) -> list[str]:
+    """The command that starts a worker: plain Python, or `torchrun` for several GPUs (DDP)."""
+    if len(gpus) > 1:
+        return [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc_per_node={len(gpus)}",
+            "-m",
+            "core.worker",
+            run_id,
+        ]
+    return [sys.executable, "-m", "core.worker", run_id]
+
+
+def worker_env(gpus: list[int], device: str) -> dict[str, str]:
+    """Environment for a worker: the workspace, and the GPUs it may see."""
+    env = {
+        **os.environ,
+        "TUNEBOARD_HOME": str(paths.home()),
+        "PYTHONUNBUFFERED": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
+    if gpus:
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
+    elif device == "cpu":
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    return env
+
+
+def launch_worker(run_id: str, gpus: list[int], device: str) -> subprocess.Popen:
+    """Start the worker in its own session so UI restarts and signals to the UI never reach it."""
+    run_dir = paths.run_dir(run_id)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    out = open(run_dir / "worker.out", "ab")  # noqa: SIM115 - the child keeps it open
+    try:
+        return subprocess.Popen(
+            worker_command(run_id, gpus),
+            cwd=PROJECT_ROOT,
+            env=worker_env(gpus, device),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    finally:
+        out.close()
+
+
+# ---------------------------------------------------------------------------- scheduler process
+def scheduler_lock_path() -> Path:
+    """The lock file held by the live scheduler."""
+    return paths.home() / "scheduler.lock"
+
+
+def scheduler_alive() -> bool:
+    """Whether a scheduler holds the workspace's lock."""
+    import fcntl
+
+    path = scheduler_lock_path()
+    if not path.exists():
+        return False
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def ensure_scheduler() -> None:
+    """Start the scheduler daemon if none is running for this workspace."""
+    if scheduler_alive():
+        return
+    log = open(paths.home() / "scheduler.log", "ab")  # noqa: SIM115
+    try:
+        subprocess.Popen(
+            [sys.executable, "-m", "core.scheduler"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "TUNEBOARD_HOME": str(paths.home())},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    finally:
+        log.close()
+
+
+def status_line(run: Run) -> str:
+    """A short human status, e.g. 'queued (#2)', 'running 45%'."""
+    if run.status == "queued":
+        return f"queued (#{queue_position(run.id) or '?'})"
+    if run.status == "running":
+        p = run.progress or {}
+        if p.get("total_steps"):
+            return f"running {100 * p.get('step', 0) / p['total_steps']:.0f}%"
+        return f"running ({p.get('phase', 'starting')})"
+    return run.status
+
+
+def cli_command(run: Run) -> str:
+    """The run's equivalent CLI command."""
+    return RunConfig.from_dict(run.config).cli_command()
+
+
+def summary(run: Run) -> dict[str, Any]:
+    """JSON summary of a run (for ``show --json``)."""
+    return {
+        "id": run.id,
+        "name": run.name,
+        "status": run.status,
+        "queue_position": queue_position(run.id),
+        "error": run.error,
+        "progress": run.progress,
+        "final_metrics": run.final_metrics,
+        "device": run.device,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "parent_id": run.parent_id,
+        "cli": cli_command(run),
+        "info": run.info,
+    }

@@ -1,0 +1,193 @@
+"""Seeded text perturbations and a robustness report.
+
+Each perturbation is ``f(text, rng) -> str`` with ``rng`` a :class:`numpy.random.Generator`
+(deterministic ones ignore it), so they can be looked up by name in :data:`PERTURBATIONS`.
+
+:func:`perturb_texts` gives every text its own generator seeded from ``(seed, hash of
+the text)``: the result for one text does not depend on which other texts are in the
+list or in what order, so re-running a report on a re-shuffled test set gives the same
+perturbed texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DESCRIPTIONS",
+    "PERTURBATIONS",
+    "lowercase",
+    "perturb_texts",
+    "robustness_report",
+    "strip_punctuation",
+    "typos",
+    "uppercase",
+    "word_dropout",
+]
+
+Perturbation = Callable[[str, "np.random.Generator | None"], str]
+
+_LETTERS = string.ascii_lowercase
+_PUNCT_TABLE = str.maketrans("", "", string.punctuation + "“”‘’«»…–—¿¡")
+
+
+def _random_letter(rng: np.random.Generator, like: str) -> str:
+    """A random ASCII letter with the same case as ``like``."""
+    letter = _LETTERS[int(rng.integers(len(_LETTERS)))]
+    return letter.upper() if like.isupper() else letter
+
+
+def typos(text: str, rng: np.random.Generator, rate: float = 0.05) -> str:
+    """Keyboard-slip noise: each letter is, with probability ``rate``, swapped with
+    the next character, dropped, doubled with a random letter, or replaced."""
+    chars = list(text)
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        ch = chars[i]
+        if not ch.isalpha() or rng.random() >= rate:
+            out.append(ch)
+            i += 1
+            continue
+        kind = int(rng.integers(4))
+        if kind == 0 and i + 1 < len(chars):  # swap with the following character
+            out.extend([chars[i + 1], ch])
+            i += 2
+            continue
+        if kind == 1:  # drop
+            pass
+        elif kind == 2:  # insert a random letter after it
+            out.extend([ch, _random_letter(rng, ch)])
+        else:  # replace (also the fallback for a swap at the very end)
+            out.append(_random_letter(rng, ch))
+        i += 1
+    return "".join(out)
+
+
+def lowercase(text: str, rng: np.random.Generator | None = None) -> str:
+    """All lower case (rng unused; kept for a uniform signature)."""
+    return text.lower()
+
+
+def uppercase(text: str, rng: np.random.Generator | None = None) -> str:
+    """All upper case, like a shouted message (rng unused)."""
+    return text.upper()
+
+
+def strip_punctuation(text: str, rng: np.random.Generator | None = None) -> str:
+    """Remove ASCII and common typographic punctuation (rng unused)."""
+    return text.translate(_PUNCT_TABLE)
+
+
+def word_dropout(text: str, rng: np.random.Generator, rate: float = 0.1) -> str:
+    """Delete each whitespace-separated word with probability ``rate``.
+
+    At least one word is kept so a short text never becomes empty (an empty
+    input measures the tokenizer, not the model).
+    """
+    words = text.split()
+    if len(words) <= 1:
+        return text
+    keep = rng.random(len(words)) >= rate
+    if not keep.any():
+        keep[int(rng.integers(len(words)))] = True
+    return " ".join(w for w, k in zip(words, keep, strict=True) if k)
+
+
+PERTURBATIONS: dict[str, Perturbation] = {
+    "typos": typos,
+    "lowercase": lowercase,
+    "uppercase": uppercase,
+    "strip_punctuation": strip_punctuation,
+    "word_dropout": word_dropout,
+}
+
+DESCRIPTIONS: dict[str, str] = {
+    "typos": "About 1 letter in 20 is swapped, dropped, doubled or replaced, like hurried typing.",
+    "lowercase": "Every text is written in lower case.",
+    "uppercase": "Every text is written in CAPITALS.",
+    "strip_punctuation": "All punctuation marks are removed.",
+    "word_dropout": "About 1 word in 10 is deleted at random.",
+}
+
+
+def _text_rng(text: str, seed: int) -> np.random.Generator:
+    """Generator keyed by (seed, text) via a stable hash (Python's hash() is salted)."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return np.random.default_rng([int(seed), int.from_bytes(digest, "little")])
+
+
+def perturb_texts(texts: Sequence[str], name: str, *, seed: int = 0) -> list[str]:
+    """Apply perturbation ``name`` to every text; same seed, same output."""
+    if name not in PERTURBATIONS:
+        raise ValueError(f"Unknown perturbation {name!r}; choose one of {', '.join(PERTURBATIONS)}.")
+    fn = PERTURBATIONS[name]
+    return [fn(str(t), _text_rng(str(t), seed)) for t in texts]
+
+
+def _label_names(values: Sequence[Any], labels: Sequence[str]) -> np.ndarray:
+    """True labels as names; integer ids are mapped through ``labels``."""
+    arr = np.asarray(values)
+    known = {str(label) for label in labels}
+    if np.issubdtype(arr.dtype, np.integer) and not all(str(v) in known for v in arr.tolist()):
+        return np.asarray([str(labels[int(v)]) for v in arr])
+    return arr.astype(str)
+
+
+def _predict_names(
+    predict_proba: Callable[[list[str]], np.ndarray],
+    texts: list[str],
+    labels: Sequence[str],
+) -> np.ndarray:
+    """Predicted label names (argmax over ``labels`` order)."""
+    proba = np.asarray(predict_proba(texts))
+    return np.asarray([str(x) for x in labels])[proba.argmax(axis=1)]
+
+
+def robustness_report(
+    texts: Sequence[str],
+    y_true: Sequence[Any],
+    predict_proba: Callable[[list[str]], np.ndarray],
+    labels: Sequence[str],
+    *,
+    seed: int = 0,
+    clean_accuracy: float | None = None,
+) -> list[dict]:
+    """Accuracy under each perturbation compared with the clean texts.
+
+    Returns one dict per perturbation: ``perturbation``, ``description``,
+    ``accuracy`` (0-1), ``drop`` (clean minus perturbed accuracy, in percentage
+    points; positive = worse), ``changed_share`` (share of texts whose predicted
+    label flipped) and ``texts_modified_share`` (share of texts the perturbation
+    actually altered, e.g. lowercase leaves already-lowercase texts unchanged).
+    ``predict_proba`` is called once on the clean texts (to know which
+    predictions flip) and once per perturbation.
+    """
+    texts = [str(t) for t in texts]
+    if not texts:
+        return []
+    truth = _label_names(y_true, labels)
+    clean_pred = _predict_names(predict_proba, texts, labels)
+    if clean_accuracy is None:
+        clean_accuracy = float(np.mean(clean_pred == truth))
+    rows = []
+    for name in PERTURBATIONS:
+        perturbed = perturb_texts(texts, name, seed=seed)
+        pred = _predict_names(predict_proba, perturbed, labels)
+        accuracy = float(np.mean(pred == truth))
+        rows.append(
+            {
+                "perturbation": name,
+                "description": DESCRIPTIONS[name],
+                "accuracy": accuracy,
+                "drop": float((clean_accuracy - accuracy) * 100.0),
+                "changed_share": float(np.mean(pred != clean_pred)),
+                "texts_modified_share": float(np.mean([p != t for p, t in zip(perturbed, texts, strict=True)])),
+            }
+        )
+    return rows

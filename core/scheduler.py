@@ -1,0 +1,202 @@
+"""The scheduler daemon: ``python -m core.scheduler`` (started on demand by :func:`core.jobs.ensure_scheduler`).
+
+One per workspace (an exclusive ``flock``).  Every half second it:
+1. notices workers that exited and marks their runs failed/stopped if the worker could not;
+2. escalates stop requests that were not honoured (SIGTERM, then SIGKILL to the process group);
+3. starts queued runs, oldest first, when their device is free (one run per GPU, CPU slots configurable);
+and exits after a few idle seconds, so nothing lingers when no run is queued or running.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from core import jobs, store
+from core.config import RunConfig
+from core.store import Run
+
+log = logging.getLogger("tuneboard.scheduler")
+TICK_S = 0.5
+IDLE_EXIT_S = 5.0
+
+
+def available_gpus() -> list[int]:
+    """GPU indices this machine offers (``TUNEBOARD_GPUS`` overrides, e.g. for tests)."""
+    override = os.environ.get("TUNEBOARD_GPUS")
+    if override is not None:
+        return [int(x) for x in override.split(",") if x.strip()]
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return [int(x) for x in visible.split(",") if x.strip().isdigit()]
+    if not shutil.which("nvidia-smi"):
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return list(range(sum(1 for line in out.splitlines() if line.startswith("GPU "))))
+
+
+def cpu_slots() -> int:
+    """How many CPU runs may train at once (``TUNEBOARD_CPU_SLOTS``, default 1: they would share the cores)."""
+    return max(1, int(os.environ.get("TUNEBOARD_CPU_SLOTS", "1")))
+
+
+def place(device: str, busy: list[str], gpus: list[int]) -> tuple[str, list[int]] | None:
+    """Decide where a run with ``device`` setting goes given the devices in use; None = wait.
+
+    Returns (device label, GPU ids).  ``busy`` holds the device labels of running runs.
+    """
+    busy_gpus = {int(g) for label in busy if label.startswith("cuda:") for g in label[5:].split(",")}
+    wanted = device.strip().lower()
+    if wanted == "auto":
+        if gpus:
+            free = [g for g in gpus if g not in busy_gpus]
+            return (f"cuda:{free[0]}", [free[0]]) if free else None
+        wanted = "mps" if sys.platform == "darwin" else "cpu"
+    if wanted in {"cpu", "mps"}:
+        return (wanted, []) if sum(1 for label in busy if label == wanted) < cpu_slots() else None
+    ids = [0] if wanted == "cuda" else [int(x) for x in wanted[5:].split(",")]
+    missing = [g for g in ids if g not in gpus]
+    if missing:
+        return ("error", missing)
+    return (f"cuda:{','.join(map(str, ids))}", ids) if not (set(ids) & busy_gpus) else None
+
+
+class Scheduler:
+    """State of one scheduler process: the workers it started."""
+
+    def __init__(self) -> None:
+        self.children: dict[str, subprocess.Popen] = {}
+        self.signalled: dict[str, int] = {}
+        self.gpus = available_gpus()
+
+    def reap(self) -> None:
+        """Handle workers that have exited, ours or adopted from an earlier scheduler."""
+        for run_id, proc in list(self.children.items()):
+            code = proc.poll()
+            if code is None:
+                continue
+            del self.children[run_id]
+            run = store.get_run(run_id)
+            if run and run.status == "running" and jobs.mark_crashed(run, code):
+                log.warning("run %s: worker ended with %s", run_id, jobs.describe_exit(code))
+        for run in store.list_runs(statuses=["running"]):
+            if run.id not in self.children and run.pid and not jobs.process_alive(run.pid, run.pid_started_at):
+                jobs.mark_crashed(run, None)
+
+    def escalate_stops(self) -> None:
+        """SIGTERM, then SIGKILL, the process group of a run that ignores its stop request."""
+        now = time.time()
+        for run in store.list_runs(statuses=["running"]):
+            if not run.stop_requested_at or not run.pid:
+                continue
+            waited = now - run.stop_requested_at
+            level = self.signalled.get(run.id, 0)
+            if waited > jobs.STOP_GRACE_S + jobs.KILL_GRACE_S and level < 2:
+                jobs.kill_group(run.pid, signal.SIGKILL)
+                self.signalled[run.id] = 2
+            elif waited > jobs.STOP_GRACE_S and level < 1:
+                jobs.kill_group(run.pid, signal.SIGTERM)
+                self.signalled[run.id] = 1
+
+    def start_queued(self) -> None:
+        """Start every queued run whose device is free, oldest first."""
+        busy = [r.device or "cpu" for r in store.list_runs(statuses=["running"])]
+        for run in store.queued_runs():
+            placement = place(RunConfig.from_dict(run.config).device, busy, self.gpus)
+            if placement is None:
+                continue
+            device, gpus = placement
+            if device == "error":
+                store.transition(
+                    run.id,
+                    ["queued"],
+                    "failed",
+                    finished_at=time.time(),
+                    error=f"GPU {', '.join(map(str, gpus))} does not exist on this machine "
+                    f"(found {len(self.gpus)}); choose device auto or an existing GPU.",
+                )
+                continue
+            self._start(run, device, gpus)
+            busy.append(device)
+
+    def _start(self, run: Run, device: str, gpus: list[int]) -> None:
+        if not store.transition(
+            run.id,
+            ["queued"],
+            "running",
+            started_at=time.time(),
+            device=device,
+            heartbeat_at=time.time(),
+            progress={"phase": "starting"},
+        ):
+            return  # cancelled in the meantime
+        try:
+            proc = jobs.launch_worker(run.id, gpus, device)
+        except OSError as exc:
+            store.transition(
+                run.id,
+                ["running"],
+                "failed",
+                finished_at=time.time(),
+                error=f"The training process could not be started ({exc}); check the Python environment.",
+            )
+            return
+        self.children[run.id] = proc
+        store.update_run(run.id, pid=proc.pid, pid_started_at=jobs.process_start_time(proc.pid))
+        log.info("started run %s on %s (pid %d)", run.id, device, proc.pid)
+
+    def busy(self) -> bool:
+        """Anything queued or running?"""
+        return bool(self.children) or bool(store.list_runs(statuses=["queued", "running"], limit=1))
+
+    def loop(self) -> None:
+        """Run until idle for a few seconds."""
+        jobs.reconcile()
+        idle_since = None
+        while True:
+            try:
+                self.reap()
+                self.escalate_stops()
+                self.start_queued()
+                busy = self.busy()
+            except Exception:
+                log.exception("scheduler tick failed")
+                busy = True
+            if busy:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.time()
+            elif time.time() - idle_since > IDLE_EXIT_S:
+                return
+            time.sleep(TICK_S)
+
+
+def main() -> int:
+    """Take the workspace lock and schedule; a second scheduler exits at once."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+    handle = open(jobs.scheduler_lock_path(), "a+")  # noqa: SIM115 - held for the process lifetime
+    scheduler = Scheduler()
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 0  # another scheduler owns the workspace
+        scheduler.loop()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        # A run queued while we were deciding to exit saw the lock held and started no scheduler:
+        # look once more after releasing it, and carry on if there is work.
+        if not store.list_runs(statuses=["queued"], limit=1):
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,379 @@
+"""The embedded SQLite store: datasets, runs and metric points.  The only module that speaks SQL.
+
+Several processes use the database at once (the UI, the scheduler, one worker per run, the CLI),
+so every connection uses WAL mode and a long busy timeout, and every write is one short
+``BEGIN IMMEDIATE`` transaction: writers queue instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from core import paths
+from core.errors import RunError
+
+STATUSES = ("queued", "running", "completed", "failed", "stopped", "cancelled")
+ACTIVE_STATUSES = ("queued", "running")
+FINISHED_STATUSES = ("completed", "failed", "stopped", "cancelled")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS datasets (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    n_rows INTEGER NOT NULL,
+    text_column TEXT NOT NULL,
+    label_column TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    splits TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    config TEXT NOT NULL,
+    dataset_id TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL,
+    pid INTEGER,
+    pid_started_at REAL,
+    heartbeat_at REAL,
+    stop_requested_at REAL,
+    exit_code INTEGER,
+    error TEXT,
+    device TEXT,
+    parent_id TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '',
+    progress TEXT NOT NULL DEFAULT '{}',
+    final_metrics TEXT NOT NULL DEFAULT '{}',
+    info TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS runs_status ON runs(status, created_at);
+CREATE TABLE IF NOT EXISTS metric_points (
+    run_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    epoch REAL,
+    split TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    t REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metric_points_run ON metric_points(run_id, split, name, step);
+"""
+
+_JSON_COLUMNS = {
+    "tags",
+    "progress",
+    "final_metrics",
+    "info",
+    "config",
+    "labels",
+    "splits",
+    "columns",
+    "meta",
+}
+_initialised: set[str] = set()
+
+
+@contextmanager
+def connect() -> Iterator[sqlite3.Connection]:
+    """A connection to the workspace database (schema created on first use)."""
+    path = paths.db_path()
+    conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout = 60000")
+        if str(path) not in _initialised:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+            _initialised.add(str(path))
+        conn.execute("PRAGMA synchronous = NORMAL")
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextmanager
+def transaction() -> Iterator[sqlite3.Connection]:
+    """One short write transaction; taking the write lock up front avoids lock-upgrade deadlocks."""
+    with connect() as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _dump(column: str, value: Any) -> Any:
+    return json.dumps(value) if column in _JSON_COLUMNS else value
+
+
+def _load_row(row: sqlite3.Row) -> dict[str, Any]:
+    return {k: (json.loads(row[k]) if k in _JSON_COLUMNS and row[k] is not None else row[k]) for k in row.keys()}  # noqa: SIM118 - sqlite3.Row iterates values, not keys
+
+
+# ---------------------------------------------------------------------------- datasets
+@dataclass
+class DatasetRecord:
+    """One stored dataset (its rows live in ``datasets/<id>/data.parquet``)."""
+
+    id: str
+    name: str
+    created_at: float
+    n_rows: int
+    text_column: str
+    label_column: str
+    labels: list[str]
+    splits: dict[str, int]
+    columns: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def save_dataset(record: DatasetRecord) -> None:
+    """Insert or replace a dataset record."""
+    data = record.__dict__
+    cols = ", ".join(data)
+    marks = ", ".join("?" for _ in data)
+    with transaction() as conn:
+        conn.execute(
+            f"INSERT OR REPLACE INTO datasets ({cols}) VALUES ({marks})",
+            [_dump(k, v) for k, v in data.items()],
+        )
+
+
+def get_dataset(dataset_id: str) -> DatasetRecord | None:
+    """The dataset with this id, or None."""
+    with connect() as conn:
+        row = conn.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+    return DatasetRecord(**_load_row(row)) if row else None
+
+
+def list_datasets() -> list[DatasetRecord]:
+    """All datasets, newest first."""
+    with connect() as conn:
+        rows = conn.execute("SELECT * FROM datasets ORDER BY created_at DESC").fetchall()
+    return [DatasetRecord(**_load_row(r)) for r in rows]
+
+
+def delete_dataset_record(dataset_id: str) -> None:
+    """Remove a dataset row (files are removed by the caller)."""
+    with transaction() as conn:
+        conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
+
+
+# ---------------------------------------------------------------------------- runs
+@dataclass
+class Run:
+    """One run as stored (JSON columns decoded)."""
+
+    id: str
+    name: str
+    status: str
+    config: dict[str, Any]
+    dataset_id: str | None
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+    pid: int | None = None
+    pid_started_at: float | None = None
+    heartbeat_at: float | None = None
+    stop_requested_at: float | None = None
+    exit_code: int | None = None
+    error: str | None = None
+    device: str | None = None
+    parent_id: str | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
+    progress: dict[str, Any] = field(default_factory=dict)
+    final_metrics: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def duration_s(self) -> float | None:
+        """Seconds from start to end (or to now while running)."""
+        if not self.started_at:
+            return None
+        return (self.finished_at or time.time()) - self.started_at
+
+
+def new_run_id() -> str:
+    """A short unique id that sorts by creation time."""
+    return time.strftime("%m%d-%H%M%S-") + uuid.uuid4().hex[:4]
+
+
+def create_run(
+    config: dict[str, Any],
+    *,
+    name: str,
+    dataset_id: str | None,
+    parent_id: str | None = None,
+    status: str = "queued",
+    info: dict[str, Any] | None = None,
+) -> Run:
+    """Insert a new run (queued by default) and return it."""
+    run = Run(
+        id=new_run_id(),
+        name=name,
+        status=status,
+        config=config,
+        dataset_id=dataset_id,
+        created_at=time.time(),
+        parent_id=parent_id,
+        info=info or {},
+    )
+    data = run.__dict__
+    with transaction() as conn:
+        conn.execute(
+            f"INSERT INTO runs ({', '.join(data)}) VALUES ({', '.join('?' for _ in data)})",
+            [_dump(k, v) for k, v in data.items()],
+        )
+    return run
+
+
+def get_run(run_id: str) -> Run | None:
+    """The run with this id, or None."""
+    with connect() as conn:
+        row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return Run(**_load_row(row)) if row else None
+
+
+def require_run(run_id: str) -> Run:
+    """The run with this id, or a clear :class:`RunError`."""
+    run = get_run(run_id)
+    if run is None:
+        raise RunError(f"There is no run ‘{run_id}’; list the runs with `python -m core runs`.")
+    return run
+
+
+def list_runs(
+    *,
+    statuses: Iterable[str] | None = None,
+    dataset_id: str | None = None,
+    limit: int | None = None,
+) -> list[Run]:
+    """Runs, newest first, optionally filtered."""
+    sql, args = "SELECT * FROM runs WHERE 1=1", []
+    if statuses is not None:
+        statuses = list(statuses)
+        sql += f" AND status IN ({', '.join('?' for _ in statuses)})"
+        args += statuses
+    if dataset_id:
+        sql += " AND dataset_id = ?"
+        args.append(dataset_id)
+    sql += " ORDER BY created_at DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    with connect() as conn:
+        rows = conn.execute(sql, args).fetchall()
+    return [Run(**_load_row(r)) for r in rows]
+
+
+def queued_runs() -> list[Run]:
+    """Queued runs in the order they will start (oldest first)."""
+    return list(reversed(list_runs(statuses=["queued"])))
+
+
+def update_run(run_id: str, **fields: Any) -> None:
+    """Set some columns of a run."""
+    if not fields:
+        return
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    with transaction() as conn:
+        conn.execute(
+            f"UPDATE runs SET {sets} WHERE id = ?",
+            [*(_dump(k, v) for k, v in fields.items()), run_id],
+        )
+
+
+def transition(run_id: str, from_statuses: Iterable[str], to_status: str, **fields: Any) -> bool:
+    """Atomically move a run to ``to_status`` only if it is in one of ``from_statuses``.
+
+    Returns whether it moved.  This is how the scheduler, worker and UI avoid racing each other
+    (e.g. a run cancelled while the scheduler is starting it).
+    """
+    assert to_status in STATUSES
+    from_statuses = list(from_statuses)
+    fields = {"status": to_status, **fields}
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    marks = ", ".join("?" for _ in from_statuses)
+    with transaction() as conn:
+        cur = conn.execute(
+            f"UPDATE runs SET {sets} WHERE id = ? AND status IN ({marks})",
+            [*(_dump(k, v) for k, v in fields.items()), run_id, *from_statuses],
+        )
+        return cur.rowcount == 1
+
+
+def delete_run_records(run_id: str) -> None:
+    """Remove a run and its metric points (files are removed by the caller)."""
+    with transaction() as conn:
+        conn.execute("DELETE FROM metric_points WHERE run_id = ?", (run_id,))
+        conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+
+# ---------------------------------------------------------------------------- metric points
+def add_metric_points(run_id: str, points: Iterable[tuple[int, float | None, str, str, float]]) -> None:
+    """Append points ``(step, epoch, split, name, value)`` to a run's history."""
+    now = time.time()
+    rows = [(run_id, int(s), e, sp, n, float(v), now) for s, e, sp, n, v in points]
+    if not rows:
+        return
+    with transaction() as conn:
+        conn.executemany("INSERT INTO metric_points VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def metric_points(
+    run_id: str,
+    *,
+    names: Iterable[str] | None = None,
+    split: str | None = None,
+    after_step: int | None = None,
+) -> pd.DataFrame:
+    """A run's metric history as a DataFrame (step, epoch, split, name, value, t), ordered by step."""
+    sql, args = (
+        "SELECT step, epoch, split, name, value, t FROM metric_points WHERE run_id = ?",
+        [run_id],
+    )
+    if names is not None:
+        names = list(names)
+        sql += f" AND name IN ({', '.join('?' for _ in names)})"
+        args += names
+    if split:
+        sql += " AND split = ?"
+        args.append(split)
+    if after_step is not None:
+        sql += " AND step > ?"
+        args.append(after_step)
+    sql += " ORDER BY step, t"
+    with connect() as conn:
+        rows = conn.execute(sql, args).fetchall()
+    return pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=["step", "epoch", "split", "name", "value", "t"],
+    )
+
+
+def drop_metric_points_after(run_id: str, step: int) -> None:
+    """Forget points past ``step`` (a resumed run re-trains them from its checkpoint)."""
+    with transaction() as conn:
+        conn.execute("DELETE FROM metric_points WHERE run_id = ? AND step > ?", (run_id, step))

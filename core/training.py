@@ -1,0 +1,491 @@
+"""Fine-tuning one run with `transformers.Trainer`, streaming its progress into the store.
+
+Called only inside the worker process (``python -m core.worker RUN_ID``).  The flow:
+load the stored dataset → seeded stratified split → tokenise once → model (+ freezing / PEFT)
+→ Trainer with length-grouped batches and dynamic padding → test predictions, report, model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core import datasets, metrics, models, paths, store
+from core.config import RunConfig
+from core.inference import predict_proba
+
+log = logging.getLogger("tuneboard.training")
+
+
+class StopRequested(threading.Event):
+    """Set by the heartbeat thread when the user asked the run to stop."""
+
+
+@dataclass
+class Prepared:
+    """Everything training needs, built from the config."""
+
+    config: RunConfig
+    labels: list[str]
+    frames: dict[str, pd.DataFrame]
+    encoded: dict[str, list[dict[str, Any]]]
+    tokenizer: Any
+    model: Any
+    peft_model: bool
+
+
+# ---------------------------------------------------------------------------- data
+def _encode_frame(tokenizer: Any, frame: pd.DataFrame, label_ids: dict[str, int], max_length: int) -> list[dict[str, Any]]:
+    enc = tokenizer(
+        frame["text"].astype(str).tolist(),
+        truncation=True,
+        max_length=max_length,
+        padding=False,
+    )
+    labels = frame["label"].map(label_ids).tolist()
+    return [
+        {"input_ids": ids, "attention_mask": mask, "labels": lab}
+        for ids, mask, lab in zip(enc["input_ids"], enc["attention_mask"], labels, strict=True)
+    ]
+
+
+def prepare(config: RunConfig) -> Prepared:
+    """Load data, split it, tokenise it once and build the model."""
+    from core.splits import split_frame
+
+    df = datasets.load_frame(config.dataset_id)
+    df["label"] = df["label"].astype(str)
+    frames = split_frame(
+        df,
+        test_size=config.test_size,
+        validation_size=config.validation_size,
+        seed=config.seed,
+    )
+    labels = sorted(df["label"].unique().tolist())
+    label_ids = {label: i for i, label in enumerate(labels)}
+    source = config.model
+    tokenizer = models.load_tokenizer(source, trust_remote_code=config.trust_remote_code)
+    encoded = {name: _encode_frame(tokenizer, frame, label_ids, config.max_length) for name, frame in frames.items()}
+    # Evaluation batches are cheapest when similar lengths sit together (less padding).
+    encoded["validation"].sort(key=lambda item: len(item["input_ids"]))
+    model = models.load_classifier(source, labels, trust_remote_code=config.trust_remote_code)
+    from core.adapters import apply_freezing, apply_peft
+
+    apply_freezing(model, config)
+    model, is_peft = apply_peft(model, config)
+    log.info("split sizes: %s; labels: %s", {k: len(v) for k, v in frames.items()}, labels)
+    return Prepared(config, labels, frames, encoded, tokenizer, model, is_peft)
+
+
+# ---------------------------------------------------------------------------- callback
+def _gpu_memory_gb() -> float | None:
+    import torch
+
+    return torch.cuda.max_memory_allocated() / 1e9 if torch.cuda.is_available() else None
+
+
+def _make_callback(run_id: str, stop: StopRequested, total_samples_per_step: int) -> Any:
+    from transformers import TrainerCallback
+
+    class StoreCallback(TrainerCallback):
+        """Writes losses, evaluation metrics and progress into the store; honours stop requests."""
+
+        def __init__(self) -> None:
+            self.started = time.time()
+            self.last_progress = 0.0
+            self.stopped_by_user = False
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.started = time.time()
+            self.first_step = state.global_step
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if os.environ.get("TUNEBOARD_INJECT_OOM") and args.per_device_train_batch_size > int(
+                os.environ["TUNEBOARD_INJECT_OOM"]
+            ):
+                raise MemoryError("injected out-of-memory for tests")
+            now = time.time()
+            if state.is_world_process_zero and (now - self.last_progress > 0.5 or state.global_step == state.max_steps):
+                self.last_progress = now
+                done = state.global_step - self.first_step
+                elapsed = now - self.started
+                rate = done / elapsed if elapsed > 0 else 0.0
+                remaining = (state.max_steps - state.global_step) / rate if rate > 0 else None
+                store.update_run(
+                    run_id,
+                    progress={
+                        "step": state.global_step,
+                        "total_steps": state.max_steps,
+                        "epoch": state.epoch,
+                        "elapsed_s": elapsed,
+                        "eta_s": remaining,
+                        "steps_per_s": rate,
+                        "samples_per_s": rate * total_samples_per_step,
+                        "phase": "training",
+                        "gpu_mem_gb": _gpu_memory_gb(),
+                    },
+                )
+            if stop.is_set():
+                self.stopped_by_user = True
+                control.should_save = True  # keep a checkpoint to resume from
+                control.should_training_stop = True
+            return control
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if not state.is_world_process_zero or not logs:
+                return
+            points = []
+            for key, value in logs.items():
+                if not isinstance(value, int | float) or not math.isfinite(value):
+                    continue
+                if key.startswith("eval_"):
+                    name = key[5:]
+                    if name in {"runtime", "samples_per_second", "steps_per_second"}:
+                        continue
+                    points.append((state.global_step, state.epoch, "validation", name, value))
+                elif key in {"loss", "learning_rate", "grad_norm"}:
+                    points.append((state.global_step, state.epoch, "train", key, value))
+            store.add_metric_points(run_id, points)
+            if "loss" in logs:
+                log.info(
+                    "step %d/%d epoch %.2f loss %.4f",
+                    state.global_step,
+                    state.max_steps,
+                    state.epoch or 0,
+                    logs["loss"],
+                )
+            elif "eval_loss" in logs:
+                log.info(
+                    "validation at step %d: %s",
+                    state.global_step,
+                    {k: round(v, 4) for k, v in logs.items() if isinstance(v, float)},
+                )
+
+    return StoreCallback()
+
+
+# ---------------------------------------------------------------------------- trainer
+def _precision_flags(config: RunConfig) -> dict[str, bool]:
+    import torch
+
+    if not torch.cuda.is_available() or config.device == "cpu" or config.precision == "fp32":
+        return {}
+    if config.precision == "fp16":
+        return {"fp16": True}
+    if config.precision == "bf16" or torch.cuda.is_bf16_supported():
+        return {"bf16": True}
+    return {"fp16": True}
+
+
+def _logging_steps(n_train: int, config: RunConfig) -> int:
+    steps_per_epoch = max(1, math.ceil(n_train / config.effective_batch_size))
+    total = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
+    return max(1, min(50, total // 100))
+
+
+def _compute_metrics(labels: list[str]) -> Any:
+    def compute(eval_pred: Any) -> dict[str, float]:
+        logits, y_true = eval_pred.predictions, eval_pred.label_ids
+        if isinstance(logits, tuple):
+            logits = logits[0]
+        y_pred = np.asarray(logits).argmax(-1)
+        return {
+            "accuracy": metrics.accuracy_score(y_true, y_pred),
+            "f1_macro": metrics.f1_score(y_true, y_pred, average="macro", labels=list(range(len(labels)))),
+        }
+
+    return compute
+
+
+def _class_weight_loss(weights: Any, smoothing: float) -> Any:
+    import torch
+
+    def loss_fn(outputs: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
+        logits = outputs["logits"] if isinstance(outputs, dict) else outputs.logits
+        return torch.nn.functional.cross_entropy(
+            logits.float(),
+            labels,
+            weight=weights.to(logits.device),
+            label_smoothing=smoothing,
+        )
+
+    return loss_fn
+
+
+def build_trainer(prep: Prepared, run_dir: Path, callback: Any) -> Any:
+    """A configured `transformers.Trainer` for a prepared run."""
+    import torch
+    from transformers import (
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        Trainer,
+        TrainingArguments,
+    )
+
+    c = prep.config
+    has_val = len(prep.encoded["validation"]) > 0
+    eval_strategy = c.eval_strategy if has_val else "no"
+    best = has_val and c.early_stopping_patience > 0
+    args = TrainingArguments(
+        output_dir=str(run_dir / "checkpoints"),
+        num_train_epochs=c.epochs,
+        max_steps=c.max_steps or -1,
+        per_device_train_batch_size=c.batch_size,
+        per_device_eval_batch_size=max(64, c.batch_size * 4),
+        gradient_accumulation_steps=c.gradient_accumulation,
+        learning_rate=c.learning_rate,
+        weight_decay=c.weight_decay,
+        warmup_steps=c.warmup_ratio,
+        lr_scheduler_type=c.lr_scheduler,
+        label_smoothing_factor=0.0 if c.class_weighted_loss else c.label_smoothing,
+        seed=c.seed,
+        data_seed=c.seed,
+        eval_strategy=eval_strategy,
+        eval_steps=c.eval_steps if eval_strategy == "steps" else None,
+        save_strategy=eval_strategy if eval_strategy != "no" else "epoch",
+        save_steps=c.eval_steps if eval_strategy == "steps" else None,
+        save_total_limit=2,
+        load_best_model_at_end=best,
+        metric_for_best_model=("eval_" + c.early_stopping_metric) if best else None,
+        greater_is_better=(c.early_stopping_metric != "loss") if best else None,
+        logging_strategy="steps",
+        logging_steps=_logging_steps(len(prep.encoded["train"]), c),
+        train_sampling_strategy="group_by_length",  # similar lengths per batch → little padding
+        report_to="none",
+        disable_tqdm=True,
+        use_cpu=c.device == "cpu",
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        **_precision_flags(c),
+    )
+    callbacks = [callback]
+    if best:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=c.early_stopping_patience))
+    loss_func = None
+    if c.class_weighted_loss:
+        counts = prep.frames["train"]["label"].value_counts()
+        freq = np.array([counts.get(label, 0) for label in prep.labels], dtype=np.float64)
+        weights = torch.tensor(
+            len(freq) and freq.sum() / (len(freq) * np.maximum(freq, 1)),
+            dtype=torch.float32,
+        )
+        loss_func = _class_weight_loss(weights, c.label_smoothing)
+    trainer = Trainer(
+        model=prep.model,
+        args=args,
+        train_dataset=prep.encoded["train"],
+        eval_dataset=prep.encoded["validation"] if has_val else None,
+        data_collator=DataCollatorWithPadding(prep.tokenizer),
+        processing_class=prep.tokenizer,
+        compute_metrics=_compute_metrics(prep.labels),
+        callbacks=callbacks,
+        compute_loss_func=loss_func,
+    )
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # our callback logs; raw dicts on stdout are noise
+    return trainer
+
+
+# ---------------------------------------------------------------------------- finishing
+def _save_model(prep: Prepared, trainer: Any, run_dir: Path) -> Path:
+    """Save a plain Hugging Face model folder (merged for LoRA; the adapter next to it)."""
+    model_dir = run_dir / "model"
+    model = trainer.model
+    if prep.peft_model:
+        from core.adapters import save_peft
+
+        model = save_peft(model, run_dir)
+    model.config.id2label = dict(enumerate(prep.labels))
+    model.config.label2id = {label: i for i, label in enumerate(prep.labels)}
+    model.save_pretrained(model_dir, safe_serialization=True)
+    prep.tokenizer.save_pretrained(model_dir)
+    return model_dir
+
+
+def _device_of(model: Any) -> Any:
+    return next(model.parameters()).device
+
+
+def finish(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_seconds: float) -> dict[str, Any]:
+    """Test predictions, metrics, report and the saved model; returns the final metrics."""
+    from core import efficiency, report, robustness
+
+    store.update_run(run_id, progress={**(store.require_run(run_id).progress), "phase": "evaluating"})
+    model = trainer.model
+    test = prep.frames["test"]
+    texts = test["text"].astype(str).tolist()
+    device = _device_of(model)
+    proba = predict_proba(model, prep.tokenizer, texts, max_length=prep.config.max_length, device=device)
+    pred_ids = proba.argmax(1)
+    predictions = pd.DataFrame(
+        {
+            "row_id": np.arange(len(test)),
+            "text": texts,
+            "label": test["label"].tolist(),
+            "pred": [prep.labels[i] for i in pred_ids],
+            "confidence": proba.max(1),
+        }
+    )
+    for j, label in enumerate(prep.labels):
+        predictions[f"prob::{label}"] = proba[:, j]
+    slice_columns = [c for c in test.columns if c not in {"text", "label", "split"} and 1 < test[c].nunique() <= 50]
+    for column in slice_columns:
+        predictions[column] = test[column].astype(str).tolist()
+    predictions.to_parquet(run_dir / "predictions.parquet", index=False)
+    final = metrics.summary_metrics(predictions["label"], predictions["pred"], labels=prep.labels, y_proba=proba)
+
+    model_dir = _save_model(prep, trainer, run_dir)
+    log.info("saved model to %s", model_dir)
+
+    def predict(batch: list[str]) -> np.ndarray:
+        return predict_proba(
+            model,
+            prep.tokenizer,
+            batch,
+            max_length=prep.config.max_length,
+            device=device,
+        )
+
+    robust = robustness.robustness_report(
+        texts,
+        predictions["label"].tolist(),
+        predict,
+        prep.labels,
+        seed=prep.config.seed,
+        clean_accuracy=final["accuracy"],
+    )
+    params = efficiency.count_parameters(model)
+    eff = {
+        **params,
+        "model_size_bytes": efficiency.dir_size_bytes(model_dir),
+        "train_seconds": train_seconds,
+        **efficiency.measure_inference(
+            model,
+            prep.tokenizer,
+            texts[:200] or ["example"],
+            device=str(device),
+            max_length=prep.config.max_length,
+        ),
+    }
+    run = store.require_run(run_id)
+    info = {
+        "name": run.name,
+        "id": run_id,
+        "model": prep.config.model,
+        "dataset_id": prep.config.dataset_id,
+        "labels": prep.labels,
+        "config": prep.config.to_dict(),
+        "split_sizes": {k: len(v) for k, v in prep.frames.items()},
+    }
+    rep = report.build_report(
+        predictions,
+        prep.labels,
+        slice_columns=slice_columns,
+        robustness=robust,
+        efficiency=eff,
+        run_info=info,
+    )
+    (run_dir / "report.json").write_text(report.report_to_json(rep))
+    return final
+
+
+def versions() -> dict[str, str]:
+    """Library versions recorded with each run (reproducibility)."""
+    import platform
+
+    import peft
+    import sklearn
+    import torch
+    import transformers
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def device_description() -> str:
+    """Human-readable description of the device this process trains on."""
+    import torch
+
+    if torch.cuda.is_available():
+        names = {torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())}
+        return f"{torch.cuda.device_count()} × CUDA GPU ({', '.join(sorted(names))})"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "Apple MPS"
+    return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def set_cpu_threads() -> None:
+    """Use every core for intra-op parallelism (torch's default may count hyper-threads or be 1)."""
+    import torch
+
+    if not os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(
+            max(
+                1,
+                len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+            )
+        )
+
+
+def train_run(run_id: str, stop: StopRequested) -> str:
+    """Train run ``run_id`` to the end; returns the final status ("completed" or "stopped")."""
+    run = store.require_run(run_id)
+    config = RunConfig.from_dict(run.config)
+    run_dir = paths.run_dir(run_id)
+    set_cpu_threads()
+    store.update_run(run_id, progress={"phase": "loading model and data"})
+    prep = prepare(config)
+    from core.efficiency import count_parameters
+
+    params = count_parameters(prep.model)
+    store.update_run(
+        run_id,
+        info={
+            **run.info,
+            "versions": versions(),
+            "device": device_description(),
+            "parameters": params,
+            "labels": prep.labels,
+            "split_sizes": {k: len(v) for k, v in prep.frames.items()},
+        },
+    )
+    log.info(
+        "parameters: %s total, %s trainable",
+        f"{params['total']:,}",
+        f"{params['trainable']:,}",
+    )
+    callback = _make_callback(run_id, stop, config.effective_batch_size)
+    trainer = build_trainer(prep, run_dir, callback)
+    resume = config.resume_from or None
+    if resume:
+        step = json.loads((Path(resume) / "trainer_state.json").read_text()).get("global_step", 0)
+        store.drop_metric_points_after(run_id, step)
+        log.info("resuming from %s (step %d)", resume, step)
+    started = time.time()
+    trainer.train(resume_from_checkpoint=resume)
+    train_seconds = time.time() - started
+    if callback.stopped_by_user:
+        log.info("stopped by the user at step %d", trainer.state.global_step)
+        return "stopped"
+    if int(os.environ.get("RANK", "0")) != 0:  # with DDP, rank 0 alone evaluates and saves
+        return "completed"
+    final = finish(prep, trainer, run_id, run_dir, train_seconds)
+    store.update_run(run_id, final_metrics=final)
+    log.info("final test metrics: %s", json.dumps({k: round(v, 4) for k, v in final.items()}))
+    return "completed"

@@ -1,0 +1,1 @@
+"""Small reusable Streamlit pieces shared by the pages (the only UI code outside pages/*.py)."""

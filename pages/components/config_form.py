@@ -1,0 +1,65 @@
+"""The run settings form, generated from `RunConfig` so every field has its own help text."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import streamlit as st
+
+from core.config import PRESET_HELP, PRESETS, RunConfig
+
+BASIC = ["epochs", "learning_rate", "batch_size", "max_length"]
+ADVANCED_GROUPS = {
+    "Optimisation": ["gradient_accumulation", "weight_decay", "warmup_ratio", "lr_scheduler", "label_smoothing",
+                     "class_weighted_loss", "seed", "max_steps"],
+    "Evaluation & early stopping": ["eval_strategy", "eval_steps", "early_stopping_patience", "early_stopping_metric",
+                                    "test_size", "validation_size"],
+    "What to train": ["freeze", "freeze_layers", "peft", "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules",
+                      "prompt_tokens"],
+    "Hardware": ["device", "precision", "trust_remote_code"],
+}
+_FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
+_FLOAT_FORMATS = {"learning_rate": "%.1e"}
+
+
+def field_widget(name: str, value: Any, *, key_prefix: str) -> Any:
+    """One input widget for a config field, with the field's help text as tooltip."""
+    f = _FIELDS[name]
+    label = name.replace("_", " ").capitalize()
+    help_text = f.metadata["help"]
+    key = f"{key_prefix}{name}"
+    if "choices" in f.metadata:
+        choices = list(f.metadata["choices"])
+        return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0, help=help_text, key=key)
+    if isinstance(f.default, bool):
+        return st.checkbox(label, value=bool(value), help=help_text, key=key)
+    if isinstance(f.default, int):
+        return int(st.number_input(label, value=int(value), step=1, help=help_text, key=key))
+    if isinstance(f.default, float):
+        fmt = _FLOAT_FORMATS.get(name, "%.3f" if name != "epochs" else "%.1f")
+        step = {"learning_rate": 1e-5, "epochs": 1.0}.get(name, 0.01)
+        return float(st.number_input(label, value=float(value), step=step, format=fmt, help=help_text, key=key))
+    return st.text_input(label, value=str(value), help=help_text, key=key)
+
+
+def settings_form(base: RunConfig, *, key_prefix: str = "cfg_") -> RunConfig:
+    """Preset picker + basic fields + an Advanced section; returns the (unvalidated) config."""
+    preset = st.segmented_control("Preset", list(PRESETS), default="Quick demo", key=f"{key_prefix}preset",
+                                  help="A starting point; every value stays editable below.") or "Quick demo"
+    st.caption(PRESET_HELP[preset])
+    values = {**base.to_dict(), **PRESETS[preset]}
+    prefix = f"{key_prefix}{preset}_"  # new widgets per preset, so picking a preset resets the fields
+    cols = st.columns(len(BASIC))
+    for col, name in zip(cols, BASIC, strict=True):
+        with col:
+            values[name] = field_widget(name, values[name], key_prefix=prefix)
+    with st.expander("Advanced settings"):
+        tabs = st.tabs(list(ADVANCED_GROUPS))
+        for tab, names in zip(tabs, ADVANCED_GROUPS.values(), strict=True):
+            with tab:
+                cols = st.columns(3)
+                for i, name in enumerate(names):
+                    with cols[i % 3]:
+                        values[name] = field_widget(name, values[name], key_prefix=prefix)
+    return RunConfig.from_dict(values)

@@ -1,0 +1,74 @@
+"""Runs & results: every run with its status; the selected run's live view, controls and report."""
+
+import streamlit as st
+
+from core import jobs, runs, store
+from core.errors import TuneboardError
+from pages.components import live_view, run_table
+
+st.title("Runs & results")
+all_runs = store.list_runs()
+if any(r.is_active for r in all_runs):
+    jobs.reconcile()  # a worker killed while we watch shows as failed within one refresh
+    jobs.ensure_scheduler()
+if not all_runs:
+    st.info("No runs yet. Start one on the Train page, or press the demo button on the start page.")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+    st.stop()
+
+picked = run_table.select_run(all_runs)
+if picked:
+    st.query_params["run"] = picked
+run_id = st.query_params.get("run") or all_runs[0].id
+run = store.get_run(run_id) or all_runs[0]
+
+st.divider()
+st.subheader(run.name)
+st.caption(f"Run `{run.id}` · {run.info.get('dataset_name', '')} · model `{run.config.get('model')}` · {run.device or 'device not assigned yet'}")
+
+
+def _controls() -> None:
+    cols = st.columns(4)
+    try:
+        if run.status == "running" and cols[0].button("Stop", icon=":material/stop:", help="Stop after the current step; keeps metrics and a checkpoint."):
+            jobs.request_stop(run.id)
+            st.toast("Stopping… (the run keeps its last checkpoint)")
+        if run.status == "queued" and cols[0].button("Cancel", icon=":material/cancel:"):
+            jobs.cancel(run.id)
+            st.rerun()
+        if run.status in {"stopped", "failed"} and cols[0].button("Resume", icon=":material/play_arrow:",
+                                                                  help="Continue from the last checkpoint."):
+            jobs.resume(run.id)
+            st.rerun()
+        if run.status == "completed":
+            more = cols[1].number_input("More epochs", min_value=0.5, value=1.0, step=0.5, label_visibility="collapsed")
+            if cols[0].button("Train further", icon=":material/add:", help="Start a new linked run from this model."):
+                new = jobs.continue_training(run.id, more)
+                st.query_params["run"] = new.id
+                st.rerun()
+    except TuneboardError as exc:
+        st.error(str(exc))
+
+
+_controls()
+if run.status == "failed" and run.error:
+    st.error(run.error, icon=":material/error:")
+if run.status == "stopped":
+    st.warning("This run was stopped. Its metrics so far and its last checkpoint are kept; Resume continues it.")
+
+with st.expander("Reproduce this run"):
+    st.code(jobs.cli_command(run), language="bash")
+
+if run.status == "completed":
+    from pages.components.report_view import render_report
+
+    tab_report, tab_curves = st.tabs(["Evaluation report", "Training curves"])
+    with tab_curves:
+        live_view.render(run)
+    with tab_report:
+        try:
+            render_report(runs.load_report(run.id), runs.load_predictions(run.id), key=f"report_{run.id}")
+        except TuneboardError as exc:
+            st.warning(str(exc))
+else:
+    live_view.render(run)
