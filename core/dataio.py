@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,19 +181,33 @@ def _binary_kind(raw: bytes) -> str | None:
 
 
 def _read_by_kind(raw: bytes, ext: str, kind: str | None, encoding: str | None) -> LoadedTable:
+    if ext == ".xlsx" and kind is None:
+        return _read_text_named_xlsx(raw, encoding)
     if ext == ".xlsx" or (not ext and kind in ("zip", "ole")):
         return _read_xlsx(raw, kind)
     if ext == ".parquet" or (not ext and kind == "parquet"):
         return _read_parquet(raw, kind)
     if kind is not None:
-        return _read_misnamed_binary(raw, ext, kind)
+        return _read_misnamed_binary(raw, ext, kind, encoding)
     return _read_text(raw, ext, encoding)
+
+
+def _read_text_named_xlsx(raw: bytes, encoding: str | None) -> LoadedTable:
+    """Some web exports save CSV text under an .xlsx name; read those, reject anything else."""
+    try:
+        table = _read_text(raw, "", encoding)
+    except DataError:
+        raise _corrupt_excel() from None
+    if table.df.shape[1] < 2:
+        raise _corrupt_excel()
+    table.notes.append("The file is plain text (CSV), not an Excel workbook, although its name ends in ‘.xlsx’.")
+    return table
 
 
 _IMAGE_NAMES = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "webp": "WebP"}
 
 
-def _read_misnamed_binary(raw: bytes, ext: str, kind: str) -> LoadedTable:
+def _read_misnamed_binary(raw: bytes, ext: str, kind: str, encoding: str | None) -> LoadedTable:
     """A text extension on binary content: read it if it is a real table, else say what it is."""
     if kind in _IMAGE_NAMES:
         raise DataError(
@@ -213,9 +228,10 @@ def _read_misnamed_binary(raw: bytes, ext: str, kind: str) -> LoadedTable:
         return table
     if kind == "parquet":
         table = _try_misnamed(_read_parquet, raw, kind)
-        if table is not None:
-            table.notes.append(f"The file is a Parquet file although its name ends in ‘{ext}’.")
-            return table
+        if table is None:  # "PAR1" may simply be how a text file starts
+            return _read_text(raw, ext, encoding)
+        table.notes.append(f"The file is a Parquet file although its name ends in ‘{ext}’.")
+        return table
     if kind == "ole":
         raise DataError(
             "This file is an old-style Office document (.xls or .doc), not a text table; open it and save it as .xlsx or CSV."
@@ -225,7 +241,7 @@ def _read_misnamed_binary(raw: bytes, ext: str, kind: str) -> LoadedTable:
     raise DataError("This file contains binary data, not text; upload a CSV, Excel, JSON or Parquet file instead.")
 
 
-def _try_misnamed(reader, raw: bytes, kind: str) -> LoadedTable | None:
+def _try_misnamed(reader: Callable[[bytes, str], LoadedTable], raw: bytes, kind: str) -> LoadedTable | None:
     try:
         return reader(raw, kind)
     except DataError:
@@ -401,7 +417,7 @@ def _is_common_gb(char: str) -> bool:
     return len(encoded) == 2 and encoded[0] < 0xD8
 
 
-def _share(items: list[str], predicate) -> float:
+def _share(items: list[str], predicate: Callable[[str], bool]) -> float:
     return sum(1 for c in items if predicate(c)) / len(items)
 
 
@@ -527,10 +543,12 @@ def _is_json_object(line: str) -> bool:
 
 def _read_delimited(text: str, default: str) -> LoadedTable:
     sep = _sniff_delimiter(text, default)
-    df = _read_csv(text, sep)
+    df, quoting = _read_csv_or_unquoted(text, sep)
     notes = [f", {_DELIMITER_NAMES[sep]}-separated."]
+    if quoting == csv.QUOTE_NONE:
+        notes.append("Quote marks were kept as ordinary characters, because the file does not use them for quoting.")
     if _header_looks_like_data(df):
-        df = _read_csv(text, sep, header=None)
+        df = _read_csv(text, sep, header=None, quoting=quoting)
         df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
         notes.append("The first line looks like data, not column names, so the columns were numbered.")
     fmt = {",": "csv", "\t": "tsv"}.get(sep, "delimited")
@@ -578,7 +596,22 @@ def _consistency(sample: str, delimiter: str) -> float:
     return sum(len(r) == width for r in rows) / len(rows)
 
 
-def _read_csv(text: str, sep: str, header: int | None = 0) -> pd.DataFrame:
+def _read_csv_or_unquoted(text: str, sep: str) -> tuple[pd.DataFrame, int]:
+    """Read with standard quoting; tab-separated files (GLUE style) often contain stray quote
+    marks that were never meant as quoting, so for those retry with quotes as plain text."""
+    try:
+        return _read_csv(text, sep), csv.QUOTE_MINIMAL
+    except DataError:
+        if sep != "\t":
+            raise
+        try:
+            return _read_csv(text, sep, quoting=csv.QUOTE_NONE), csv.QUOTE_NONE
+        except DataError:
+            pass
+        raise
+
+
+def _read_csv(text: str, sep: str, header: int | None = 0, quoting: int = csv.QUOTE_MINIMAL) -> pd.DataFrame:
     """Parse with the pandas C engine, everything as strings; "" is missing, "NA" is text."""
     try:
         return pd.read_csv(
@@ -588,6 +621,7 @@ def _read_csv(text: str, sep: str, header: int | None = 0) -> pd.DataFrame:
             dtype=str,
             keep_default_na=False,
             na_values=[""],
+            quoting=quoting,
             engine="c",
         )
     except pd.errors.EmptyDataError:
@@ -640,7 +674,7 @@ def _header_looks_like_data(df: pd.DataFrame) -> bool:
 
 def _read_txt(text: str) -> LoadedTable:
     lines = [ln for ln in text.split("\n", 300)[:300] if ln.strip()]
-    if _share_of(lines, lambda ln: ln.lstrip().startswith("__label__")) >= 0.8:
+    if _share_of(lines, lambda ln: ln.lstrip().startswith("__label__")) >= 0.5:
         return _read_fasttext(text)
     first = [c.strip().lower() for c in lines[0].split("\t")] if lines else []
     if len(first) > 1 and any(_name_role(c) for c in first):
@@ -656,7 +690,7 @@ def _read_txt(text: str) -> LoadedTable:
     )
 
 
-def _share_of(lines: list[str], predicate) -> float:
+def _share_of(lines: list[str], predicate: Callable[[str], bool]) -> float:
     return sum(1 for ln in lines if predicate(ln)) / len(lines) if lines else 0.0
 
 
@@ -743,9 +777,7 @@ def _is_column_dict(obj: dict) -> bool:
 
 
 def _not_records(what: str) -> DataError:
-    return DataError(
-        f'The JSON file holds {what}; save it as a list like [{{"text": "...", "label": "..."}}, ...].'
-    )
+    return DataError(f'The JSON file holds {what}; save it as a list like [{{"text": "...", "label": "..."}}, ...].')
 
 
 def _read_jsonl(text: str) -> LoadedTable:
@@ -1051,10 +1083,14 @@ def normalize_labels(values: pd.Series) -> tuple[pd.Series, dict[str, str]]:
 
 
 def _hashable(values: pd.Series) -> pd.Series:
-    """JSON can put lists or dicts in a cell; compare those by their text."""
+    """Make mixed cells safe to look up by value.
+
+    JSON can put lists or dicts in a cell (unhashable: compare them by their text), and
+    ``True == 1`` in Python, so booleans become "True"/"False" before values are deduplicated.
+    """
     if values.dtype != object:
         return values
-    return values.map(lambda v: str(v) if isinstance(v, (list, dict)) else v)
+    return values.map(lambda v: str(v) if isinstance(v, (list, dict, bool, np.bool_)) else v)
 
 
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d+\.0*$")

@@ -105,8 +105,6 @@ def _confusion_layout(fig: Any, names: list[str], title: str) -> None:
         },
         yaxis={**axis, "title": {"text": "True label"}, "autorange": "reversed"},
         plot_bgcolor="white",
-        clickmode="event+select",
-        dragmode="select" if n > 1 else "zoom",
     )
 
 

@@ -88,7 +88,9 @@ class HealthReport:
             for split, counts in self.split_counts.items():
                 lines.append(f"  {split}: {sum(counts.values()):,} rows")
         if self.truncated_share is not None:
-            lines.append(f"Length: {_pct(round(self.truncated_share * 1e6), 1_000_000)} of sampled texts are longer than {self.max_length} tokens.")
+            lines.append(
+                f"Length: {_pct(round(self.truncated_share * 1e6), 1_000_000)} of sampled texts are longer than {self.max_length} tokens."
+            )
         for finding in self.findings:
             fix = f" [fix: {finding.fix}]" if finding.fix else ""
             lines.append(f"[{finding.severity.upper()}] {finding.title}: {finding.message}{fix}")

@@ -83,7 +83,7 @@ def _health(clean: dataio.CleanResult) -> tuple[pd.DataFrame, health.HealthRepor
                           format_func=lambda fix: next(f.title for f in fixes if f.fix == fix),
                           help="Each fix changes the stored dataset; the original file is not touched.")
         if chosen:
-            df = health.apply_fixes(df, chosen)
+            df = health.apply_fixes(df, chosen, min_count=report.min_class_size)
             report = health.health_report(df, dropped=clean.dropped, count_tokens=_counter(model), max_length=max_length)
     return df, report
 

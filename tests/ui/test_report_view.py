@@ -105,3 +105,14 @@ def test_view_never_renders_html_or_loads_torch():
     code = "import sys, pages.components.report_view; print(sorted({'torch', 'transformers'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_chart_selection_is_read_from_the_click_layer():
+    sys.path.insert(0, ROOT)
+    from pages.components.report_view import _selected_cell
+
+    point = {"curve_number": 1, "x": "b", "y": "a", "customdata": ["a", "b", 3, 0.5]}
+    assert _selected_cell({"selection": {"points": [point]}}) == ("a", "b")
+    assert _selected_cell({"selection": {"points": [{"x": "p", "y": "t"}]}}) == ("t", "p")
+    assert _selected_cell({"selection": {"points": []}}) is None
+    assert _selected_cell(None) is None

@@ -75,8 +75,12 @@ CASES: dict[str, Case] = {
     "json_scalar": Case("scalar.json", b"42", "holds a single value, not a list of records"),
     "json_syntax": Case("broken.json", b'[{"text": "a", "label": ', "is not valid JSON (line 1, column"),
     "json_empty_list": Case("empty_list.json", b"[]", "holds an empty list"),
-    "jsonl_syntax": Case("bad.jsonl", b'{"text": "a", "label": "x"}\n{"text": "b", label}\n', "Line 2 of the JSON Lines file is not valid JSON"),
-    "jsonl_not_object": Case("list.jsonl", b'{"text": "a", "label": "x"}\n["b", "y"]\n', "Line 2 of the JSON Lines file is not a record"),
+    "jsonl_syntax": Case(
+        "bad.jsonl", b'{"text": "a", "label": "x"}\n{"text": "b", label}\n', "Line 2 of the JSON Lines file is not valid JSON"
+    ),
+    "jsonl_not_object": Case(
+        "list.jsonl", b'{"text": "a", "label": "x"}\n["b", "y"]\n', "Line 2 of the JSON Lines file is not a record"
+    ),
     "xlsx_garbage": Case("book.xlsx", _GARBAGE, "The Excel file is damaged or is not a real .xlsx workbook"),
     "xlsx_truncated": Case("cut.xlsx", _xlsx_bytes()[:1500], "The Excel file is damaged or is not a real .xlsx workbook"),
     "xls_old": Case("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "old .xls format or is password-protected"),
@@ -84,11 +88,15 @@ CASES: dict[str, Case] = {
     "parquet_not": Case("table2.parquet", b"text,label\nhi,pos\n", "The Parquet file is damaged or incomplete"),
     "zip_as_csv": Case("archive.csv", _zip_bytes(), "This file is a ZIP archive although its name ends in ‘.csv’"),
     "gzip_as_csv": Case("data.csv", gzip.compress(b"text,label\nhi,pos\n"), "This file is compressed (gzip)"),
-    "ragged_csv": Case("ragged.csv", b"text,label\nfine,pos\nalso fine,neg\nnot, fine,pos\n", "Line 4 has 3 fields but the header has 2"),
+    "ragged_csv": Case(
+        "ragged.csv", b"text,label\nfine,pos\nalso fine,neg\nnot, fine,pos\n", "Line 4 has 3 fields but the header has 2"
+    ),
     "ragged_after_newline": Case(
         "ragged2.csv", b'text,label\n"two\nlines",pos\nok,neg\nbad,row,here\n', "Line 5 has 3 fields but the header has 2"
     ),
-    "unclosed_quote": Case("quote.csv", b'text,label\nfine,pos\n"never closed,neg\nmore,pos\n', "starts on line 3 is never closed"),
+    "unclosed_quote": Case(
+        "quote.csv", b'text,label\nfine,pos\n"never closed,neg\nmore,pos\n', "starts on line 3 is never closed"
+    ),
     "txt_without_labels": Case("plain.txt", b"just a sentence\nanother sentence\n", "This text file has no labels"),
     "forced_wrong_encoding": Case(
         "zh.csv", "text,label\n今天很好,正面\n".encode(), "The file cannot be read as ascii", kwargs=(("encoding", "ascii"),)
@@ -99,10 +107,17 @@ CASES: dict[str, Case] = {
     "no_text_column": Case(
         "numbers.csv", b"id,price,qty\n1,2.5,3\n2,3.5,4\n3,1.25,5\n", "No column looks like text", step="detect"
     ),
-    "one_class": Case("one.csv", _rows(30, lambda i: "pos"), "have the label ‘pos’; a classifier needs at least two classes", step="clean"),
-    "labels_all_missing": Case("nolabel.csv", _rows(30, lambda i: ""), "Every label in the column ‘label’ is empty", step="clean"),
+    "one_class": Case(
+        "one.csv", _rows(30, lambda i: "pos"), "have the label ‘pos’; a classifier needs at least two classes", step="clean"
+    ),
+    "labels_all_missing": Case(
+        "nolabel.csv", _rows(30, lambda i: ""), "Every label in the column ‘label’ is empty", step="clean"
+    ),
     "labels_are_ids": Case(
-        "ids.csv", _rows(10_000, lambda i: f"id{i}"), "has 10,000 different values in 10,000 rows, so it looks like an ID", step="clean"
+        "ids.csv",
+        _rows(10_000, lambda i: f"id{i}"),
+        "has 10,000 different values in 10,000 rows, so it looks like an ID",
+        step="clean",
     ),
     "numeric_text": Case(
         "price.csv",
@@ -112,16 +127,26 @@ CASES: dict[str, Case] = {
         kwargs=(("text_col", "price"),),
     ),
     "missing_column": Case(
-        "cols.csv", _rows(10, lambda i: "ab"[i % 2]), "There is no column named ‘review’", step="clean", kwargs=(("text_col", "review"),)
+        "cols.csv",
+        _rows(10, lambda i: "ab"[i % 2]),
+        "There is no column named ‘review’",
+        step="clean",
+        kwargs=(("text_col", "review"),),
     ),
     "same_column_twice": Case(
-        "twice.csv", _rows(10, lambda i: "ab"[i % 2]), "chosen as both the text and the label column", step="clean",
+        "twice.csv",
+        _rows(10, lambda i: "ab"[i % 2]),
+        "chosen as both the text and the label column",
+        step="clean",
         kwargs=(("text_col", "label"),),
     ),
-    "no_rows_left": Case("blanktext.csv", _rows(10, lambda i: "ab"[i % 2], text=lambda i: " "), "No rows are left after dropping", step="clean"),
+    "no_rows_left": Case(
+        "blanktext.csv", _rows(10, lambda i: "ab"[i % 2], text=lambda i: " "), "No rows are left after dropping", step="clean"
+    ),
     "bad_split_value": Case(
         "split.csv",
-        b"text,label,split\n" + b"".join(f"sentence {i},{'ab'[i % 2]},{'fold3' if i == 5 else 'train'}\n".encode() for i in range(10)),
+        b"text,label,split\n"
+        + b"".join(f"sentence {i},{'ab'[i % 2]},{'fold3' if i == 5 else 'train'}\n".encode() for i in range(10)),
         "The split column ‘split’ holds ‘fold3’",
         step="clean",
         kwargs=(("split_col", "split"),),
