@@ -12,8 +12,8 @@ DEMO_EXAMPLE = "support_intents"
 
 def load_example(key: str) -> DatasetRecord:
     """Store a built-in example dataset (idempotent) and return its record."""
-    example = EXAMPLES[key] if key in EXAMPLES else None
     raw = example_bytes(key)  # raises a clear DataError for unknown keys
+    example = EXAMPLES[key]
     table = dataio.read_table(raw, example.filename)
     clean = dataio.clean_examples(table.df, example.text_column, example.label_column)
     return datasets.save_frame(clean.df, name=example.title, text_column=example.text_column,

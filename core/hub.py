@@ -13,7 +13,7 @@ def load_hub_dataset(name: str, config: str | None = None, split: str = "train",
         import datasets as hf_datasets
 
         data = hf_datasets.load_dataset(name, config, split=split)
-    except Exception as exc:  # noqa: BLE001 - offline, unknown name, gated repo...
+    except Exception as exc:
         text = str(exc).lower()
         if any(word in text for word in ("connect", "offline", "resolve", "network", "internet", "couldn't reach")):
             raise DataError(f"The Hugging Face Hub cannot be reached from this machine, so ‘{name}’ cannot be downloaded; "

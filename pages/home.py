@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import pages.components  # noqa: F401 - makes sure the app router runs (see its docstring)
 from core.demo import start_demo
 from core.errors import TuneboardError
 

@@ -19,7 +19,7 @@ def _read(raw: bytes, filename: str, encoding: str | None) -> dataio.LoadedTable
 
 
 @st.cache_resource(show_spinner=False)
-def _counter(model: str):  # noqa: ANN202 - a cached tokenizer function
+def _counter(model: str):
     return models.token_counter(model)
 
 

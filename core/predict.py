@@ -1,0 +1,289 @@
+"""Batch prediction: classify every row of a table with a run's model, in a worker process.
+
+The UI never runs a model over thousands of rows itself: :func:`start_job` stores the table under
+``workspace/predictions/<job_id>/`` and starts ``python -m core.predict_worker JOB_DIR`` in its own
+session; the worker writes ``progress.json`` as it goes and ``predictions.parquet`` at the end, and
+the page polls :func:`job_progress`.  The CLI (``python -m core predict``) runs the same code in-process.
+
+Downloads escape cells that a spreadsheet would run as a formula (``= + - @``, tab, CR), so a text
+like ``=HYPERLINK(...)`` is written as ``'=HYPERLINK(...)``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core import paths
+from core.errors import DataError, RunError
+
+PRED_COLUMN = "predicted_label"
+CONFIDENCE_COLUMN = "confidence"
+PROB_PREFIX = "prob::"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet is the header
+_JOB_ID = re.compile(r"^[0-9]{4}-[0-9]{6}-[0-9a-f]{6}$")
+_EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters openpyxl refuses to write
+STALE_START_S = 60.0  # a job whose worker never wrote a pid within this long is reported as failed
+
+
+# ---------------------------------------------------------------------------- cells and files
+def escape_cell(value: Any) -> Any:
+    """Prefix a text that a spreadsheet would treat as a formula with ``'``; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with formula-like text cells (and column names) escaped for spreadsheets."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype) == "string":
+            out[column] = out[column].astype(object).map(escape_cell)
+    out.columns = [escape_cell(str(c)) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with a byte-order mark so Excel reads accents right), formula-like cells escaped."""
+    return escape_formulas(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_excel_bytes(df: pd.DataFrame) -> bytes:
+    """An .xlsx workbook, formula-like cells escaped and characters Excel cannot store removed."""
+    if len(df) > EXCEL_MAX_ROWS:
+        raise DataError(f"{len(df):,} rows do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS:,}); download CSV instead.")
+    out = escape_formulas(df)
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: _EXCEL_ILLEGAL.sub("", v) if isinstance(v, str) else v)
+    buffer = io.BytesIO()
+    out.to_excel(buffer, index=False, engine="openpyxl")
+    return buffer.getvalue()
+
+
+def write_table(df: pd.DataFrame, out: Path) -> Path:
+    """Write ``df`` as CSV or Excel, chosen by the extension of ``out`` (.csv, .xlsx)."""
+    suffix = out.suffix.lower()
+    if suffix == ".xlsx":
+        out.write_bytes(to_excel_bytes(df))
+    elif suffix in {".csv", ""}:
+        out.write_bytes(to_csv_bytes(df))
+    else:
+        raise DataError(f"Cannot write ‘{suffix}’ files; name the output file .csv or .xlsx.")
+    return out
+
+
+# ---------------------------------------------------------------------------- predictions on a table
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (model)``, ``name (model 2)``… when the upload already has that column."""
+    candidate, n = name, 1
+    while candidate in taken:
+        candidate = f"{name} (model{'' if n == 1 else f' {n}'})"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def prediction_columns(existing: Sequence[str], labels: Sequence[str]) -> dict[str, str]:
+    """Names of the added columns (``pred``, ``confidence``, ``prob::<label>``) that do not clash with ``existing``."""
+    taken = {str(c) for c in existing}
+    names = {"pred": _free_name(PRED_COLUMN, taken), "confidence": _free_name(CONFIDENCE_COLUMN, taken)}
+    for label in labels:
+        names[f"prob::{label}"] = _free_name(f"{PROB_PREFIX}{label}", taken)
+    return names
+
+
+def add_predictions(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str]) -> pd.DataFrame:
+    """``df`` with the predicted label, its confidence and one probability column per class appended."""
+    names = prediction_columns(df.columns, labels)
+    out = df.copy()
+    out[names["pred"]] = [labels[i] for i in proba.argmax(1)] if len(df) else []
+    out[names["confidence"]] = proba.max(1) if len(df) else []
+    for j, label in enumerate(labels):
+        out[names[f"prob::{label}"]] = proba[:, j]
+    return out
+
+
+def texts_of(df: pd.DataFrame, text_column: str) -> list[str]:
+    """The texts to classify (missing cells become empty texts so rows stay aligned)."""
+    if text_column not in df.columns:
+        raise DataError(f"The file has no column ‘{text_column}’; choose one of: {', '.join(map(str, df.columns))}.")
+    return ["" if pd.isna(v) else str(v) for v in df[text_column].tolist()]
+
+
+def predict_table(run_id: str, df: pd.DataFrame, text_column: str, *, bundle: Any = None,
+                  progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Classify every row of ``df`` in this process (the CLI and the worker use this)."""
+    from core import serving
+
+    texts = texts_of(df, text_column)
+    bundle = bundle or serving.load_run_model(run_id)
+    return add_predictions(df, serving.probabilities(bundle, texts, progress=progress), bundle.labels)
+
+
+# ---------------------------------------------------------------------------- background jobs
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically (readers polling the file never see half of it)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in ``path``, or None when it does not exist (yet)."""
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def launch(module: str, arg: str, log_file: Path) -> subprocess.Popen:
+    """Start ``python -m module arg`` in its own session (a UI restart never stops it), output to ``log_file``."""
+    from core import jobs
+
+    log = open(log_file, "ab")  # noqa: SIM115 - the child keeps it open
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", module, arg],
+            cwd=jobs.PROJECT_ROOT,
+            env=jobs.worker_env([], "auto"),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    finally:
+        log.close()
+
+
+def background_state(status_file: Path, pid_file: Path, crashed: str) -> dict[str, Any]:
+    """A job's status dict, turned into ``failed`` with ``crashed`` when its process died mid-way."""
+    from core import jobs
+
+    status = read_json(status_file) or {"state": "queued"}
+    if status.get("state") in {"queued", "running"}:
+        pid_text = pid_file.read_text().strip() if pid_file.is_file() else ""
+        pid = int(pid_text) if pid_text.isdigit() else None
+        started = status.get("created_at") or (pid_file.stat().st_mtime if pid_file.exists() else time.time())
+        if (pid and not jobs.process_alive(pid)) or (not pid and time.time() - started > STALE_START_S):
+            status = read_json(status_file) or status  # it may have finished between the two reads
+            if status.get("state") in {"queued", "running"}:
+                status = {**status, "state": "failed", "error": crashed}
+    return status
+
+
+def jobs_dir() -> Path:
+    """Folder holding one sub-folder per batch prediction job."""
+    return paths.home() / "predictions"
+
+
+def job_dir(job_id: str) -> Path:
+    """The folder of one prediction job (``job_id`` is checked so it can never point elsewhere)."""
+    if not _JOB_ID.match(job_id or ""):
+        raise RunError(f"‘{job_id}’ is not a prediction job id; start the prediction again.")
+    return jobs_dir() / job_id
+
+
+def _storable(df: pd.DataFrame) -> pd.DataFrame:
+    """Mixed-type text columns as pandas strings, so Parquet can store any uploaded table."""
+    out = df.copy()
+    out.columns = [str(c) for c in out.columns]
+    return out.astype({c: "string" for c in out.columns if out[c].dtype == object})
+
+
+def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: str = "") -> str:
+    """Queue a batch prediction of ``df[text_column]`` with a run's model; returns the job id at once."""
+    from core import serving
+
+    serving.require_model(run_id)
+    texts_of(df, text_column)  # fail now, in the UI, on a wrong column
+    job_id = f"{time.strftime('%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    folder = job_dir(job_id)
+    folder.mkdir(parents=True)
+    _storable(df).to_parquet(folder / "input.parquet", index=False)
+    meta = {"job_id": job_id, "run_id": run_id, "text_column": str(text_column), "source_name": source_name,
+            "n_rows": len(df), "created_at": time.time()}
+    write_json(folder / "job.json", meta)
+    write_json(folder / "progress.json", {"state": "queued", "done": 0, "total": len(df), "created_at": meta["created_at"]})
+    proc = launch("core.predict_worker", str(folder), folder / "worker.out")
+    (folder / "worker.pid").write_text(str(proc.pid))
+    return job_id
+
+
+def job_info(job_id: str) -> dict[str, Any]:
+    """What the job was asked to do (run id, text column, file name, row count)."""
+    info = read_json(job_dir(job_id) / "job.json")
+    if info is None:
+        raise RunError(f"There is no prediction job {job_id}; start the prediction again.")
+    return info
+
+
+def job_progress(job_id: str) -> dict[str, Any]:
+    """``state`` (queued / running / completed / failed), ``done``, ``total``, ``error``, ``seconds``."""
+    folder = job_dir(job_id)
+    return background_state(folder / "progress.json", folder / "worker.pid",
+                            "The prediction process ended unexpectedly; start the prediction again.")
+
+
+def job_result(job_id: str) -> pd.DataFrame:
+    """The predictions of a completed job: the uploaded columns plus the added ones."""
+    file = job_dir(job_id) / "predictions.parquet"
+    if not file.is_file():
+        raise RunError(f"Prediction job {job_id} has no results yet; wait until it has finished.")
+    df = pd.read_parquet(file)
+    for column in df.columns:
+        if str(df[column].dtype) == "string":
+            df[column] = df[column].astype(object)
+    return df
+
+
+# ---------------------------------------------------------------------------- CLI
+def _cmd_predict(args: Any) -> int:
+    from core import dataio, serving
+
+    if bool(args.text) == bool(args.file):
+        raise DataError("Give either --text \"...\" or --file IN --out OUT.")
+    bundle = serving.load_run_model(args.run_id)
+    if args.text:
+        frame = serving.predict_texts(args.run_id, args.text, bundle=bundle)
+        rows = [{"text": row["text"], "label": row["pred"],
+                 "probabilities": {label: round(float(row[f"prob::{label}"]), 6) for label in bundle.labels}}
+                for _, row in frame.iterrows()]
+        print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, ensure_ascii=False))
+        return 0
+    if not args.out:
+        raise DataError("Give --out FILE.csv or FILE.xlsx for the predictions of --file.")
+    table = dataio.read_table(Path(args.file), Path(args.file).name)
+    text_column = args.text_col or dataio.detect_columns(table.df).text
+    started = time.time()
+    result = predict_table(args.run_id, table.df, text_column, bundle=bundle)
+    write_table(result, Path(args.out))
+    print(f"wrote {len(result):,} predictions to {args.out} in {time.time() - started:.1f} s "
+          f"(text column ‘{text_column}’)", file=sys.stderr)
+    return 0
+
+
+def register_cli(subparsers: Any) -> None:
+    """Add ``predict RUN_ID (--text TEXT | --file IN --out OUT)`` to ``python -m core``."""
+    text = "Classify texts with a completed run's model: one --text (prints JSON) or a whole --file (writes --out)."
+    parser = subparsers.add_parser("predict", help=text, description=text)
+    parser.add_argument("run_id", metavar="RUN_ID", help="Run id (see `python -m core runs`).")
+    parser.add_argument("--text", action="append", help="A text to classify (repeat for several).")
+    parser.add_argument("--file", metavar="IN", help="A table (CSV, TSV, JSON, JSONL, Excel, Parquet, text) to classify.")
+    parser.add_argument("--text-col", dest="text_col", help="Column with the texts (default: detected).")
+    parser.add_argument("--out", metavar="OUT", help="Output file; .csv or .xlsx by its extension.")
+    parser.set_defaults(func=_cmd_predict)

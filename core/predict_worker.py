@@ -1,0 +1,72 @@
+"""The batch prediction worker: ``python -m core.predict_worker JOB_DIR``.
+
+Started by :func:`core.predict.start_job` in its own session.  Reads ``job.json`` and
+``input.parquet``, loads the run's model, classifies the texts in length-sorted batches and
+writes ``progress.json`` (at most twice a second) and finally ``predictions.parquet``.  It always
+leaves the job ``completed`` or ``failed`` with one plain sentence; tracebacks go to ``worker.out``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import pandas as pd
+
+from core import predict
+from core.errors import TuneboardError
+
+PROGRESS_EVERY_S = 0.5
+
+
+def run_job(folder: Path) -> None:
+    """Do the job in ``folder``; raises on failure (``main`` turns that into a failed status)."""
+    from core import serving
+
+    job = predict.read_json(folder / "job.json")
+    if job is None:
+        raise TuneboardError("The prediction job has no description; start the prediction again.")
+    started = time.time()
+    status = {"state": "running", "done": 0, "total": job["n_rows"], "started_at": started, "phase": "loading the model"}
+    predict.write_json(folder / "progress.json", status)
+    df = pd.read_parquet(folder / "input.parquet")
+    bundle = serving.load_run_model(job["run_id"])
+    last = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        now = time.time()
+        if now - last >= PROGRESS_EVERY_S or done == total:
+            last = now
+            predict.write_json(folder / "progress.json", {**status, "done": done, "total": total, "phase": "classifying"})
+
+    result = predict.predict_table(job["run_id"], df, job["text_column"], bundle=bundle, progress=progress)
+    tmp = folder / ".predictions.parquet.tmp"
+    result.to_parquet(tmp, index=False)
+    tmp.replace(folder / "predictions.parquet")
+    (folder / "input.parquet").unlink(missing_ok=True)  # the output holds every input column too
+    predict.write_json(folder / "progress.json", {**status, "state": "completed", "done": len(result), "total": len(result),
+                                                  "phase": "done", "seconds": time.time() - started})
+
+
+def main(folder: Path) -> int:
+    """Run the job; returns the exit code (0 completed, 1 failed)."""
+    try:
+        run_job(folder)
+        return 0
+    except Exception as exc:
+        traceback.print_exc()
+        if isinstance(exc, TuneboardError):
+            message = str(exc)
+        else:
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            message = f"Prediction failed with {type(exc).__name__}: {first} (details are in the job's worker.out)."
+        previous = predict.read_json(folder / "progress.json") or {}
+        predict.write_json(folder / "progress.json", {**previous, "state": "failed", "error": message})
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))

@@ -1,0 +1,283 @@
+"""Dynamic int8 copies of a run's model and a side-by-side comparison with the fp32 original.
+
+**What int8 means here.** ``torch.ao.quantization.quantize_dynamic`` turns every ``nn.Linear`` into an
+int8 layer (int8 weights, activations quantised on the fly; CPU only).  Those layers hold about half
+of a BERT-style encoder; the rest is mostly the word-embedding table, which dynamic quantisation
+leaves in floating point.  On disk we store that table (and any other large float matrix) as fp16 —
+lossless enough for a lookup table and half the bytes; it is widened back to fp32 when loading.
+
+**How it is stored — no pickle.** Quantised tensors cannot go into safetensors, and ``torch.save``
+of a module would need unpickling to load (unsafe for files someone sends you).  So ``runs/<id>/int8/``
+holds ``int8_weights.safetensors`` (the raw int8 values + scale + zero point of each Linear, the other
+tensors as float) and ``int8_format.json``; :func:`load_int8_folder` builds the architecture from
+``config.json``, loads the float tensors, re-applies ``quantize_dynamic`` and puts the stored int8
+weights into the quantised layers.  That function is self-contained and is copied verbatim into
+exported zips as ``load_int8.py``.
+
+torch marks ``torch.ao.quantization`` as deprecated in favour of the separate ``torchao`` package
+(not installed); the loader will need porting when torch removes it.  ONNX export would be another
+route to a portable int8 model but needs the ``onnx`` package, which is not installed, so it is
+not offered.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+from core import paths, predict
+from core.errors import ModelError, TuneboardError
+
+FORMAT = "tuneboard-int8-dynamic/1"
+WEIGHTS_FILE = "int8_weights.safetensors"
+META_FILE = "int8_format.json"
+COMPARISON_FILE = "comparison.json"
+FP16_MIN_ELEMENTS = 65_536  # float matrices at least this big (embedding tables) are stored as fp16
+
+
+def int8_dir(run_id: str) -> Path:
+    """The int8 copy of a run (``runs/<id>/int8``)."""
+    return paths.run_dir(run_id) / "int8"
+
+
+def has_int8(run_id: str) -> bool:
+    """Whether the run has a finished int8 copy."""
+    return (int8_dir(run_id) / META_FILE).is_file() and (int8_dir(run_id) / WEIGHTS_FILE).is_file()
+
+
+def quantize_model(model: Any) -> Any:
+    """Dynamic int8 quantisation of every ``nn.Linear`` of a CPU model (in place; returns it)."""
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao quantisation is deprecated upstream (see above); nothing to act on
+        return torch.ao.quantization.quantize_dynamic(model.cpu().eval(), {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
+def save_int8_folder(qmodel: Any, tokenizer: Any, folder: Path) -> Path:
+    """Write a quantised model as config + tokenizer + ``int8_weights.safetensors`` + ``int8_format.json``."""
+    import torch
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors: dict[str, Any] = {}
+    quantized: list[str] = []
+    for name, module in qmodel.named_modules():
+        if isinstance(module, torch.ao.nn.quantized.dynamic.Linear):
+            weight, bias = module._weight_bias()
+            if weight.qscheme() not in (torch.per_tensor_affine, torch.per_tensor_symmetric):
+                raise ModelError("This int8 model uses per-channel weights, which the int8 format cannot store.")
+            quantized.append(name)
+            tensors[f"int8::{name}::weight"] = weight.int_repr().contiguous()
+            tensors[f"int8::{name}::scale"] = torch.tensor(weight.q_scale(), dtype=torch.float64)
+            tensors[f"int8::{name}::zero_point"] = torch.tensor(weight.q_zero_point(), dtype=torch.int64)
+            if bias is not None:
+                tensors[f"int8::{name}::bias"] = bias.detach().contiguous().clone()
+    prefixes = tuple(f"{name}." for name in quantized)
+    fp16: list[str] = []
+    for key, value in qmodel.state_dict().items():
+        if key.startswith(prefixes) or not isinstance(value, torch.Tensor):
+            continue
+        value = value.detach().contiguous().clone()  # clone: safetensors refuses tensors that share memory
+        if value.is_floating_point() and value.dim() >= 2 and value.numel() >= FP16_MIN_ELEMENTS:
+            value = value.half()
+            fp16.append(key)
+        tensors[key] = value
+    save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": FORMAT})
+    (folder / META_FILE).write_text(json.dumps({"format": FORMAT, "quantized_linear": quantized, "fp16_stored": fp16,
+                                                "torch": torch.__version__}, indent=2))
+    qmodel.config.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def load_int8_folder(folder):  # noqa: ANN001, ANN201 - kept dependency-free: copied into exported zips
+    """Load a Tuneboard int8 folder; returns ``(model, tokenizer)`` (a CPU model in eval mode).
+
+    Needs torch, transformers and safetensors.  Nothing is unpickled: the architecture comes from
+    config.json, the weights from a safetensors file; Linear layers are re-quantised to int8 and
+    given the stored int8 weights.
+    """
+    import json
+    import warnings
+    from pathlib import Path
+
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+    folder = Path(folder)
+    meta = json.loads((folder / "int8_format.json").read_text())
+    if meta.get("format") != "tuneboard-int8-dynamic/1":
+        raise ValueError(f"{folder} is not a Tuneboard int8 model folder (format {meta.get('format')!r}).")
+    tensors = load_file(str(folder / "int8_weights.safetensors"))
+    model = AutoModelForSequenceClassification.from_config(AutoConfig.from_pretrained(folder))
+    plain = {k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items() if not k.startswith("int8::")}
+    missing, unexpected = model.load_state_dict(plain, strict=False)
+    quantized = meta["quantized_linear"]
+    missing = [k for k in missing if not k.startswith(tuple(f"{name}." for name in quantized))]
+    if missing or unexpected:
+        raise ValueError(f"The int8 weights do not match the model (missing {missing[:3]}, unexpected {unexpected[:3]}).")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao quantisation is deprecated upstream; it still works
+        spec = {name: torch.ao.quantization.default_dynamic_qconfig for name in quantized}
+        torch.ao.quantization.quantize_dynamic(model.eval(), spec, dtype=torch.qint8, inplace=True)
+        for name in quantized:
+            weight = torch._make_per_tensor_quantized_tensor(
+                tensors[f"int8::{name}::weight"],
+                float(tensors[f"int8::{name}::scale"]),
+                int(tensors[f"int8::{name}::zero_point"]),
+            )
+            model.get_submodule(name).set_weight_bias(weight, tensors.get(f"int8::{name}::bias"))
+    return model.eval(), AutoTokenizer.from_pretrained(folder)
+
+
+def loader_source() -> str:
+    """Source of a standalone ``load_int8.py`` (shipped in int8 exports)."""
+    body = inspect.getsource(load_int8_folder).replace(
+        "  # noqa: ANN001, ANN201 - kept dependency-free: copied into exported zips", "")
+    return (
+        '"""Load a Tuneboard int8 model:  from load_int8 import load_int8_folder;  model, tokenizer = load_int8_folder("int8")"""\n\n\n'
+        + body
+    )
+
+
+# ---------------------------------------------------------------------------- make + compare
+def make_int8(run_id: str) -> Path:
+    """Quantise a completed run's model and save it to ``runs/<id>/int8`` (replacing an older copy)."""
+    from core import serving
+
+    if serving.is_peft_folder(serving.model_dir(run_id)):
+        serving.require_model(run_id)
+        raise ModelError("Prompt-tuned models keep their prompt outside the model, so they cannot be made int8; "
+                         "use a full or LoRA run.")
+    model, tokenizer, _labels, _max_length = serving.load_run_model(run_id, device="cpu")
+    qmodel = quantize_model(model)
+    target = int8_dir(run_id)
+    # Build in a temporary folder and rename: a crash never leaves a half-written int8 copy.
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".int8-"))
+    try:
+        save_int8_folder(qmodel, tokenizer, tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _evaluate(model: Any, tokenizer: Any, texts: list[str], truth: list[str], labels: list[str], max_length: int,
+              n_single: int) -> dict[str, Any]:
+    from core import efficiency, metrics
+    from core.inference import predict_proba
+
+    proba = predict_proba(model, tokenizer, texts, max_length=max_length, device="cpu")
+    pred = [labels[i] for i in proba.argmax(1)]
+    speed = efficiency.measure_inference(model, tokenizer, texts[:256] or ["example"], device="cpu", max_length=max_length,
+                                         n_single=n_single, batch_size=32)
+    return {
+        "accuracy": metrics.accuracy_score(truth, pred),
+        "f1_macro": metrics.f1_score(truth, pred, average="macro", labels=labels),
+        "latency_p50_ms": speed["latency_p50_ms"],
+        "latency_p95_ms": speed["latency_p95_ms"],
+        "throughput_texts_per_s": speed["throughput_texts_per_s"],
+        "pred": pred,
+    }
+
+
+def compare(run_id: str, *, n_single: int = 30) -> dict[str, Any]:
+    """fp32 vs int8 on the CPU: size on disk, batch-1 latency p50, batch-32 throughput, test accuracy and macro-F1.
+
+    Saved to ``runs/<id>/int8/comparison.json`` and returned.  Makes the int8 copy first if needed.
+    """
+    import torch
+
+    from core import efficiency, runs, serving
+
+    if not has_int8(run_id):
+        make_int8(run_id)
+    fp32 = serving.load_run_model(run_id, device="cpu")
+    int8_model, int8_tokenizer = load_int8_folder(int8_dir(run_id))
+    test = runs.load_predictions(run_id)
+    texts, truth = test["text"].astype(str).tolist(), test["label"].astype(str).tolist()
+    rows = {
+        "fp32": _evaluate(fp32.model, fp32.tokenizer, texts, truth, fp32.labels, fp32.max_length, n_single),
+        "int8": _evaluate(int8_model, int8_tokenizer, texts, truth, fp32.labels, fp32.max_length, n_single),
+    }
+    rows["fp32"]["size_bytes"] = efficiency.dir_size_bytes(serving.model_dir(run_id))
+    rows["int8"]["size_bytes"] = efficiency.dir_size_bytes(int8_dir(run_id))
+    pred_fp32, pred_int8 = rows["fp32"].pop("pred"), rows["int8"].pop("pred")
+    result = {
+        "fp32": rows["fp32"],
+        "int8": rows["int8"],
+        "size_ratio": rows["int8"]["size_bytes"] / max(1, rows["fp32"]["size_bytes"]),
+        "accuracy_delta": rows["int8"]["accuracy"] - rows["fp32"]["accuracy"],
+        "f1_macro_delta": rows["int8"]["f1_macro"] - rows["fp32"]["f1_macro"],
+        "agreement": sum(a == b for a, b in zip(pred_fp32, pred_int8, strict=True)) / max(1, len(texts)),
+        "n_test": len(texts),
+        "device": "cpu",
+        "threads": torch.get_num_threads(),
+        "created_at": time.time(),
+    }
+    predict.write_json(int8_dir(run_id) / COMPARISON_FILE, result)
+    return result
+
+
+def load_comparison(run_id: str) -> dict[str, Any] | None:
+    """The saved fp32-vs-int8 comparison of a run, or None."""
+    return predict.read_json(int8_dir(run_id) / COMPARISON_FILE) if has_int8(run_id) else None
+
+
+# ---------------------------------------------------------------------------- background job (for the UI)
+def _status_file(run_id: str) -> Path:
+    return paths.run_dir(run_id) / "int8_status.json"
+
+
+def start_job(run_id: str) -> None:
+    """Make the int8 copy and its comparison in a separate process (``python -m core.quantize RUN_ID``)."""
+    from core import serving
+
+    serving.require_model(run_id)
+    if job_status(run_id).get("state") in {"queued", "running"}:
+        return
+    run_dir = paths.run_dir(run_id)
+    predict.write_json(_status_file(run_id), {"state": "queued", "created_at": time.time()})
+    proc = predict.launch("core.quantize", run_id, run_dir / "int8.log")
+    (run_dir / "int8.pid").write_text(str(proc.pid))
+
+
+def job_status(run_id: str) -> dict[str, Any]:
+    """``{"state": none / queued / running / completed / failed, "error": ...}`` of the int8 job."""
+    if not _status_file(run_id).is_file():
+        return {"state": "none"}
+    return predict.background_state(_status_file(run_id), paths.run_dir(run_id) / "int8.pid",
+                                    "The int8 process ended unexpectedly; press the button again.")
+
+
+def main(run_id: str) -> int:
+    """Entry point of the background job; returns the exit code."""
+    status = _status_file(run_id)
+    predict.write_json(status, {"state": "running", "started_at": time.time()})
+    try:
+        make_int8(run_id)  # always fresh: the button means "make it (again) from the current model"
+        compare(run_id)
+    except Exception as exc:
+        traceback.print_exc()
+        message = str(exc) if isinstance(exc, TuneboardError) else (
+            f"Making the int8 copy failed with {type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}.")
+        predict.write_json(status, {"state": "failed", "error": message})
+        return 1
+    predict.write_json(status, {"state": "completed", "finished_at": time.time()})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,134 @@
+"""Loading a finished run's model for predictions (playground, batch prediction, CLI, int8 comparison).
+
+A completed run keeps a plain Hugging Face folder in ``runs/<id>/model``; LoRA runs have it merged.
+Prompt tuning cannot be merged, so there ``model/`` is a PEFT folder (``adapter_config.json``) that
+needs the run's base model underneath it.  torch/transformers are imported inside the functions:
+the UI imports this module and only pays for them when it really loads a model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from core import paths, store
+from core.errors import ModelError, RunError
+
+
+class RunModel(NamedTuple):
+    """A loaded run model; unpacks as ``model, tokenizer, labels, max_length``."""
+
+    model: Any
+    tokenizer: Any
+    labels: list[str]
+    max_length: int
+
+
+def model_dir(run_id: str) -> Path:
+    """The saved model folder of a run (not checked)."""
+    return paths.run_dir(run_id) / "model"
+
+
+def is_peft_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a PEFT adapter (prompt tuning) rather than a full model."""
+    return (folder / "adapter_config.json").is_file() and not (folder / "config.json").is_file()
+
+
+def require_model(run_id: str) -> store.Run:
+    """The run, if it is completed and its model folder exists; else a :class:`RunError`."""
+    run = store.require_run(run_id)
+    folder = model_dir(run_id)
+    if run.status != "completed":
+        raise RunError(f"Run {run_id} is {run.status}; only completed runs have a model to use.")
+    if not ((folder / "config.json").is_file() or is_peft_folder(folder)):
+        raise RunError(f"The model files of run {run_id} are missing from the workspace; train the run again.")
+    return run
+
+
+def run_labels(run_id: str) -> list[str]:
+    """The run's class names in model order (id2label), read without loading the model."""
+    config_file = model_dir(run_id) / "config.json"
+    if config_file.is_file():
+        id2label = json.loads(config_file.read_text()).get("id2label") or {}
+        if id2label:
+            return [str(id2label[k]) for k in sorted(id2label, key=int)]
+    report_file = paths.run_dir(run_id) / "report.json"
+    if report_file.is_file():
+        report = json.loads(report_file.read_text())
+        labels = report.get("run", {}).get("labels") or report.get("labels")
+        if labels:
+            return [str(x) for x in labels]
+    raise RunError(f"Run {run_id} has no record of its class names; train the run again.")
+
+
+def default_device() -> str:
+    """The GPU when there is one, else the CPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_run_model(run_id: str, *, device: str | None = None) -> RunModel:
+    """Load a completed run's model and tokenizer (PEFT prompt-tuning folders included), in eval mode."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    run = require_model(run_id)
+    folder = model_dir(run_id)
+    labels = run_labels(run_id)
+    max_length = int(run.config.get("max_length") or 128)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        if is_peft_folder(folder):
+            model = _load_prompt_tuned(run, folder, labels)
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(folder)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"The model of run {run_id} could not be loaded ({str(exc).splitlines()[0][:160]}); train the run again.") from exc
+    model.to(device or default_device())
+    model.eval()
+    return RunModel(model, tokenizer, labels, max_length)
+
+
+def _load_prompt_tuned(run: store.Run, folder: Path, labels: list[str]) -> Any:
+    """Base model with a fresh head + the saved prompt and head from the adapter folder."""
+    from peft import PeftModel
+
+    from core import models
+
+    base = models.load_classifier(str(run.config.get("model")), labels, trust_remote_code=bool(run.config.get("trust_remote_code")))
+    return PeftModel.from_pretrained(base, folder)
+
+
+def probabilities(bundle: RunModel, texts: Sequence[str], *, batch_size: int = 64,
+                  progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Class probabilities of ``texts`` with a loaded model (length-sorted, dynamically padded batches)."""
+    from core.inference import predict_proba
+
+    return predict_proba(bundle.model, bundle.tokenizer, [str(t) for t in texts], max_length=bundle.max_length,
+                         batch_size=batch_size, progress=progress)
+
+
+def predictions_frame(texts: Sequence[str], proba: np.ndarray, labels: list[str]) -> pd.DataFrame:
+    """``text, pred, confidence, prob::<label>…`` for texts and their probabilities."""
+    frame = pd.DataFrame({
+        "text": [str(t) for t in texts],
+        "pred": [labels[i] for i in proba.argmax(1)] if len(texts) else [],
+        "confidence": proba.max(1) if len(texts) else [],
+    })
+    for j, label in enumerate(labels):
+        frame[f"prob::{label}"] = proba[:, j]
+    return frame
+
+
+def predict_texts(run_id: str, texts: Sequence[str], *, bundle: RunModel | None = None) -> pd.DataFrame:
+    """Classify ``texts`` with a run's model: ``text, pred, confidence, prob::<label>…`` (input order).
+
+    Pass an already loaded ``bundle`` (the playground caches one) to skip loading the model.
+    """
+    bundle = bundle or load_run_model(run_id)
+    return predictions_frame(texts, probabilities(bundle, texts), bundle.labels)

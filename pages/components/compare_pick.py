@@ -1,0 +1,87 @@
+"""Choosing the runs to compare, and adding a TF-IDF baseline to them.
+
+Preselection: the page reads ``?runs=ID,ID,...`` (what the run table's "Compare" link sets) whenever
+that query value changes, and otherwise keeps the widget's own state ``st.session_state["compare_runs"]``
+(a list of run ids), which tests and other pages may also set before the page runs.  The current choice is
+written back to ``?runs=`` so the URL can be bookmarked or shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from core import compare
+from core.errors import TuneboardError
+from core.store import Run
+
+STATE_KEY = "compare_runs"
+_APPLIED_KEY = "_compare_runs_query_applied"
+_MESSAGE_KEY = "_compare_baseline_message"
+
+
+def _option_label(run: Run) -> str:
+    metric = (run.final_metrics or {}).get("f1_macro")
+    score = f" · F1 {metric:.3f}" if isinstance(metric, int | float) else ""
+    return f"{run.name} ({run.id}, {run.status}{score})"
+
+
+def pick_runs(runs: Sequence[Run]) -> list[str]:
+    """The "Runs to compare" multiselect (at most 10); returns the chosen run ids in the chosen order."""
+    by_id = {r.id: r for r in runs}
+    query = st.query_params.get("runs", "")
+    if query and query != st.session_state.get(_APPLIED_KEY):
+        st.session_state[STATE_KEY] = [i for i in dict.fromkeys(query.split(",")) if i in by_id][: compare.MAX_RUNS]
+        st.session_state[_APPLIED_KEY] = query
+    elif STATE_KEY in st.session_state:
+        # Runs deleted since the last visit would make the widget fail; drop them quietly.
+        st.session_state[STATE_KEY] = [i for i in st.session_state[STATE_KEY] if i in by_id][: compare.MAX_RUNS]
+    chosen = st.multiselect(
+        "Runs to compare", list(by_id), key=STATE_KEY, max_selections=compare.MAX_RUNS,
+        format_func=lambda i: _option_label(by_id[i]), placeholder="Choose 2 to 10 runs",
+        help="Pick 2–10 runs. Completed runs show every section; running ones show their curves so far.",
+    )
+    value = ",".join(chosen)
+    if st.query_params.get("runs", "") != value:
+        if value:
+            st.query_params["runs"] = value
+        else:
+            del st.query_params["runs"]
+    st.session_state[_APPLIED_KEY] = value
+    return list(chosen)
+
+
+def _train_baseline(source_id: str) -> None:
+    """Button callback: runs before the page is drawn again, so it may still change the selection."""
+    from core import baseline
+
+    try:
+        new = baseline.train_baseline(source_id)
+    except TuneboardError as exc:
+        st.session_state[_MESSAGE_KEY] = ("error", str(exc))
+        return
+    chosen = list(st.session_state.get(STATE_KEY, []))
+    if len(chosen) < compare.MAX_RUNS:
+        st.session_state[STATE_KEY] = [*chosen, new.id]
+    accuracy = new.final_metrics.get("accuracy", 0.0)
+    st.session_state[_MESSAGE_KEY] = ("success", f"Baseline run {new.id} trained in seconds: accuracy {accuracy:.1%} on the same test split.")
+
+
+def baseline_adder(runs: Sequence[Run]) -> None:
+    """One click: TF-IDF + logistic regression on exactly the split of a chosen run, added to the comparison."""
+    message = st.session_state.pop(_MESSAGE_KEY, None)
+    if message:
+        (st.error if message[0] == "error" else st.success)(message[1])
+    candidates = [r for r in runs if r.dataset_id and r.info.get("kind") != "baseline"]
+    if not candidates:
+        return
+    with st.expander("Add a classical baseline (TF-IDF + logistic regression)", icon=":material/functions:"):
+        st.caption("Trains scikit-learn's TF-IDF + logistic regression in seconds on exactly the same train/test split as "
+                   "the run you pick, and adds it to the comparison as a run of its own.")
+        chosen = st.session_state.get(STATE_KEY) or []
+        default = next((i for i, r in enumerate(candidates) if r.id in chosen), 0)
+        by_id = {r.id: r for r in candidates}
+        source = st.selectbox("Use the split of", list(by_id), index=default, format_func=lambda i: _option_label(by_id[i]),
+                              key="compare_baseline_source")
+        st.button("Train baseline", icon=":material/bolt:", key="compare_baseline_button", on_click=_train_baseline, args=(source,))

@@ -1,0 +1,125 @@
+"""Run management UI: rename, tag, notes and delete (with a confirmation) for one run or a selection.
+
+Deleting always asks first, in two steps: "Delete…" arms a confirmation that names what will be removed,
+and only "Yes, delete" removes the files and database rows.  The armed state is keyed by the exact
+selection, so changing the selection disarms it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import streamlit as st
+
+from core import manage
+from core.errors import TuneboardError
+from core.store import Run
+from pages.components.compare_view import plain
+
+
+def _arm(key: str, value: bool) -> None:
+    st.session_state[key] = value
+
+
+def render(run: Run) -> None:
+    """Rename, tags and notes for one run (one form), and a delete button that asks first."""
+    with st.expander("Manage this run", icon=":material/edit:"):
+        with st.form(key=f"manage_form_{run.id}", border=False):
+            name = st.text_input("Name", value=run.name, max_chars=manage.MAX_NAME, key=f"manage_name_{run.id}")
+            tags = st.text_input("Tags", value=", ".join(run.tags), key=f"manage_tags_{run.id}",
+                                 help="Comma-separated, e.g. ‘baseline, lora, keep’. Filter the run table by them.")
+            notes = st.text_area("Notes", value=run.notes, key=f"manage_notes_{run.id}", max_chars=manage.MAX_NOTES)
+            if st.form_submit_button("Save changes", icon=":material/save:"):
+                try:
+                    if name.strip() != run.name:
+                        manage.rename_run(run.id, name)
+                    manage.set_tags(run.id, tags)
+                    manage.set_notes(run.id, notes)
+                except TuneboardError as exc:
+                    st.error(str(exc))
+                else:
+                    st.toast("Saved.")
+                    st.rerun()
+        _delete_one(run)
+
+
+def _delete_one(run: Run) -> None:
+    armed = f"manage_confirm_delete_{run.id}"
+    if run.is_active:
+        st.caption("Stop or cancel this run before deleting it.")
+        return
+    if not st.session_state.get(armed):
+        st.button("Delete run…", icon=":material/delete:", key=f"manage_delete_{run.id}", on_click=_arm, args=(armed, True))
+        return
+    st.warning(plain(f"Delete ‘{run.name}’ with its model, predictions, report and metric history? This cannot be undone."))
+    yes, no = st.columns(2)
+    if yes.button("Yes, delete", type="primary", key=f"manage_delete_yes_{run.id}"):
+        try:
+            manage.delete_runs([run.id])
+        except TuneboardError as exc:
+            st.error(str(exc))
+            return
+        st.session_state.pop(armed, None)
+        if st.query_params.get("run") == run.id:
+            del st.query_params["run"]
+        st.rerun()
+    no.button("Cancel", key=f"manage_delete_no_{run.id}", on_click=_arm, args=(armed, False))
+
+
+def render_bulk(runs: Sequence[Run]) -> None:
+    """Actions on several selected runs: add tags to all, or delete all (asks first)."""
+    if not runs:
+        return
+    ids = [r.id for r in runs]
+    token = hashlib.sha1(",".join(sorted(ids)).encode()).hexdigest()[:10]
+    with st.container(border=True):
+        st.caption(f"{len(runs)} runs selected")
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        tags = left.text_input("Add tags to the selected runs", key=f"bulk_tags_{token}", placeholder="e.g. sweep-1, keep")
+        if right.button("Add tags", key=f"bulk_tags_add_{token}", disabled=not tags.strip()):
+            try:
+                manage.add_tags(ids, tags)
+            except TuneboardError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
+        armed = f"bulk_confirm_delete_{token}"
+        active = [r for r in runs if r.is_active]
+        if not st.session_state.get(armed):
+            st.button(f"Delete {len(runs)} runs…", icon=":material/delete:", key=f"bulk_delete_{token}", on_click=_arm,
+                      args=(armed, True), disabled=bool(active),
+                      help="Stop or cancel the active runs in the selection first." if active else None)
+            return
+        names = ", ".join(f"‘{r.name}’" for r in runs[:5]) + (f" and {len(runs) - 5} more" if len(runs) > 5 else "")
+        st.warning(plain(f"Delete {len(runs)} runs ({names}) with their models, predictions, reports and metric history? "
+                         "This cannot be undone."))
+        yes, no = st.columns(2)
+        if yes.button(f"Yes, delete {len(runs)} runs", type="primary", key=f"bulk_delete_yes_{token}"):
+            try:
+                manage.delete_runs(ids)
+            except TuneboardError as exc:
+                st.error(str(exc))
+                return
+            st.session_state.pop(armed, None)
+            if st.query_params.get("run") in ids:
+                del st.query_params["run"]
+            st.rerun()
+        no.button("Cancel", key=f"bulk_delete_no_{token}", on_click=_arm, args=(armed, False))
+
+
+def baseline_button(run: Run) -> Run | None:
+    """"Train a TF-IDF baseline on this split": returns the new baseline run once trained (else None)."""
+    if not run.dataset_id or run.info.get("kind") == "baseline":
+        return None
+    if not st.button("TF-IDF baseline", icon=":material/functions:", key=f"baseline_{run.id}",
+                     help="Train TF-IDF + logistic regression (scikit-learn, seconds) on exactly this run's split, as a new run."):
+        return None
+    from core import baseline
+
+    with st.spinner("Training TF-IDF + logistic regression…"):
+        try:
+            return baseline.train_baseline(run.id)
+        except TuneboardError as exc:
+            st.error(str(exc))
+            return None
