@@ -99,7 +99,7 @@ def save_int8_folder(qmodel: Any, tokenizer: Any, folder: Path) -> Path:
     return folder
 
 
-def load_int8_folder(folder):  # noqa: ANN001, ANN201 - kept dependency-free: copied into exported zips
+def load_int8_folder(folder):
     """Load a Tuneboard int8 folder; returns ``(model, tokenizer)`` (a CPU model in eval mode).
 
     Needs torch, transformers and safetensors.  Nothing is unpickled: the architecture comes from

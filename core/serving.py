@@ -39,13 +39,18 @@ def is_peft_folder(folder: Path) -> bool:
     return (folder / "adapter_config.json").is_file() and not (folder / "config.json").is_file()
 
 
+def has_model(run_id: str) -> bool:
+    """Whether the run folder holds a transformer model (classical baselines and unfinished runs do not)."""
+    folder = model_dir(run_id)
+    return (folder / "config.json").is_file() or is_peft_folder(folder)
+
+
 def require_model(run_id: str) -> store.Run:
     """The run, if it is completed and its model folder exists; else a :class:`RunError`."""
     run = store.require_run(run_id)
-    folder = model_dir(run_id)
     if run.status != "completed":
         raise RunError(f"Run {run_id} is {run.status}; only completed runs have a model to use.")
-    if not ((folder / "config.json").is_file() or is_peft_folder(folder)):
+    if not has_model(run_id):
         raise RunError(f"The model files of run {run_id} are missing from the workspace; train the run again.")
     return run
 

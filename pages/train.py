@@ -1,12 +1,15 @@
 """Train: choose data, model and settings, then start a run in the background."""
 
+import json
+
 import streamlit as st
 
 from core import jobs, store
 from core.config import RunConfig
+from core.devices import detect
 from core.errors import TuneboardError
 from core.models import MODEL_CHOICES
-from core.scheduler import available_gpus
+from core.params import count_in_subprocess
 from pages.components.config_form import settings_form
 
 st.title("Train a classifier")
@@ -45,11 +48,23 @@ except TuneboardError as exc:
     st.error(str(exc), icon=":material/error:")
     config = None
 
-gpus = available_gpus()
-st.caption(f"Hardware: {f'{len(gpus)} NVIDIA GPU(s) — runs use one GPU each unless you pick several' if gpus else 'no GPU found — training runs on the CPU'}. "
-           "Runs wait in a queue until their device is free.")
+st.caption(f"Hardware: {detect().describe()} Runs wait in a queue until their device is free.")
+
+
+@st.cache_data(show_spinner="Loading the model to count its parameters…", max_entries=32)
+def _parameters(config_json: str, n_labels: int) -> dict:
+    return count_in_subprocess(RunConfig.from_dict(json.loads(config_json)), n_labels)
+
 
 if config is not None:
+    left, right = st.columns([1, 3])
+    if left.button("Count parameters", help="Loads the model once to show how many weights this run will train."):
+        try:
+            counts = _parameters(config.to_json(), len(by_id[dataset_id].labels))
+            right.info(f"{counts['trainable']:,} of {counts['total']:,} parameters will be trained "
+                       f"({100 * counts['trainable'] / counts['total']:.2f}%).")
+        except TuneboardError as exc:
+            right.error(str(exc))
     with st.expander("Equivalent command line"):
         st.code(config.cli_command(), language="bash")
     if st.button("Start training", type="primary", icon=":material/play_arrow:"):

@@ -133,7 +133,7 @@ def _settings(runs: Sequence[Run], labels: dict[str, str]) -> None:
     if diff.empty:
         st.info("These runs have identical settings (apart from their names).")
         return
-    st.caption(f"Only the {len(diff)} settings that differ between the runs.")
+    st.caption(f"Only the settings that differ between the runs ({len(diff)} of them).")
     st.dataframe(diff.rename(columns=labels), key="cmp_config_diff")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from core.config import PRESET_HELP, PRESETS, RunConfig
+from core.devices import detect
 
 BASIC = ["epochs", "learning_rate", "batch_size", "max_length"]
 ADVANCED_GROUPS = {
@@ -29,6 +30,9 @@ def field_widget(name: str, value: Any, *, key_prefix: str) -> Any:
     label = name.replace("_", " ").capitalize()
     help_text = f.metadata["help"]
     key = f"{key_prefix}{name}"
+    if name == "device":  # offer the devices this machine really has
+        options = detect().device_options()
+        return st.selectbox(label, options, index=options.index(value) if value in options else 0, help=help_text, key=key)
     if "choices" in f.metadata:
         choices = list(f.metadata["choices"])
         return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0, help=help_text, key=key)

@@ -1,4 +1,5 @@
-"""The table of runs with status and key metrics; selecting a row picks the run to show."""
+"""The table of runs with status and key metrics: a filter bar, single selection (the run to show) and
+multi-selection (runs to compare or manage together).  Columns sort by clicking their header."""
 
 from __future__ import annotations
 
@@ -7,35 +8,81 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import jobs
+from core import compare, jobs, manage, store
 from core.store import Run
+
+_COLUMN_CONFIG = {
+    "id": st.column_config.TextColumn("id", width="small"),
+    "accuracy": st.column_config.ProgressColumn("accuracy", min_value=0, max_value=1, format="%.3f"),
+    "f1_macro": st.column_config.ProgressColumn("macro F1", min_value=0, max_value=1, format="%.3f"),
+}
 
 
 def runs_frame(runs: list[Run]) -> pd.DataFrame:
     """One row per run with the columns people sort and filter by."""
+    # One queue query for all queued runs (status_line would ask once per queued run).
+    positions = {r.id: i for i, r in enumerate(store.queued_runs(), start=1)} if any(r.status == "queued" for r in runs) else {}
     rows = []
     for r in runs:
         m = r.final_metrics or {}
+        status = f"queued (#{positions.get(r.id, '?')})" if r.status == "queued" else jobs.status_line(r)
         rows.append({
-            "id": r.id, "name": r.name, "status": jobs.status_line(r), "dataset": r.info.get("dataset_name", r.dataset_id),
-            "model": str(r.config.get("model", "")).rstrip("/").split("/")[-1],
+            "id": r.id, "name": r.name, "status": status, "dataset": manage.dataset_name(r),
+            "model": manage.model_name(r),
             "accuracy": m.get("accuracy"), "f1_macro": m.get("f1_macro"),
             "minutes": round(r.duration_s / 60, 2) if r.duration_s else None,
             "created": dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M"),
             "tags": ", ".join(r.tags),
         })
-    return pd.DataFrame(rows)
+    columns = ["id", "name", "status", "dataset", "model", "accuracy", "f1_macro", "minutes", "created", "tags"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def select_run(runs: list[Run], *, key: str = "runs_table") -> str | None:
     """Show the table; return the id of the selected row (or None)."""
     frame = runs_frame(runs)
-    event = st.dataframe(
-        frame, key=key, on_select="rerun", selection_mode="single-row", hide_index=True,
-        column_config={
-            "id": st.column_config.TextColumn("id", width="small"),
-            "accuracy": st.column_config.ProgressColumn("accuracy", min_value=0, max_value=1, format="%.3f"),
-            "f1_macro": st.column_config.ProgressColumn("macro F1", min_value=0, max_value=1, format="%.3f"),
-        })
+    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="single-row", hide_index=True, column_config=_COLUMN_CONFIG)
     rows = event.selection.rows if event and event.selection else []
     return frame.iloc[rows[0]]["id"] if rows else None
+
+
+def select_runs(runs: list[Run], *, key: str = "runs_table_multi") -> list[str]:
+    """Show the table with checkboxes; return the ids of all selected rows (in table order)."""
+    frame = runs_frame(runs)
+    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True, column_config=_COLUMN_CONFIG)
+    rows = event.selection.rows if event and event.selection else []
+    return [frame.iloc[i]["id"] for i in sorted(rows)]
+
+
+def filter_bar(runs: list[Run], *, key: str = "runs_filter") -> list[Run]:
+    """Filters for dataset, model, status, tags, creation date and free text; returns the matching runs."""
+    options = manage.filter_options(runs)
+    with st.expander("Filter runs", icon=":material/filter_list:", expanded=bool(st.session_state.get(f"{key}_active"))):
+        top = st.columns(4)
+        chosen_datasets = top[0].multiselect("Dataset", options["datasets"], key=f"{key}_datasets")
+        chosen_models = top[1].multiselect("Model", options["models"], key=f"{key}_models")
+        chosen_statuses = top[2].multiselect("Status", options["statuses"], key=f"{key}_statuses")
+        chosen_tags = top[3].multiselect("Tags (all of)", options["tags"], key=f"{key}_tags")
+        bottom = st.columns([1, 2])
+        dates = bottom[0].date_input("Created between", value=(), key=f"{key}_dates", format="YYYY-MM-DD")
+        text = bottom[1].text_input("Name, id or notes contains", key=f"{key}_text")
+    dates = tuple(dates) if isinstance(dates, list | tuple) else (dates,) if dates else ()
+    spec = manage.RunFilter(
+        datasets=chosen_datasets, models=chosen_models, statuses=chosen_statuses, tags=chosen_tags,
+        since=dates[0] if dates else None, until=dates[1] if len(dates) > 1 else (dates[0] if dates else None), text=text,
+    )
+    active = bool(chosen_datasets or chosen_models or chosen_statuses or chosen_tags or dates or text.strip())
+    st.session_state[f"{key}_active"] = active
+    matching = manage.filter_runs(runs, spec) if active else list(runs)
+    if active:
+        st.caption(f"{len(matching)} of {len(runs)} runs match the filters.")
+    return matching
+
+
+def compare_link(run_ids: list[str]) -> None:
+    """A link to the Compare page with these runs preselected (shown for 2–10 runs)."""
+    if compare.MIN_RUNS <= len(run_ids) <= compare.MAX_RUNS:
+        st.page_link("pages/compare.py", label=f"Compare these {len(run_ids)} runs", icon=":material/compare_arrows:",
+                     query_params={"runs": ",".join(run_ids)})
+    elif len(run_ids) > compare.MAX_RUNS:
+        st.caption(f"Select at most {compare.MAX_RUNS} runs to compare them.")

@@ -1,0 +1,60 @@
+"""What hardware this machine offers, found without importing torch (the UI process stays light)."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from core.scheduler import available_gpus
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """GPUs found and a one-line description of where `device=auto` will train."""
+
+    gpus: list[int]
+    gpu_names: list[str]
+    mps: bool
+
+    @property
+    def auto_device(self) -> str:
+        """Where a run with device=auto goes."""
+        return "cuda" if self.gpus else "mps" if self.mps else "cpu"
+
+    def describe(self) -> str:
+        """E.g. '2 × NVIDIA H200 — each run uses one GPU unless you pick several'."""
+        if self.gpus:
+            names = ", ".join(sorted(set(self.gpu_names))) or "NVIDIA GPU"
+            precision = "bf16/fp16 mixed precision where supported"
+            return f"{len(self.gpus)} × {names} — runs train on a free GPU with {precision}; pick one or several under Advanced."
+        if self.mps:
+            return "Apple GPU (MPS) — runs train on it, one at a time."
+        return "No GPU found — runs train on the CPU, one at a time (small models such as MiniLM are fine)."
+
+    def device_options(self) -> list[str]:
+        """Choices for the device field: auto, cpu, each GPU, and all GPUs together."""
+        options = ["auto", "cpu"] + (["mps"] if self.mps else []) + [f"cuda:{g}" for g in self.gpus]
+        if len(self.gpus) > 1:
+            options.append("cuda:" + ",".join(map(str, self.gpus)))
+        return options
+
+
+def _gpu_names() -> list[str]:
+    if not shutil.which("nvidia-smi"):
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
+                             text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def detect() -> Hardware:
+    """Probe the machine (nvidia-smi for CUDA; Apple silicon for MPS)."""
+    gpus = available_gpus()
+    return Hardware(gpus=gpus, gpu_names=_gpu_names() if gpus else [],
+                    mps=sys.platform == "darwin" and platform.machine() == "arm64")

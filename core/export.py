@@ -1,0 +1,341 @@
+"""Exporting a finished run: a zip in Hugging Face format with a generated model card, and usage code.
+
+Zip layout (fp32)::
+
+    README.md      model card: data, settings, test results, intended use and limits
+    labels.json    class names in model order
+    model/         config.json + model.safetensors + tokenizer — ``pipeline("text-classification", model="model")``
+    adapter/       LoRA / AdaLoRA / prompt-tuning runs: the PEFT adapter on its own
+
+With ``int8=True`` the zip holds ``int8/`` (see core/quantize.py), ``load_int8.py`` and the card instead
+of ``model/``.  Nothing here imports torch: exporting is file copying and text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from core import paths, quantize, serving, store
+from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
+from core.errors import ModelError, RunError
+
+BUILTIN_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
+_STORED_SUFFIXES = {".safetensors", ".bin", ".pt"}  # already dense: deflating them costs time and saves little
+_SKIP_NAMES = {"README.md", "training_args.bin"}
+
+
+# ---------------------------------------------------------------------------- facts about a run
+def _report(run_id: str) -> dict[str, Any]:
+    file = paths.run_dir(run_id) / "report.json"
+    return json.loads(file.read_text()) if file.is_file() else {}
+
+
+def _base_model_name(config: dict[str, Any]) -> str:
+    """The run's starting model as someone else can load it (the Hub id for the built-in MiniLM)."""
+    model = str(config.get("model") or "")
+    return BUILTIN_HUB_ID if model.lower() in {BUILTIN_MODEL.lower(), BUILTIN_HUB_ID.lower()} else model
+
+
+def _label_counts(run: store.Run, report: dict[str, Any]) -> tuple[dict[str, int], str]:
+    """Examples per class in the whole dataset (or in the test split when the dataset is gone)."""
+    try:
+        from core import datasets
+
+        frame = datasets.load_frame(run.dataset_id or "")
+        return {str(k): int(v) for k, v in frame["label"].astype(str).value_counts().sort_index().items()}, "whole dataset"
+    except Exception:  # the dataset may have been deleted since; the report still knows the test split
+        return {row["label"]: int(row["support"]) for row in report.get("per_class", [])}, "test split"
+
+
+def _pct(value: Any) -> str:
+    return f"{100 * value:.1f}%" if isinstance(value, int | float) else "–"
+
+
+def _example_text(run_id: str) -> str:
+    """A short real test text for code examples (falls back to a neutral sentence)."""
+    try:
+        import pandas as pd
+
+        texts = pd.read_parquet(paths.run_dir(run_id) / "predictions.parquet", columns=["text"])["text"].astype(str)
+        short = [t for t in texts.head(50) if 10 <= len(t) <= 80]
+        return short[0] if short else "This is an example text."
+    except Exception:
+        return "This is an example text."
+
+
+# ---------------------------------------------------------------------------- usage code
+def usage_snippet(run_id: str, *, int8: bool = False) -> str:
+    """The few lines of Python that load the unzipped export and classify a text."""
+    run = serving.require_model(run_id)
+    example = repr(_example_text(run_id))
+    if int8:
+        return (
+            "# Unzip the int8 download; needs: pip install torch transformers safetensors (CPU only)\n"
+            "from transformers import pipeline\n\n"
+            "from load_int8 import load_int8_folder  # load_int8.py is in the zip\n\n"
+            'model, tokenizer = load_int8_folder("int8")\n'
+            'classifier = pipeline("text-classification", model=model, tokenizer=tokenizer)\n'
+            f"print(classifier({example}, top_k=None))  # every class with its probability\n"
+        )
+    if serving.is_peft_folder(serving.model_dir(run_id)):
+        base = _base_model_name(run.config)
+        return (
+            "# Unzip the download; needs: pip install torch transformers peft\n"
+            "import json\n\n"
+            "from peft import PeftModel\n"
+            "from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline\n\n"
+            'labels = json.load(open("labels.json"))\n'
+            f"base = AutoModelForSequenceClassification.from_pretrained({base!r}, num_labels=len(labels),\n"
+            "    id2label=dict(enumerate(labels)), label2id={name: i for i, name in enumerate(labels)})\n"
+            'model = PeftModel.from_pretrained(base, "model")  # the prompt-tuning adapter\n'
+            'classifier = pipeline("text-classification", model=model, tokenizer=AutoTokenizer.from_pretrained("model"))\n'
+            f"print(classifier({example}, top_k=None))  # every class with its probability\n"
+        )
+    return (
+        "# Unzip the download; needs: pip install torch transformers\n"
+        "from transformers import pipeline\n\n"
+        'classifier = pipeline("text-classification", model="model")  # the model/ folder from the zip\n'
+        f"print(classifier({example}, top_k=None))  # every class with its probability\n"
+    )
+
+
+# ---------------------------------------------------------------------------- model card
+def _settings_lines(config: dict[str, Any]) -> list[str]:
+    keys = ["epochs", "max_steps", "learning_rate", "batch_size", "gradient_accumulation", "max_length", "weight_decay",
+            "warmup_ratio", "lr_scheduler", "label_smoothing", "class_weighted_loss", "freeze", "seed", "precision"]
+    if config.get("freeze") == "lower":
+        keys.insert(keys.index("seed"), "freeze_layers")
+    peft = config.get("peft", "none")
+    keys.append("peft")
+    if peft in {"lora", "adalora"}:
+        keys += ["lora_r", "lora_alpha", "lora_dropout", "lora_target_modules"]
+    elif peft == "prompt_tuning":
+        keys.append("prompt_tokens")
+    return [f"| {k} | {config.get(k)!s} |" for k in keys if k in config]
+
+
+def _limits(run: store.Run, report: dict[str, Any], labels: list[str]) -> list[str]:
+    """Plain-language limits, each derived from this run's own numbers."""
+    summary = report.get("summary", {})
+    config = run.config
+    lines = [f"- It always answers with one of its {len(labels)} classes, even for a text that belongs to none of them.",
+             f"- Texts longer than {config.get('max_length', 128)} tokens (roughly {int(config.get('max_length', 128) * 0.75)} "
+             "words) are cut: only their beginning is read."]
+    accuracy = summary.get("accuracy")
+    if isinstance(accuracy, int | float):
+        wrong = 1 - accuracy
+        lines.append(f"- On held-back test texts it was right {_pct(accuracy)} of the time"
+                     + (f", so expect about 1 wrong answer in {max(1, round(1 / wrong))} texts." if wrong > 0 else "."))
+        supports = [row.get("support", 0) for row in report.get("per_class", [])]
+        if supports and sum(supports) and accuracy <= max(supports) / sum(supports) + 0.02:
+            lines.append(f"- It is barely better than always answering the most common class ({_pct(max(supports) / sum(supports))} "
+                         "of the test texts); do not rely on it.")
+    per_class = sorted(report.get("per_class", []), key=lambda row: row.get("f1", 0))
+    if len(per_class) > 1 and per_class[0].get("f1", 1) < per_class[-1].get("f1", 0) - 0.1:
+        lines.append(f"- It is weakest on ‘{per_class[0]['label']}’ (F1 {_pct(per_class[0]['f1'])}) and best on "
+                     f"‘{per_class[-1]['label']}’ (F1 {_pct(per_class[-1]['f1'])}).")
+    n_test = summary.get("n_test")
+    if isinstance(n_test, int) and n_test < 200:
+        lines.append(f"- The test set had only {n_test} texts, so these figures are rough (a few points either way).")
+    ece = summary.get("ece")
+    if isinstance(ece, int | float) and ece > 0.08:
+        lines.append(f"- Its confidence scores are off by about {100 * ece:.0f} points on average; treat them as a ranking, "
+                     "not as exact probabilities.")
+    robust = [r for r in report.get("robustness") or [] if isinstance(r.get("drop"), int | float)]
+    if robust:
+        worst = max(robust, key=lambda r: r["drop"])
+        if worst["drop"] >= 2:
+            lines.append(f"- Its accuracy falls by {worst['drop']:.1f} points on texts changed like this: "
+                         f"{worst.get('description', worst['perturbation'])}")
+    if str(config.get("model")) == TINY_TEST_MODEL:
+        lines.append("- It was built from a tiny untrained test model: it only shows that the pipeline works.")
+    lines.append("- It learned from the examples it was given: texts in another language, domain or style than the "
+                 "training data, and any bias in how those examples were labelled, carry over to its answers.")
+    return lines
+
+
+def model_card(run_id: str, *, int8: bool = False) -> str:
+    """A Markdown model card (README.md) generated from the run: data, settings, test metrics, use and limits."""
+    run = serving.require_model(run_id)
+    report = _report(run_id)
+    labels = serving.run_labels(run_id)
+    config = run.config
+    summary = report.get("summary", {})
+    counts, counted_on = _label_counts(run, report)
+    sizes = report.get("run", {}).get("split_sizes", {})
+    dataset_name = run.info.get("dataset_name") or run.dataset_id or "unknown"
+    base = _base_model_name(config)
+    lines = [
+        "---", "library_name: transformers", "pipeline_tag: text-classification", "tags:", "- text-classification",
+        "- tuneboard", "---", "",
+        f"# {run.name}", "",
+        f"A text classifier that sorts a text into one of {len(labels)} classes, fine-tuned with Tuneboard from "
+        f"`{base}` (run `{run.id}`, finished {time.strftime('%Y-%m-%d', time.localtime(run.finished_at or time.time()))}).",
+        "",
+        "## Data", "",
+        f"- Dataset: “{dataset_name}” (id `{run.dataset_id}`)",
+    ]
+    if sizes:
+        lines.append("- Examples: " + ", ".join(f"{sizes[k]:,} {k}" for k in ("train", "validation", "test") if k in sizes)
+                     + f" ({sum(sizes.values()):,} in all)")
+    lines += ["", f"| class | examples ({counted_on}) |", "|---|---:|"]
+    lines += [f"| {label} | {counts.get(label, 0):,} |" for label in labels]
+    lines += ["", "## Training settings", "", f"Base model: `{base}`", "", "| setting | value |", "|---|---|"]
+    lines += _settings_lines(config)
+    if run.info.get("cli"):
+        lines += ["", "Reproduce with Tuneboard:", "", "```bash", str(run.info["cli"]), "```"]
+    lines += ["", f"## Test results ({summary.get('n_test', '?')} held-back texts)", "", "| metric | value |", "|---|---:|"]
+    for key, name in [("accuracy", "accuracy"), ("balanced_accuracy", "balanced accuracy"), ("f1_macro", "macro F1"),
+                      ("precision_macro", "macro precision"), ("recall_macro", "macro recall")]:
+        if key in summary:
+            lines.append(f"| {name} | {_pct(summary[key])} |")
+    if report.get("per_class"):
+        lines += ["", "| class | precision | recall | F1 | test texts |", "|---|---:|---:|---:|---:|"]
+        lines += [f"| {row['label']} | {_pct(row['precision'])} | {_pct(row['recall'])} | {_pct(row['f1'])} | {row['support']} |"
+                  for row in report["per_class"]]
+    if int8:
+        lines += _int8_section(run_id)
+    lines += ["", "## Intended use", "",
+              f"Sorting texts like the ones in “{dataset_name}” into the classes {', '.join(f'‘{x}’' for x in labels)}: "
+              "to triage, count or route them, with a person checking the answers that matter. Try it on a sample of "
+              "your own texts before you rely on it. Do not use it alone for decisions about people.",
+              "", "## Limits", "", *_limits(run, report, labels),
+              "", "## How to use", "", "```python", usage_snippet(run_id, int8=int8).rstrip(), "```", ""]
+    if (paths.run_dir(run_id) / "adapter").is_dir() and not int8:
+        lines += [f"`adapter/` holds the {config.get('peft')} adapter alone (small); it needs the base model `{base}`.", ""]
+    return "\n".join(lines)
+
+
+def _int8_section(run_id: str) -> list[str]:
+    comparison = quantize.load_comparison(run_id)
+    lines = ["", "## int8 version", "",
+             "This download holds a dynamic int8 copy (Linear layers in int8, the word-embedding table stored as fp16) "
+             "for CPUs. Load it with `load_int8.py` from the zip (no pickle involved)."]
+    if comparison:
+        fp32, q = comparison["fp32"], comparison["int8"]
+        lines += ["", "| | fp32 | int8 |", "|---|---:|---:|",
+                  f"| size on disk | {fp32['size_bytes'] / 1e6:.1f} MB | {q['size_bytes'] / 1e6:.1f} MB |",
+                  f"| latency, 1 text (p50) | {fp32['latency_p50_ms']:.1f} ms | {q['latency_p50_ms']:.1f} ms |",
+                  f"| throughput, batches of 32 | {fp32['throughput_texts_per_s']:.0f} texts/s | {q['throughput_texts_per_s']:.0f} texts/s |",
+                  f"| test accuracy | {_pct(fp32['accuracy'])} | {_pct(q['accuracy'])} |",
+                  f"| test macro F1 | {_pct(fp32['f1_macro'])} | {_pct(q['f1_macro'])} |",
+                  "", f"Measured on the CPU with {comparison.get('threads', '?')} threads; the two agree on "
+                  f"{_pct(comparison.get('agreement'))} of the test texts."]
+    return lines
+
+
+# ---------------------------------------------------------------------------- the zip
+def _add_file(archive: zipfile.ZipFile, source: Path, name: str) -> None:
+    info = zipfile.ZipInfo(name, date_time=time.localtime(source.stat().st_mtime)[:6])
+    info.external_attr = 0o644 << 16  # readable files whatever the workspace's umask was
+    info.compress_type = zipfile.ZIP_STORED if source.suffix in _STORED_SUFFIXES else zipfile.ZIP_DEFLATED
+    with open(source, "rb") as src, archive.open(info, "w", force_zip64=True) as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+
+
+def _add_text(archive: zipfile.ZipFile, name: str, text: str) -> None:
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, text.encode("utf-8"))
+
+
+def _add_folder(archive: zipfile.ZipFile, folder: Path, prefix: str, *, rewrite: dict[str, str] | None = None) -> None:
+    for file in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        relative = file.relative_to(folder).as_posix()
+        if relative in _SKIP_NAMES or file.name.startswith("."):
+            continue
+        if rewrite and relative in rewrite:
+            _add_text(archive, f"{prefix}/{relative}", rewrite[relative])
+        else:
+            _add_file(archive, file, f"{prefix}/{relative}")
+
+
+def _portable_adapter_config(folder: Path, base: str) -> dict[str, str]:
+    """adapter_config.json naming the base model by a name others can load (not this machine's path)."""
+    file = folder / "adapter_config.json"
+    if not file.is_file():
+        return {}
+    config = json.loads(file.read_text())
+    if base == BUILTIN_HUB_ID or not os.path.isabs(base):
+        config["base_model_name_or_path"] = base
+    return {"adapter_config.json": json.dumps(config, indent=2)}
+
+
+def export_zip(run_id: str, out_path: str | os.PathLike, *, int8: bool = False) -> Path:
+    """Write the run's model as a zip (layout in the module docstring); returns the zip's path.
+
+    ``int8=True`` needs the run's int8 copy (made on the Runs page or by ``python -m core export --int8``).
+    """
+    run = serving.require_model(run_id)
+    out = Path(out_path)
+    if out.suffix.lower() != ".zip":
+        raise RunError(f"The export is a zip file; name it ….zip instead of ‘{out.name}’.")
+    if int8 and not quantize.has_int8(run_id):
+        raise ModelError(f"Run {run_id} has no int8 copy yet; make it first (Runs page, or python -m core export {run_id} --int8).")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run_dir = paths.run_dir(run_id)
+    base = _base_model_name(run.config)
+    card = model_card(run_id, int8=int8)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive:
+            _add_text(archive, "README.md", card)
+            _add_text(archive, "labels.json", json.dumps(serving.run_labels(run_id), ensure_ascii=False, indent=2))
+            if int8:
+                _add_folder(archive, quantize.int8_dir(run_id), "int8")
+                _add_text(archive, "load_int8.py", quantize.loader_source())
+            else:
+                model_dir = serving.model_dir(run_id)
+                _add_folder(archive, model_dir, "model", rewrite=_portable_adapter_config(model_dir, base))
+                _add_text(archive, "model/README.md", card)
+                if (run_dir / "adapter").is_dir():
+                    _add_folder(archive, run_dir / "adapter", "adapter", rewrite=_portable_adapter_config(run_dir / "adapter", base))
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def export_name(run_id: str, *, int8: bool = False) -> str:
+    """A file name for the download, e.g. ``tuneboard-1128-124007-6ff7-int8.zip``."""
+    return f"tuneboard-{run_id}{'-int8' if int8 else ''}.zip"
+
+
+def export_bytes(run_id: str, *, int8: bool = False) -> bytes:
+    """The export zip as bytes (for a browser download), built in the run's folder and cached there."""
+    cache = paths.run_dir(run_id) / "exports" / export_name(run_id, int8=int8)
+    sources = [quantize.int8_dir(run_id)] if int8 else [serving.model_dir(run_id), paths.run_dir(run_id) / "adapter"]
+    newest = max((p.stat().st_mtime for s in sources if s.exists() for p in [s, *s.rglob("*")]), default=0)
+    if not cache.is_file() or cache.stat().st_mtime < newest:
+        export_zip(run_id, cache, int8=int8)
+    return cache.read_bytes()
+
+
+# ---------------------------------------------------------------------------- CLI
+def _cmd_export(args: Any) -> int:
+    if args.int8 and not quantize.has_int8(args.run_id):
+        import sys
+
+        print("making the int8 copy and comparing it with fp32…", file=sys.stderr)
+        quantize.compare(args.run_id)
+    out = export_zip(args.run_id, args.out, int8=args.int8)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def register_cli(subparsers: Any) -> None:
+    """Add ``export RUN_ID --out FILE.zip [--int8]`` to ``python -m core``."""
+    text = "Export a completed run's model as a zip in Hugging Face format, with a model card."
+    parser = subparsers.add_parser("export", help=text, description=text)
+    parser.add_argument("run_id", metavar="RUN_ID", help="Run id (see `python -m core runs`).")
+    parser.add_argument("--out", required=True, metavar="FILE.zip", help="Where to write the zip.")
+    parser.add_argument("--int8", action="store_true",
+                        help="Export the dynamic int8 copy instead (made and compared with fp32 first if needed).")
+    parser.set_defaults(func=_cmd_export)
