@@ -62,7 +62,7 @@ class RunConfig:
         "How many times the model reads the whole training set. More epochs can fit better but take longer.",
     )
     learning_rate: float = _f(
-        5e-5,
+        1e-4,
         "How big each update step is. Typical values: 1e-5 to 1e-4 for full fine-tuning, 1e-4 to 1e-3 for LoRA.",
     )
     batch_size: int = _f(16, "Texts per training step. Larger is faster on a GPU but needs more memory.")
@@ -363,14 +363,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "Balanced": {
         "epochs": 3.0,
-        "learning_rate": 5e-5,
+        "learning_rate": 8e-5,
         "batch_size": 16,
         "max_length": 128,
         "warmup_ratio": 0.06,
     },
     "Best quality": {
         "epochs": 5.0,
-        "learning_rate": 3e-5,
+        "learning_rate": 5e-5,
         "batch_size": 16,
         "max_length": 256,
         "warmup_ratio": 0.1,
