@@ -76,7 +76,7 @@ def fabricate_run(
     ``config`` overrides RunConfig fields; ``report_template`` (a finished report) is copied with this
     run's accuracy instead of building a report, which keeps fabricating hundreds of runs fast.
     """
-    cfg = RunConfig(dataset_id=dataset_id, model="tiny-random-bert", **(config or {})).to_dict()
+    cfg = RunConfig(**{"dataset_id": dataset_id, "model": "tiny-random-bert", **(config or {})}).to_dict()
     run = store.create_run(cfg, name=name or f"run {seed}", dataset_id=dataset_id, status="completed",
                            info={"dataset_name": dataset_name or f"dataset {dataset_id}", "parameters": {"total": 4_000_000, "trainable": 3_900_000 + seed}})
     rng = np.random.default_rng(seed)

@@ -388,40 +388,39 @@ def _balance_findings(counts: dict[str, int]) -> list[Finding]:
 
 
 def _rare_findings(counts: dict[str, int], min_class: int, has_split: bool) -> list[Finding]:
+    """Classes too small to split (error below 2 rows: they can't be both trained and tested) or to learn."""
     findings = []
-    too_small = {k: n for k, n in counts.items() if n < min_class}
-    if too_small and len(counts) >= 2:
-        names = _name_list(too_small)
-        findings.append(
-            Finding(
-                "rare_classes",
-                "error",
-                "Classes too small to split",
-                f"{len(too_small)} classes have fewer than {min_class} examples ({names}), too few "
-                "to put at least one in each of the training, validation and test parts. Merge "
-                "them "
-                "into ‘other’ or drop them, or add examples.",
-                count=len(too_small),
-                fix="merge_rare",
-            )
-        )
+    if len(counts) < 2:
+        return findings
+    unsplittable = {k: n for k, n in counts.items() if n < 2 and not has_split}
+    if unsplittable:
+        findings.append(Finding(
+            "rare_classes", "error", "Classes with a single example",
+            f"{_classes(len(unsplittable))} only one example ({_name_list(unsplittable)}), so the model can either learn "
+            "it or be tested on it, not both. Merge them into ‘other’, drop them, or add examples.",
+            count=len(unsplittable), fix="merge_rare"))
+    too_small = {k: n for k, n in counts.items() if 2 <= n < min_class}
+    if too_small:
+        findings.append(Finding(
+            "rare_classes_split", "warning", "Classes too small for every split",
+            f"{_classes(len(too_small))} fewer than {min_class} examples ({_name_list(too_small)}), too few to put at "
+            "least one in each of the training, validation and test parts, so their scores may not be measured. "
+            "Merge them into ‘other’ or add examples.",
+            count=len(too_small), fix="merge_rare"))
     soft = max(SOFT_MIN_CLASS, min_class)
     small = {k: n for k, n in counts.items() if min_class <= n < soft}
-    if small and len(counts) >= 2:
+    if small:
         where = " in total" if has_split else ""
-        findings.append(
-            Finding(
-                "small_classes",
-                "warning",
-                "Very small classes",
-                f"{len(small)} classes have fewer than {soft} examples{where} "
-                f"({_name_list(small)}); "
-                "the model will rarely get them right. Add examples or merge them into ‘other’.",
-                count=len(small),
-                fix="merge_rare",
-            )
-        )
+        findings.append(Finding(
+            "small_classes", "warning", "Very small classes",
+            f"{_classes(len(small))} fewer than {soft} examples{where} ({_name_list(small)}); "
+            "the model will rarely get them right. Add examples or merge them into ‘other’.",
+            count=len(small), fix="merge_rare"))
     return findings
+
+
+def _classes(n: int) -> str:
+    return "1 class has" if n == 1 else f"{n} classes have"
 
 
 def _name_list(counts: dict[str, int], limit: int = 5) -> str:

@@ -99,8 +99,10 @@ def save_int8_folder(qmodel: Any, tokenizer: Any, folder: Path) -> Path:
     return folder
 
 
-def load_int8_folder(folder):
+def load_int8_folder(folder: str | Path) -> tuple[Any, Any]:
     """Load a Tuneboard int8 folder; returns ``(model, tokenizer)`` (a CPU model in eval mode).
+
+    Self-contained on purpose (its imports are inside): it is copied verbatim into exported zips.
 
     Needs torch, transformers and safetensors.  Nothing is unpickled: the architecture comes from
     config.json, the weights from a safetensors file; Linear layers are re-quantised to int8 and
@@ -142,11 +144,10 @@ def load_int8_folder(folder):
 
 def loader_source() -> str:
     """Source of a standalone ``load_int8.py`` (shipped in int8 exports)."""
-    body = inspect.getsource(load_int8_folder).replace(
-        "  # noqa: ANN001, ANN201 - kept dependency-free: copied into exported zips", "")
     return (
-        '"""Load a Tuneboard int8 model:  from load_int8 import load_int8_folder;  model, tokenizer = load_int8_folder("int8")"""\n\n\n'
-        + body
+        '"""Load a Tuneboard int8 model:  from load_int8 import load_int8_folder;  model, tokenizer = load_int8_folder("int8")"""\n\n'
+        "from __future__ import annotations  # the annotations below name types this file does not import\n\n\n"
+        + inspect.getsource(load_int8_folder)
     )
 
 

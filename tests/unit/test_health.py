@@ -85,12 +85,19 @@ def test_imbalance_warning_and_info() -> None:
     assert info.severity == "info"
 
 
-def test_rare_classes_block_training_and_merge_fix() -> None:
+def test_single_example_classes_block_training() -> None:
+    report = health_report(_frame({"a": 60, "b": 60, "c": 1}))
+    finding = _codes(report)["rare_classes"]
+    assert finding.severity == "error" and finding.count == 1 and not report.trainable
+    assert finding.message.startswith("1 class has only one example")
+
+
+def test_rare_classes_warn_and_merge_fix() -> None:
     df = _frame({"a": 60, "b": 60, "c": 3, "d": 4, "e": 5})
     report = health_report(df)
-    finding = _codes(report)["rare_classes"]
-    assert finding.severity == "error" and finding.count == 3 and finding.fix == "merge_rare"
-    assert report.min_class_size == 10 and not report.trainable
+    finding = _codes(report)["rare_classes_split"]
+    assert finding.severity == "warning" and finding.count == 3 and finding.fix == "merge_rare"
+    assert report.min_class_size == 10 and report.trainable
     merged = apply_fixes(df, ["merge_rare"], min_count=report.min_class_size)
     assert merged["label"].value_counts().to_dict() == {"a": 60, "b": 60, "other": 12}
     assert health_report(merged).trainable

@@ -1,0 +1,73 @@
+"""Showing a word-level explanation safely: user words are escaped Markdown, never HTML.
+
+Every ASCII punctuation character of a word is backslash-escaped, so a text such as
+``<script>``, ``[link](http://…)``, ``:red[x]`` or ``$x$`` is shown literally; colour comes only from
+Streamlit's own ``:color[…]{background="…"}`` directive around the escaped word.  Escapes do not stop
+GitHub-style autolinks (``http://…``, ``www.…``, ``a@b.c``), so a zero-width space follows every
+``:``, ``.`` and ``@``: the text looks the same but is never turned into a link.
+"""
+
+from __future__ import annotations
+
+import string
+
+import pandas as pd
+import streamlit as st
+
+_PUNCTUATION = set(string.punctuation)
+_NO_AUTOLINK = {":", ".", "@"}
+_ZWSP = "\u200b"
+PUSH_RGB = "46,160,67"  # green: pushed towards the predicted class
+PULL_RGB = "215,58,73"  # red: pushed away from it
+MIN_SHARE = 0.08  # words with less than this share of the strongest influence stay plain
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with ASCII punctuation backslash-escaped (shown literally) and autolink triggers broken."""
+    out = []
+    for ch in str(text):
+        if ch in _PUNCTUATION:
+            out.append("\\" + ch + (_ZWSP if ch in _NO_AUTOLINK else ""))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def highlighted_markdown(scores: list[tuple[str, float]]) -> str:
+    """One Markdown line: each word escaped, on a green/red background whose strength follows its score."""
+    strongest = max((abs(s) for _, s in scores), default=0.0)
+    parts = []
+    for word, score in scores:
+        safe = escape_markdown(word)
+        share = abs(score) / strongest if strongest > 0 else 0.0
+        if share < MIN_SHARE:
+            parts.append(safe)
+            continue
+        rgb = PUSH_RGB if score > 0 else PULL_RGB
+        parts.append(f':color[{safe}]{{background="rgba({rgb},{0.15 + 0.6 * share:.2f})"}}')
+    return " ".join(parts)
+
+
+def influence_frame(scores: list[tuple[str, float]], n: int = 12) -> pd.DataFrame:
+    """The ``n`` most influential words with their scores (probability points), strongest first."""
+    frame = pd.DataFrame(scores, columns=["word", "influence"])
+    if frame.empty:
+        return frame
+    frame["influence"] = frame["influence"] * 100
+    return frame.reindex(frame["influence"].abs().sort_values(ascending=False).index).head(n).reset_index(drop=True)
+
+
+def render(scores: list[tuple[str, float]], predicted: str) -> None:
+    """Draw the highlighted text and the table of the most influential words."""
+    if not scores:
+        st.caption("There are no words to explain.")
+        return
+    st.markdown(highlighted_markdown(scores))
+    st.caption(f"Green words pushed the model towards ‘{predicted}’, red words away from it; the stronger the colour, "
+               "the bigger the push. Each score is how much the probability of the predicted class drops when that "
+               "word is left out.")
+    st.dataframe(influence_frame(scores), hide_index=True, key="pg_influence", column_config={
+        "word": st.column_config.TextColumn("word"),
+        "influence": st.column_config.NumberColumn("influence (points)", format="%+.2f",
+                                                   help="Change in the predicted class's probability, in percentage points."),
+    })

@@ -1,0 +1,124 @@
+"""Try texts: type or paste texts (one per line) or pick test examples; see classes, probabilities, explanations.
+
+The model is loaded lazily inside the UI process and kept with ``st.cache_resource`` (small, interactive
+use); whole files go through the batch prediction worker instead.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import runs, serving
+from core.errors import TuneboardError
+from core.store import Run
+from pages.components import playground_explain
+
+TEXTS_KEY = "pg_texts"
+MAX_TEXTS = 50  # interactive limit; bigger jobs belong in batch prediction
+TEXTS_LABEL = "Texts to classify (one per line)"
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=2)
+def _bundle(run_id: str, _stamp: float) -> serving.RunModel:
+    """The run's model, loaded once (``_stamp`` = model folder time, so a retrained folder reloads)."""
+    return serving.load_run_model(run_id)
+
+
+def _model(run_id: str) -> serving.RunModel:
+    return _bundle(run_id, serving.model_dir(run_id).stat().st_mtime)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _explanation(run_id: str, text: str, target: int, _stamp: float) -> list[tuple[str, float]]:
+    from core.explain import occlusion_scores
+
+    bundle = _model(run_id)
+    return occlusion_scores(lambda texts: serving.probabilities(bundle, texts), text, target)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _test_examples(run_id: str) -> pd.DataFrame:
+    return runs.load_predictions(run_id)[["text", "label"]]
+
+
+def _fill_with_examples(run_id: str, n: int = 5) -> None:
+    """Button callback: put ``n`` random test texts into the text area (callbacks may set widget state)."""
+    try:
+        sample = _test_examples(run_id).sample(min(n, len(_test_examples(run_id))))
+        st.session_state[TEXTS_KEY] = "\n".join(" ".join(str(t).split()) for t in sample["text"])
+    except TuneboardError as exc:
+        st.session_state["pg_examples_error"] = str(exc)
+
+
+def _inputs(run: Run) -> list[str]:
+    # No help tooltip here: its button would share this label and make the text area ambiguous to find by label.
+    st.text_area(TEXTS_LABEL, key=TEXTS_KEY, height=140,
+                 placeholder=f"Type a sentence, or paste up to {MAX_TEXTS} lines (each is classified separately)…")
+    left, right = st.columns([1, 3])
+    left.button("Classify", type="primary", icon=":material/play_arrow:", key="pg_classify")
+    right.button("Fill with test examples", icon=":material/shuffle:", key="pg_examples", on_click=_fill_with_examples,
+                 args=(run.id,), help="Five random texts from this run's held-back test set (their true label is shown).")
+    if st.session_state.get("pg_examples_error"):
+        st.warning(st.session_state.pop("pg_examples_error"))
+    lines = [line.strip() for line in (st.session_state.get(TEXTS_KEY) or "").splitlines() if line.strip()]
+    if len(lines) > MAX_TEXTS:
+        st.warning(f"Only the first {MAX_TEXTS} of {len(lines)} lines are classified here; use Batch prediction for more.")
+    return lines[:MAX_TEXTS]
+
+
+def _true_labels(run_id: str, texts: list[str]) -> list[str | None]:
+    """The test label of texts that are test examples (None for the user's own texts)."""
+    try:
+        known = {" ".join(str(t).split()): str(lab) for t, lab in _test_examples(run_id).itertuples(index=False)}
+    except TuneboardError:
+        return [None] * len(texts)
+    return [known.get(" ".join(t.split())) for t in texts]
+
+
+def _summary(frame: pd.DataFrame, truth: list[str | None]) -> None:
+    table = pd.DataFrame({"text": frame["text"], "predicted": frame["pred"], "confidence": frame["confidence"]})
+    if any(truth):
+        table["true label"] = [t or "" for t in truth]
+    st.dataframe(table, hide_index=True, key="pg_summary", column_config={
+        "text": st.column_config.TextColumn("text", width="large"),
+        "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.3f"),
+    })
+
+
+def _details(run: Run, frame: pd.DataFrame, labels: list[str]) -> None:
+    """Probability bars per class and the word-level explanation for one chosen text."""
+    index = 0
+    if len(frame) > 1:
+        index = st.selectbox("Look closer at", range(len(frame)), key="pg_pick",
+                             format_func=lambda i: f"{i + 1}. {frame['text'].iloc[i][:90]}")
+    row = frame.iloc[index]
+    left, right = st.columns([2, 3])
+    with left:
+        st.metric("Predicted class", str(row["pred"]), help="The class with the highest probability.")
+        probs = pd.DataFrame({"class": labels, "probability": [float(row[f"prob::{x}"]) for x in labels]})
+        st.dataframe(probs.sort_values("probability", ascending=False), hide_index=True, key="pg_probs", column_config={
+            "probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0, format="%.3f")})
+    with right:
+        st.markdown("**Which words mattered**")
+        target = labels.index(row["pred"])
+        with st.spinner("Explaining (one prediction per word)…"):
+            stamp = serving.model_dir(run.id).stat().st_mtime
+            scores = _explanation(run.id, str(row["text"]), target, stamp)
+        playground_explain.render(scores, str(row["pred"]))
+
+
+def render(run: Run) -> None:
+    """The 'Try texts' tab for one completed run."""
+    texts = _inputs(run)
+    if not texts:
+        st.caption("Type a text and press Classify, or fill the box with test examples.")
+        return
+    try:
+        bundle = _model(run.id)
+        frame = serving.predict_texts(run.id, texts, bundle=bundle)
+    except TuneboardError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    _summary(frame, _true_labels(run.id, texts))
+    _details(run, frame, bundle.labels)
