@@ -28,6 +28,7 @@ import pandas as pd
 from core import charts, paths, store
 from core.errors import RunError
 from core.report import METRIC_NAMES, format_metric
+from core.runs import smoothed
 from core.store import Run
 
 MIN_RUNS, MAX_RUNS = 2, 10
@@ -109,10 +110,10 @@ def run_labels(runs: Sequence[Run]) -> dict[str, str]:
 def _stamp(file: Any) -> tuple[int, int] | None:
     """(mtime_ns, size) of a file, or None when it does not exist (the cache key of its content)."""
     try:
-        st = file.stat()
+        info = file.stat()
     except OSError:
         return None
-    return st.st_mtime_ns, st.st_size
+    return info.st_mtime_ns, info.st_size
 
 
 @lru_cache(maxsize=32)
@@ -133,26 +134,37 @@ def _read_predictions(path: str, _stamp: tuple[int, int]) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
+def _guarded(read: Any, path: str, stamp: tuple[int, int] | None) -> Any:
+    """``read(path, stamp)``, or None when the file is missing or still being written (a half-written
+    file fails to parse; failures are not cached, so the next call reads the finished file)."""
+    if stamp is None:
+        return None
+    try:
+        return read(path, stamp)
+    except (OSError, ValueError):
+        return None
+
+
 def load_report(run_id: str) -> dict | None:
     """The run's evaluation report (cached while the file is unchanged; treat it as read-only), or None."""
     file = paths.run_dir(run_id) / "report.json"
     stamp = _stamp(file)
-    return _read_report(str(file), stamp) if stamp else None
+    return _guarded(_read_report, str(file), stamp)
 
 
 def load_predictions(run_id: str) -> pd.DataFrame | None:
     """The run's test predictions (cached while the file is unchanged), or None when it has none."""
     file = paths.run_dir(run_id) / "predictions.parquet"
     stamp = _stamp(file)
+    frame = _guarded(_read_predictions, str(file), stamp)
     # A copy, so a caller that adds a column cannot change what the next caller reads from the cache.
-    return _read_predictions(str(file), stamp).copy() if stamp else None
+    return None if frame is None else frame.copy()
 
 
 def report_digest(run_id: str) -> dict:
     """Summary metrics, efficiency numbers and labels of a run's report ({} parts when it has none)."""
     file = paths.run_dir(run_id) / "report.json"
-    stamp = _stamp(file)
-    return _read_digest(str(file), stamp) if stamp else {"summary": {}, "efficiency": {}, "labels": None}
+    return _guarded(_read_digest, str(file), _stamp(file)) or {"summary": {}, "efficiency": {}, "labels": None}
 
 
 def run_metrics(run: Run) -> dict[str, float]:
@@ -252,7 +264,7 @@ def curves(
         df = df.dropna(subset=["x"]).sort_values(["split", "name", "step"], kind="stable")
         if smooth:
             train = df["split"] == "train"
-            df.loc[train, "value"] = df[train].groupby("name", group_keys=False)["value"].apply(charts.smoothed)
+            df.loc[train, "value"] = df[train].groupby("name", group_keys=False)["value"].apply(smoothed)
         df.insert(0, "label", labels[run.id])
         df.insert(0, "run_id", run.id)
         frames.append(df)

@@ -47,11 +47,16 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
+def _is_text(values: pd.Series) -> bool:
+    """Object or any string dtype (pandas 3 reads text as ``str``, older code made ``string``)."""
+    return values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+
+
 def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with formula-like text cells (and column names) escaped for spreadsheets."""
     out = df.copy()
     for column in out.columns:
-        if out[column].dtype == object or str(out[column].dtype) == "string":
+        if _is_text(out[column]):
             out[column] = out[column].astype(object).map(escape_cell)
     out.columns = [escape_cell(str(c)) for c in out.columns]
     return out
@@ -68,7 +73,7 @@ def to_excel_bytes(df: pd.DataFrame) -> bytes:
         raise DataError(f"{len(df):,} rows do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS:,}); download CSV instead.")
     out = escape_formulas(df)
     for column in out.columns:
-        if out[column].dtype == object:
+        if _is_text(out[column]):
             out[column] = out[column].map(lambda v: _EXCEL_ILLEGAL.sub("", v) if isinstance(v, str) else v)
     buffer = io.BytesIO()
     out.to_excel(buffer, index=False, engine="openpyxl")
@@ -80,7 +85,7 @@ def write_table(df: pd.DataFrame, out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
         out.write_bytes(to_excel_bytes(df))
-    elif suffix in {".csv", ""}:
+    elif suffix == ".csv":
         out.write_bytes(to_csv_bytes(df))
     else:
         raise DataError(f"Cannot write ‘{suffix}’ files; name the output file .csv or .xlsx.")
@@ -202,7 +207,7 @@ def _storable(df: pd.DataFrame) -> pd.DataFrame:
     """Mixed-type text columns as pandas strings, so Parquet can store any uploaded table."""
     out = df.copy()
     out.columns = [str(c) for c in out.columns]
-    return out.astype({c: "string" for c in out.columns if out[c].dtype == object})
+    return out.astype({c: "string" for c in out.columns if _is_text(out[c])})
 
 
 def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: str = "") -> str:
@@ -246,7 +251,7 @@ def job_result(job_id: str) -> pd.DataFrame:
         raise RunError(f"Prediction job {job_id} has no results yet; wait until it has finished.")
     df = pd.read_parquet(file)
     for column in df.columns:
-        if str(df[column].dtype) == "string":
+        if _is_text(df[column]):
             df[column] = df[column].astype(object)
     return df
 
@@ -257,6 +262,10 @@ def _cmd_predict(args: Any) -> int:
 
     if bool(args.text) == bool(args.file):
         raise DataError("Give either --text \"...\" or --file IN --out OUT.")
+    if args.file and not args.out:
+        raise DataError("Give --out FILE.csv or FILE.xlsx for the predictions of --file.")
+    if args.out and Path(args.out).suffix.lower() not in {".csv", ".xlsx"}:
+        raise DataError(f"Cannot write ‘{Path(args.out).suffix}’ files; name the output file .csv or .xlsx.")
     bundle = serving.load_run_model(args.run_id)
     if args.text:
         frame = serving.predict_texts(args.run_id, args.text, bundle=bundle)
@@ -265,8 +274,6 @@ def _cmd_predict(args: Any) -> int:
                 for _, row in frame.iterrows()]
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, ensure_ascii=False))
         return 0
-    if not args.out:
-        raise DataError("Give --out FILE.csv or FILE.xlsx for the predictions of --file.")
     table = dataio.read_table(Path(args.file), Path(args.file).name)
     text_column = args.text_col or dataio.detect_columns(table.df).text
     started = time.time()

@@ -81,7 +81,9 @@ def default_device() -> str:
 def load_run_model(run_id: str, *, device: str | None = None) -> RunModel:
     """Load a completed run's model and tokenizer (PEFT prompt-tuning folders included), in eval mode."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a "Loading weights" bar per load is noise in the CLI and worker logs
     run = require_model(run_id)
     folder = model_dir(run_id)
     labels = run_labels(run_id)

@@ -16,6 +16,7 @@ from core import manage
 from core.errors import TuneboardError
 from core.store import Run
 from pages.components.compare_view import plain
+from pages.components.run_table import forget_selection
 
 
 def _arm(key: str, value: bool) -> None:
@@ -61,6 +62,7 @@ def _delete_one(run: Run) -> None:
             st.error(str(exc))
             return
         st.session_state.pop(armed, None)
+        forget_selection()
         if st.query_params.get("run") == run.id:
             del st.query_params["run"]
         st.rerun()
@@ -102,6 +104,7 @@ def render_bulk(runs: Sequence[Run]) -> None:
                 st.error(str(exc))
                 return
             st.session_state.pop(armed, None)
+            forget_selection()
             if st.query_params.get("run") in ids:
                 del st.query_params["run"]
             st.rerun()

@@ -42,7 +42,7 @@ def select_run(runs: list[Run], *, key: str = "runs_table") -> str | None:
     """Show the table; return the id of the selected row (or None)."""
     frame = runs_frame(runs)
     event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="single-row", hide_index=True, column_config=_COLUMN_CONFIG)
-    rows = event.selection.rows if event and event.selection else []
+    rows = _valid_rows(event, len(frame))
     return frame.iloc[rows[0]]["id"] if rows else None
 
 
@@ -50,8 +50,20 @@ def select_runs(runs: list[Run], *, key: str = "runs_table_multi") -> list[str]:
     """Show the table with checkboxes; return the ids of all selected rows (in table order)."""
     frame = runs_frame(runs)
     event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True, column_config=_COLUMN_CONFIG)
-    rows = event.selection.rows if event and event.selection else []
-    return [frame.iloc[i]["id"] for i in sorted(rows)]
+    return [frame.iloc[i]["id"] for i in sorted(_valid_rows(event, len(frame)))]
+
+
+def _valid_rows(event: object, n_rows: int) -> list[int]:
+    """Selected row positions that still exist (a selection can outlive rows deleted or filtered away)."""
+    selection = getattr(event, "selection", None)
+    return [i for i in (selection.rows if selection else []) if 0 <= i < n_rows]
+
+
+def forget_selection(*keys: str) -> None:
+    """Clear the tables' row selection (after deleting runs, old row positions would point at other runs)."""
+    for key in keys or ("runs_table", "runs_table_multi"):
+        if key in st.session_state:
+            del st.session_state[key]
 
 
 def filter_bar(runs: list[Run], *, key: str = "runs_filter") -> list[Run]:

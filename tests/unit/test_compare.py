@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from bench.bench_compare import fabricate_run, fake_predictions
-from core import charts, cli, compare, store
+from core import charts, cli, compare, paths, store
 from core.errors import RunError
 
 
@@ -234,3 +234,13 @@ def test_cli_compare_text_and_json(capsys):
     assert data["deltas"]["accuracy"][b.id] == 0
     assert cli.main(["compare", a.id]) == 1
     assert "at least 2" in capsys.readouterr().err
+
+
+def test_half_written_files_read_as_missing():
+    a = fabricate_run("ds-a", name="A", accuracy=0.6, seed=1)
+    b = fabricate_run("ds-a", name="B", seed=2)
+    (paths.run_dir(b.id) / "report.json").write_text('{"summary": {"accur')  # the trainer is still writing it
+    (paths.run_dir(b.id) / "predictions.parquet").write_bytes(b"PAR1")
+    assert compare.load_report(b.id) is None and compare.load_predictions(b.id) is None
+    assert compare.metric_table([a, b]).values.at["accuracy", b.id] == b.final_metrics["accuracy"]
+    assert "no test predictions yet" in compare.align_predictions([a, b], {a.id: compare.load_predictions(a.id), b.id: None}).message
