@@ -162,14 +162,15 @@ def main(n_runs: int = 500, n_compare: int = 10, n_points: int = 10_000) -> dict
 
     runs = store.list_runs()
     long_runs = [store.require_run(i) for i in long_ids]
+    curves = compare.curves(long_runs, names=("loss",))
     results: dict[str, tuple[float, float]] = {
         "store.list_runs (500 runs)": _time(store.list_runs),
         "run_table.runs_frame (500 runs)": _time(lambda: run_table.runs_frame(runs)),
         "manage.filter_runs (500 runs)": _time(lambda: manage.filter_runs(runs, manage.RunFilter(datasets=["dataset 1"], text="run"))),
         "compare.leaderboard (500 runs)": _time(lambda: compare.leaderboard("f1_macro")),
         "store.metric_points, whole history (10 runs)": _time(lambda: [store.metric_points(i) for i in long_ids]),
-        "compare.curves (10 runs x 10k points)": _time(lambda: compare.curves(long_runs, names=("loss", "accuracy", "f1_macro"))),
-        "compare.curves_figure (loss, 10 runs)": _time(lambda: compare.curves_figure(compare.curves(long_runs), name="loss")),
+        "compare.curves (10 runs x 10k points; warm = cached)": _time(lambda: compare.curves(long_runs, names=("loss", "accuracy", "f1_macro"))),
+        "compare.curves_figure (loss, 10 runs)": _time(lambda: compare.curves_figure(curves, name="loss")),
         "compare.metric_table (10 runs)": _time(lambda: compare.metric_table(long_runs)),
         "compare.disagreements (10 runs)": _time(lambda: compare.disagreements(long_runs, {i: compare.load_predictions(i) for i in long_ids})),
         "AppTest pages/runs.py (500 runs)": _time(_apptest("pages/runs.py"), repeat=2),
@@ -178,6 +179,7 @@ def main(n_runs: int = 500, n_compare: int = 10, n_points: int = 10_000) -> dict
     out = {
         "n_runs": len(runs), "n_compare": n_compare, "points_per_compared_run": n_points_each, "setup_s": round(setup_s, 1),
         "python": sys.version.split()[0], "cpus": os.cpu_count(),
+        "store_metric_series": hasattr(store, "metric_series"),  # SQL thinning (proposed) or compare's fallback
         "timings_ms": {k: {"first": round(a, 1), "warm": round(b, 1)} for k, (a, b) in results.items()},
     }
     width = max(map(len, results))

@@ -391,7 +391,7 @@ def per_class_figure(frame: pd.DataFrame, labels: dict[str, str]) -> Any:
                     marker_color=_PALETTE[i % len(_PALETTE)])
     fig.update_layout(
         title="F1 per class", barmode="group", height=int(min(2400, max(320, 80 + 14 * len(frame) * max(1, len(frame.columns))))),
-        xaxis={"range": [0, 1], "tickformat": ".0%", "title": {"text": "F1"}},
+        xaxis={"range": [0, 1], "tickformat": ".0%"},  # the chart title already says F1; an axis title would collide with the legend
         yaxis={"type": "category", "automargin": True, "autorange": "reversed"}, legend={"orientation": "h", "y": -0.15},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
@@ -502,7 +502,7 @@ def align_predictions(runs: Sequence[Run], predictions: dict[str, pd.DataFrame |
         part[run.id] = part[run.id].astype(str)
         frame = part if frame is None else frame.merge(part.drop(columns="label"), on="text", how="inner")
     if frame is None or frame.empty:
-        return Alignment(None, None, "The runs' test splits share no examples (different split settings), so their predictions cannot be compared example by example.")
+        return Alignment(None, None, "The runs' test sets share no examples, so their predictions cannot be compared example by example.")
     return Alignment(frame.reset_index(drop=True), "text",
                      f"The runs used different splits; {len(frame)} test examples appear in every run's test split and are matched by their text.")
 

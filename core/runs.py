@@ -37,6 +37,20 @@ def smoothed(values: pd.Series, *, alpha: float = 0.1) -> pd.Series:
     return values.ewm(alpha=alpha, adjust=False).mean()
 
 
+def header_facts(run: store.Run) -> list[str]:
+    """Short facts shown under a run's name: id, data, model, device, trainable parameters, lineage."""
+    facts = [f"run {run.id}", str(run.info.get("dataset_name", run.dataset_id or "")),
+             f"model {str(run.config.get('model', '')).rstrip('/').split('/')[-1]}",
+             run.info.get("device") or run.device or "device not assigned yet"]
+    params = run.info.get("parameters")
+    if params and params.get("total"):
+        facts.append(f"{params['trainable']:,} of {params['total']:,} parameters trained "
+                     f"({100 * params['trainable'] / params['total']:.1f}%)")
+    if run.parent_id:
+        facts.append(f"continued from {run.parent_id}")
+    return facts
+
+
 def log_tail(run_id: str, lines: int = 20) -> str:
     """The last lines of a run's training log ('' when there is none yet)."""
     file = paths.run_dir(run_id) / "train.log"

@@ -373,6 +373,35 @@ def metric_points(
     )
 
 
+def metric_series(run_id: str, *, names: Iterable[str] | None = None, max_points: int = 2000) -> pd.DataFrame:
+    """A run's metric history thinned for drawing (columns as metric_points, sorted by split, name, step).
+
+    A (split, name) series with more than ``max_points`` points is averaged over ``max_points`` equal step
+    ranges in SQL (value = the range's mean, step/epoch/t = its largest), so a 10,000-point curve is never
+    loaded whole.  Shorter series come back unchanged.
+    """
+    where, args = "run_id = ?", [run_id]
+    if names is not None:
+        names = list(names)
+        where += f" AND name IN ({', '.join('?' for _ in names)})"
+        args += names
+    rows = []
+    with connect() as conn:
+        stats = conn.execute(f"SELECT split, name, COUNT(*), MIN(step), MAX(step) FROM metric_points WHERE {where} "
+                             "GROUP BY split, name ORDER BY split, name", args).fetchall()
+        for split, name, n, lo, hi in stats:
+            series = "run_id = ? AND split = ? AND name = ?"
+            if n <= max_points:
+                sql = f"SELECT step, epoch, split, name, value, t FROM metric_points WHERE {series} ORDER BY step, t"
+                params: tuple = (run_id, split, name)
+            else:
+                sql = (f"SELECT MAX(step), MAX(epoch), split, name, AVG(value), MAX(t) FROM metric_points WHERE {series} "
+                       "GROUP BY (step - ?) * ? / (? - ? + 1) ORDER BY 1")
+                params = (run_id, split, name, lo, max_points, hi, lo)
+            rows += [tuple(r) for r in conn.execute(sql, params).fetchall()]
+    return pd.DataFrame(rows, columns=["step", "epoch", "split", "name", "value", "t"])
+
+
 def drop_metric_points_after(run_id: str, step: int) -> None:
     """Forget points past ``step`` (a resumed run re-trains them from its checkpoint)."""
     with transaction() as conn:

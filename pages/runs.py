@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import jobs, runs, store
 from core.errors import TuneboardError
-from pages.components import live_view, run_table
+from pages.components import live_view, run_manage, run_table
 
 st.title("Runs & results")
 all_runs = store.list_runs()
@@ -16,15 +16,23 @@ if not all_runs:
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
 
-picked = run_table.select_run(all_runs)
-if picked:
-    st.query_params["run"] = picked
+shown = run_table.filter_bar(all_runs)
+picked = run_table.select_runs(shown)
+if len(picked) == 1:
+    st.query_params["run"] = picked[0]
+elif len(picked) > 1:
+    run_table.compare_link(picked)
+    run_manage.render_bulk([r for r in shown if r.id in picked])
 run_id = st.query_params.get("run") or all_runs[0].id
 run = store.get_run(run_id) or all_runs[0]
 
 st.divider()
 st.subheader(run.name)
-st.caption(f"Run `{run.id}` · {run.info.get('dataset_name', '')} · model `{run.config.get('model')}` · {run.device or 'device not assigned yet'}")
+st.caption(" · ".join(runs.header_facts(run)))
+run_manage.render(run)
+for retry in run.info.get("oom_retries", []):
+    st.info(f"Ran out of memory at batch size {retry['from_batch_size']}; retried with {retry['to_batch_size']} "
+            "and more gradient accumulation (same effective batch).", icon=":material/memory:")
 
 
 def _controls() -> None:
@@ -46,6 +54,11 @@ def _controls() -> None:
                 new = jobs.continue_training(run.id, more)
                 st.query_params["run"] = new.id
                 st.rerun()
+        with cols[2]:
+            new = run_manage.baseline_button(run)
+            if new:
+                st.query_params["run"] = new.id
+                st.rerun()
     except TuneboardError as exc:
         st.error(str(exc))
 
@@ -57,7 +70,7 @@ if run.status == "stopped":
     st.warning("This run was stopped. Its metrics so far and its last checkpoint are kept; Resume continues it.")
 
 with st.expander("Reproduce this run"):
-    st.code(jobs.cli_command(run), language="bash")
+    st.code(run.info["cli"] if run.info.get("kind") == "baseline" else jobs.cli_command(run), language="bash")
 
 if run.status == "completed":
     from pages.components.report_view import render_report

@@ -166,7 +166,11 @@ def _hyperparameters(runs: Sequence[Run], labels: dict[str, str]) -> None:
     metric = st.selectbox("Metric", list(compare.TABLE_METRICS), index=2, format_func=METRIC_NAMES.get, key="cmp_hp_metric")
     frame = compare.hyperparameter_frame(runs, metric)
     st.plotly_chart(compare.parallel_figure(frame, metric), key="cmp_parallel")
-    st.dataframe(frame.rename(index=labels).astype(str), key="cmp_hp_table")
+    # Settings as text (a column may mix numbers and "None"); the metric stays a number so it sorts.
+    table = frame.drop(columns=[metric]).astype(str).assign(**{metric: frame[metric]}).rename(index=labels)
+    percent = metric not in {"mcc", "cohen_kappa", "log_loss"}
+    st.dataframe(table, key="cmp_hp_table",
+                 column_config={metric: st.column_config.NumberColumn(METRIC_NAMES[metric], format="percent" if percent else "%.3f")})
 
 
 def _disagreements(runs: Sequence[Run], labels: dict[str, str]) -> None:

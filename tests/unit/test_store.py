@@ -1,11 +1,13 @@
 """The SQLite store: round trips, atomic transitions, metric history, concurrent writers."""
 
-import multiprocessing as mp
 import os
+import subprocess
+import sys
 
 import pandas as pd
 
 from core import datasets, paths, store
+from tests.conftest import ROOT
 
 
 def test_run_round_trip_and_transition():
@@ -35,22 +37,23 @@ def test_wal_mode():
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def _hammer(home: str, run_id: str, n: int) -> None:
-    os.environ["TUNEBOARD_HOME"] = home
-    for i in range(n):
-        store.add_metric_points(run_id, [(i, None, "train", "loss", float(i))])
-        store.update_run(run_id, heartbeat_at=float(i))
+_HAMMER = """
+import sys
+from core import store
+for i in range(int(sys.argv[2])):
+    store.add_metric_points(sys.argv[1], [(i, None, "train", "loss", float(i))])
+    store.update_run(sys.argv[1], heartbeat_at=float(i))
+"""
 
 
 def test_concurrent_writers_never_see_database_locked():
     run = store.create_run({}, name="r", dataset_id=None)
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_hammer, args=(str(paths.home()), run.id, 150)) for _ in range(4)]
+    env = {**os.environ, "TUNEBOARD_HOME": str(paths.home())}
+    procs = [subprocess.Popen([sys.executable, "-c", _HAMMER, run.id, "150"], cwd=ROOT, env=env,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
     for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-        assert p.exitcode == 0
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
     assert len(store.metric_points(run.id)) == 600
 
 
