@@ -91,7 +91,5 @@ def render(run: Run) -> None:
     st.code(snippet, language="python")
     with st.expander("Model card (README.md in the zip)"):
         st.code(export.model_card(run.id), language="markdown")
-    st.page_link("pages/playground.py", label="Try it in the Playground", icon=":material/science:",
-                 query_params={"run": run.id})
     st.divider()
     _int8(run)

@@ -94,6 +94,9 @@ def _show_report(report: health.HealthReport) -> None:
     cols[0].metric("Rows kept", f"{report.n_rows:,}")
     cols[1].metric("Classes", len(report.label_counts))
     cols[2].metric("Rows dropped", f"{sum(report.dropped.values()):,}")
+    if report.trainable:
+        st.success("Ready to train." + (" Check the notes below first." if report.findings else " No problems found."),
+                   icon=":material/check_circle:")
     for finding in report.findings:
         SEVERITY_BOX.get(finding.severity, st.info)(f"**{finding.title}** — {finding.message}")
     left, right = st.columns(2)

@@ -80,3 +80,12 @@ def test_runs_page_shows_failed_run_error_in_one_sentence():
     at.run()
     assert not at.exception
     assert any("could not be found" in e.value for e in at.error)
+
+
+def test_home_demo_button_queues_a_run_and_switches_to_it(monkeypatch):
+    monkeypatch.setattr("core.jobs.ensure_scheduler", lambda: None)
+    at = _app("pages/home.py").run()
+    next(b for b in at.button if b.label == "Run the demo").click().run()
+    assert not at.exception
+    (run,) = store.list_runs()
+    assert run.status == "queued" and run.name.startswith("Demo")

@@ -1,0 +1,135 @@
+"""The Playground page (typing texts, test examples, explanations, batch results) and the Runs page's export panel."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import jobs, predict, quantize
+from core.config import RunConfig
+from tests.conftest import ROOT, save_sample, wait_for
+
+APP = str(ROOT / "app.py")
+TEXTS = "Texts to classify (one per line)"
+
+
+@pytest.fixture(scope="module")
+def module_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("playground-home")
+
+
+@pytest.fixture(scope="module")
+def run_id(module_home: Path, models_dir: Path) -> str:
+    """One tiny completed run for the whole module."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in {"TUNEBOARD_HOME": str(module_home), "TUNEBOARD_MODELS_DIR": str(models_dir),
+                           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}.items():
+            mp.setenv(key, value)
+        mp.chdir(ROOT)
+        run = jobs.submit(RunConfig(dataset_id=save_sample(200), model="tiny-random-bert", max_steps=10, name="tiny <b>run</b>"))
+        done = wait_for(run.id, {"completed", "failed"})
+        assert done.status == "completed", done.error
+        return run.id
+
+
+@pytest.fixture
+def home(module_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TUNEBOARD_HOME", str(module_home))
+    return module_home
+
+
+def _playground(**state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _frame(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table showing ``column`` (AppTest does not expose dataframe keys)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _text_area(at: AppTest):
+    return next(t for t in at.text_area if t.label == TEXTS)
+
+
+def test_without_runs_the_page_says_what_to_do():
+    at = _playground()
+    assert "No finished model yet" in at.info[0].value
+
+
+def test_typing_a_sentence_shows_probabilities_and_an_explanation(home, run_id):
+    at = _playground()
+    assert at.selectbox(key="pg_run").value == run_id
+    _text_area(at).set_value("a gripping, beautifully acted <script>alert(1)</script> story")
+    next(b for b in at.button if b.label == "Classify").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    predicted = at.metric[0].value
+    assert predicted in {"negative", "positive"}
+    probs = _frame(at, "probability")
+    assert set(probs["class"]) == {"negative", "positive"}
+    assert abs(probs["probability"].sum() - 1) < 1e-5 and probs["probability"].iloc[0] == probs["probability"].max()
+    influence = _frame(at, "influence")
+    assert len(influence) > 0 and set(influence["word"]) <= {"a", "gripping,", "beautifully", "acted", "<script>alert(1)</script>", "story"}
+    highlighted = next(m.value for m in at.markdown if "gripping" in m.value)
+    assert "<script>" not in highlighted and "\\<script\\>" in highlighted
+
+
+def test_several_lines_and_test_examples(home, run_id):
+    at = _playground()
+    at.button(key="pg_examples").click().run()
+    lines = _text_area(at).value.splitlines()
+    assert len(lines) == 5
+    summary = _frame(at, "predicted")
+    assert len(summary) == 5 and "true label" in summary.columns  # test examples show their real class
+    at.selectbox(key="pg_pick").set_value(3).run()
+    assert not at.exception
+    _text_area(at).set_value("my own text\n\nanother one").run()
+    summary = _frame(at, "predicted")
+    assert summary["text"].tolist() == ["my own text", "another one"] and "true label" not in summary.columns
+
+
+def test_batch_tab_shows_a_finished_job_with_downloads(home, run_id):
+    job_id = predict.start_job(run_id, pd.DataFrame({"body": ["fine", "=1+2", "awful"]}), "body", source_name="mine.csv")
+    deadline = time.time() + 240
+    while predict.job_progress(job_id)["state"] not in {"completed", "failed"} and time.time() < deadline:
+        time.sleep(0.3)
+    assert predict.job_progress(job_id)["state"] == "completed"
+    at = _playground(pg_batch_job=job_id)
+    assert any("Classified 3 rows of mine.csv" in s.value for s in at.success)
+    result = _frame(at, "predicted_label")
+    assert result.columns.tolist()[:2] == ["body", "predicted_label"] and len(result) == 3
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download CSV", "Download Excel"]
+
+
+def _panel(root: str, run_id: str) -> None:
+    import sys
+
+    sys.path.insert(0, root)
+    from core import store
+    from pages.components import export_panel
+
+    export_panel.render(store.require_run(run_id))
+
+
+def test_export_panel_offers_zip_snippet_card_and_int8_comparison(home, run_id):
+    at = AppTest.from_function(_panel, args=(str(ROOT), run_id), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [b.proto.label for b in at.get("download_button")] == ["Download model (zip, Hugging Face format)"]
+    assert 'pipeline("text-classification", model="model")' in at.code[0].value
+    assert "## Intended use" in at.code[1].value
+    assert at.button(key=f"int8_make_{run_id}").label == "Make int8 copy and compare"
+    quantize.compare(run_id, n_single=5)  # what the button's background job does
+    at.run()
+    table = _frame(at, "int8 / fp32")
+    assert table["measure"].tolist()[0] == "size on disk (MB)" and table["int8 / fp32"].iloc[0] < 1
+    assert "Download int8 model (zip)" in [b.proto.label for b in at.get("download_button")]
