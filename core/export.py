@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ def _settings_lines(config: dict[str, Any]) -> list[str]:
         keys += ["lora_r", "lora_alpha", "lora_dropout", "lora_target_modules"]
     elif peft == "prompt_tuning":
         keys.append("prompt_tokens")
-    return [f"| {k} | {config.get(k)!s} |" for k in keys if k in config]
+    return [f"| {k} | {config[k] if config[k] != '' else '(default)'} |" for k in keys if k in config]
 
 
 def _limits(run: store.Run, report: dict[str, Any], labels: list[str]) -> list[str]:
@@ -283,7 +284,7 @@ def export_zip(run_id: str, out_path: str | os.PathLike, *, int8: bool = False) 
     run_dir = paths.run_dir(run_id)
     base = _base_model_name(run.config)
     card = model_card(run_id, int8=int8)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")  # unique: two downloads may build at once
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive:
             _add_text(archive, "README.md", card)

@@ -37,6 +37,7 @@ EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet is the header
 _JOB_ID = re.compile(r"^[0-9]{4}-[0-9]{6}-[0-9a-f]{6}$")
 _EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters openpyxl refuses to write
 STALE_START_S = 60.0  # a job whose worker never wrote a pid within this long is reported as failed
+KEEP_JOBS_DAYS = 7.0  # finished prediction jobs older than this are removed when a new one starts
 
 
 # ---------------------------------------------------------------------------- cells and files
@@ -210,12 +211,27 @@ def _storable(df: pd.DataFrame) -> pd.DataFrame:
     return out.astype({c: "string" for c in out.columns if _is_text(out[c])})
 
 
+def prune_jobs(max_age_days: float = KEEP_JOBS_DAYS) -> int:
+    """Delete finished prediction jobs older than ``max_age_days`` (their results were downloads); returns how many."""
+    import shutil
+
+    removed = 0
+    cutoff = time.time() - max_age_days * 86400
+    for folder in jobs_dir().glob("*") if jobs_dir().is_dir() else []:
+        status = read_json(folder / "progress.json") or {}
+        if _JOB_ID.match(folder.name) and status.get("state") in {"completed", "failed"} and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: str = "") -> str:
     """Queue a batch prediction of ``df[text_column]`` with a run's model; returns the job id at once."""
     from core import serving
 
     serving.require_model(run_id)
     texts_of(df, text_column)  # fail now, in the UI, on a wrong column
+    prune_jobs()
     job_id = f"{time.strftime('%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     folder = job_dir(job_id)
     folder.mkdir(parents=True)

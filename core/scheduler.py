@@ -18,13 +18,14 @@ import subprocess
 import sys
 import time
 
-from core import jobs, store
+from core import jobs, paths, store
 from core.config import RunConfig
 from core.store import Run
 
 log = logging.getLogger("tuneboard.scheduler")
 TICK_S = 0.5
 IDLE_EXIT_S = 5.0
+MAX_FAILED_TICKS = 60  # 30 s of consecutive errors
 
 
 def available_gpus() -> list[int]:
@@ -162,14 +163,22 @@ class Scheduler:
         """Run until idle for a few seconds."""
         jobs.reconcile()
         idle_since = None
+        failures = 0
         while True:
+            if not paths.db_path().exists():
+                log.warning("the workspace database is gone; exiting")
+                return
             try:
                 self.reap()
                 self.escalate_stops()
                 self.start_queued()
                 busy = self.busy()
+                failures = 0
             except Exception:
+                failures += 1
                 log.exception("scheduler tick failed")
+                if failures >= MAX_FAILED_TICKS and not self.children:
+                    return  # a broken workspace: stop rather than spin forever
                 busy = True
             if busy:
                 idle_since = None

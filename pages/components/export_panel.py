@@ -88,8 +88,8 @@ def render(run: Run) -> None:
                        help="config, safetensors weights, tokenizer and label names, plus a model card (README.md); "
                             "LoRA runs also include the adapter on its own.")
     st.markdown("**Use it in Python** (after unzipping)")
-    st.code(snippet, language="python")
+    st.code(snippet, language="python", wrap_lines=True)
     with st.expander("Model card (README.md in the zip)"):
-        st.code(export.model_card(run.id), language="markdown")
+        st.code(export.model_card(run.id), language="markdown", wrap_lines=True)
     st.divider()
     _int8(run)

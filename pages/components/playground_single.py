@@ -20,8 +20,8 @@ TEXTS_LABEL = "Texts to classify (one per line)"
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=2)
-def _bundle(run_id: str, _stamp: float) -> serving.RunModel:
-    """The run's model, loaded once (``_stamp`` = model folder time, so a retrained folder reloads)."""
+def _bundle(run_id: str, stamp: float) -> serving.RunModel:
+    """The run's model, loaded once (``stamp`` = model folder time, so a replaced folder reloads)."""
     return serving.load_run_model(run_id)
 
 
@@ -30,7 +30,7 @@ def _model(run_id: str) -> serving.RunModel:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _explanation(run_id: str, text: str, target: int, _stamp: float) -> list[tuple[str, float]]:
+def _explanation(run_id: str, text: str, target: int, stamp: float) -> list[tuple[str, float]]:
     from core.explain import occlusion_scores
 
     bundle = _model(run_id)

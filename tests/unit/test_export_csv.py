@@ -93,3 +93,19 @@ def test_a_job_whose_worker_died_reports_failed(tmp_path):
     assert state["state"] == "failed" and state["error"] == "It died." and state["done"] == 5
     predict.write_json(status, {"state": "completed"})
     assert predict.background_state(status, pid, "It died.")["state"] == "completed"
+
+
+def test_old_finished_jobs_are_pruned_but_running_ones_kept():
+    import os
+    import time
+
+    old = time.time() - 30 * 86400
+    for job_id, state in [("0101-000000-aaaaaa", "completed"), ("0101-000000-bbbbbb", "running"), ("0101-000000-cccccc", "failed")]:
+        folder = predict.job_dir(job_id)
+        folder.mkdir(parents=True)
+        predict.write_json(folder / "progress.json", {"state": state})
+        os.utime(folder, (old, old))
+    predict.job_dir("0101-000000-dddddd").mkdir()  # new: kept whatever its state
+    predict.write_json(predict.job_dir("0101-000000-dddddd") / "progress.json", {"state": "completed"})
+    assert predict.prune_jobs() == 2
+    assert sorted(p.name for p in predict.jobs_dir().iterdir()) == ["0101-000000-bbbbbb", "0101-000000-dddddd"]
