@@ -22,12 +22,22 @@ ADVANCED_GROUPS = {
 }
 _FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
 _FLOAT_FORMATS = {"learning_rate": "%.1e"}
+LABELS = {
+    "max_length": "Max length (tokens)", "lr_scheduler": "LR schedule", "warmup_ratio": "Warm-up share",
+    "max_steps": "Max steps (0 = all)", "eval_strategy": "Evaluate every", "eval_steps": "Evaluation interval (steps)",
+    "early_stopping_patience": "Early-stopping patience", "early_stopping_metric": "Early-stopping metric",
+    "test_size": "Test share", "validation_size": "Validation share", "class_weighted_loss": "Class-weighted loss",
+    "freeze": "Freeze", "freeze_layers": "Frozen lower layers", "peft": "Parameter-efficient method",
+    "lora_r": "LoRA rank", "lora_alpha": "LoRA alpha", "lora_dropout": "LoRA dropout",
+    "lora_target_modules": "LoRA target modules", "prompt_tokens": "Prompt tokens",
+    "trust_remote_code": "Trust remote code", "device": "Device", "precision": "Precision",
+}
 
 
 def field_widget(name: str, value: Any, *, key_prefix: str) -> Any:
     """One input widget for a config field, with the field's help text as tooltip."""
     f = _FIELDS[name]
-    label = name.replace("_", " ").capitalize()
+    label = LABELS.get(name, name.replace("_", " ").capitalize())
     help_text = f.metadata["help"]
     key = f"{key_prefix}{name}"
     if name == "device":  # offer the devices this machine really has
