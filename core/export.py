@@ -226,7 +226,9 @@ def _int8_section(run_id: str) -> list[str]:
                   f"| test accuracy | {_pct(fp32['accuracy'])} | {_pct(q['accuracy'])} |",
                   f"| test macro F1 | {_pct(fp32['f1_macro'])} | {_pct(q['f1_macro'])} |",
                   "", f"Measured on the CPU with {comparison.get('threads', '?')} threads; the two agree on "
-                  f"{_pct(comparison.get('agreement'))} of the test texts."]
+                  f"{_pct(comparison.get('agreement'))} of the test texts."
+                  + (" A training run shared the CPU during the measurement, so the timings are unreliable."
+                     if comparison.get("busy_with_training") else "")]
     return lines
 
 

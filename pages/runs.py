@@ -4,7 +4,8 @@ import streamlit as st
 
 from core import jobs, runs, store
 from core.errors import TuneboardError
-from pages.components import live_view, run_manage, run_table
+from pages.components import export_panel, live_view, run_manage, run_table
+from pages.components.report_view import render_report
 
 st.title("Runs & results")
 all_runs = store.list_runs()
@@ -73,9 +74,11 @@ with st.expander("Reproduce this run"):
     st.code(run.info["cli"] if run.info.get("kind") == "baseline" else jobs.cli_command(run), language="bash")
 
 if run.status == "completed":
-    from pages.components.report_view import render_report
-
-    tab_report, tab_curves = st.tabs(["Evaluation report", "Training curves"])
+    st.page_link("pages/playground.py", label="Try this model in the Playground", icon=":material/science:",
+                 query_params={"run": run.id})
+    tab_report, tab_curves, tab_export = st.tabs(["Evaluation report", "Training curves", "Export & use"])
+    with tab_export:
+        export_panel.render(run)
     with tab_curves:
         live_view.render(run)
     with tab_report:

@@ -47,7 +47,11 @@ def _int8_body(run_id: str, was_active: bool) -> None:
         "fp32": st.column_config.NumberColumn(format="%.3f"), "int8": st.column_config.NumberColumn(format="%.3f"),
         "int8 / fp32": st.column_config.NumberColumn(format="%.2f×")})
     st.caption(f"Measured on the CPU ({comparison.get('threads', '?')} threads) on {comparison.get('n_test', 0)} test texts; "
-               f"fp32 and int8 agree on {comparison.get('agreement', 0):.1%} of them. Latency includes tokenisation.")
+               f"fp32 and int8 agree on {comparison.get('agreement', 0):.1%} of them. Timings include tokenisation (best of "
+               f"{comparison.get('repeats', 1)} runs).")
+    if comparison.get("busy_with_training"):
+        st.warning("A training run was using the CPU during the measurement, so the timings are unreliable; "
+                   "make the int8 copy again when the CPU is free.", icon=":material/warning:")
     st.download_button("Download int8 model (zip)", data=lambda: export.export_bytes(run_id, int8=True),
                        file_name=export.export_name(run_id, int8=True), mime="application/zip", on_click="ignore",
                        icon=":material/download:", key=f"int8_zip_{run_id}")
