@@ -24,6 +24,18 @@ def encode(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[i
     return tokenizer([str(t) for t in texts], truncation=True, max_length=max_length, padding=False)["input_ids"]
 
 
+def _pad_batch(ids: Sequence[Sequence[int]], batch: np.ndarray, pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Right-padded ``(input_ids, attention_mask)`` arrays for the texts in ``batch``."""
+    lengths = [len(ids[i]) for i in batch]
+    width = max(lengths)
+    input_ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(batch), width), dtype=np.int64)
+    for row, (i, n) in enumerate(zip(batch, lengths, strict=True)):
+        input_ids[row, :n] = ids[i]
+        mask[row, :n] = 1
+    return input_ids, mask
+
+
 def predict_proba(
     model: Any,
     tokenizer: Any,
@@ -33,31 +45,35 @@ def predict_proba(
     batch_size: int = 64,
     device: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    token_ids: Sequence[Sequence[int]] | None = None,
 ) -> np.ndarray:
-    """Class probabilities, shape ``(len(texts), n_classes)``, rows in the order of ``texts``."""
+    """Class probabilities, shape ``(len(texts), n_classes)``, rows in the order of ``texts``.
+
+    ``token_ids`` (the unpadded ids of ``texts``, e.g. from :mod:`core.tokencache`) skips tokenising.
+    """
     import torch
 
     if len(texts) == 0:
         return np.zeros((0, model.config.num_labels), dtype=np.float32)
     device = device or next(model.parameters()).device
-    ids = encode(tokenizer, texts, max_length)
+    ids = token_ids if token_ids is not None and len(token_ids) == len(texts) else encode(tokenizer, texts, max_length)
     pad_id = tokenizer.pad_token_id or 0
     out = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
     was_training = model.training
     model.eval()
     done = 0
-    with torch.inference_mode():
-        for batch in length_sorted_batches([len(x) for x in ids], batch_size):
-            width = max(len(ids[i]) for i in batch)
-            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                mask[row, : len(ids[i])] = 1
-            logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device)).logits
-            out[batch] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-            done += len(batch)
-            if progress:
-                progress(done, len(texts))
-    model.train(was_training)
+    try:
+        with torch.inference_mode():
+            for batch in length_sorted_batches([len(x) for x in ids], batch_size):
+                input_ids, mask = _pad_batch(ids, batch, pad_id)
+                logits = model(
+                    input_ids=torch.from_numpy(input_ids).to(device),
+                    attention_mask=torch.from_numpy(mask).to(device),
+                ).logits
+                out[batch] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                done += len(batch)
+                if progress:
+                    progress(done, len(texts))
+    finally:
+        model.train(was_training)
     return out

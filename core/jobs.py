@@ -252,23 +252,20 @@ def worker_env(gpus: list[int], device: str) -> dict[str, str]:
     return env
 
 
-def launch_worker(run_id: str, gpus: list[int], device: str) -> subprocess.Popen:
-    """Start the worker in its own session so UI restarts and signals to the UI never reach it."""
-    run_dir = paths.run_dir(run_id)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    out = open(run_dir / "worker.out", "ab")  # noqa: SIM115 - the child keeps it open
+def spawn_detached(command: list[str], log_file: Path, env: dict[str, str]) -> subprocess.Popen:
+    """Start ``command`` in its own session (UI restarts and signals to the UI never reach it), output to ``log_file``."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    out = open(log_file, "ab")  # noqa: SIM115 - the child keeps its own handle
     try:
-        return subprocess.Popen(
-            worker_command(run_id, gpus),
-            cwd=PROJECT_ROOT,
-            env=worker_env(gpus, device),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
     finally:
         out.close()
+
+
+def launch_worker(run_id: str, gpus: list[int], device: str) -> subprocess.Popen:
+    """Start the training worker of ``run_id`` for the given GPUs (none = CPU/MPS)."""
+    return spawn_detached(worker_command(run_id, gpus), paths.run_dir(run_id) / "worker.out", worker_env(gpus, device))
 
 
 # ---------------------------------------------------------------------------- scheduler process
@@ -297,19 +294,8 @@ def ensure_scheduler() -> None:
     """Start the scheduler daemon if none is running for this workspace."""
     if scheduler_alive():
         return
-    log = open(paths.home() / "scheduler.log", "ab")  # noqa: SIM115
-    try:
-        subprocess.Popen(
-            [sys.executable, "-m", "core.scheduler"],
-            cwd=PROJECT_ROOT,
-            env={**os.environ, "TUNEBOARD_HOME": str(paths.home())},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    finally:
-        log.close()
+    spawn_detached([sys.executable, "-m", "core.scheduler"], paths.home() / "scheduler.log",
+                   {**os.environ, "TUNEBOARD_HOME": str(paths.home())})
 
 
 def status_line(run: Run) -> str:

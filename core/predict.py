@@ -161,19 +161,7 @@ def launch(module: str, arg: str, log_file: Path) -> subprocess.Popen:
     """Start ``python -m module arg`` in its own session (a UI restart never stops it), output to ``log_file``."""
     from core import jobs
 
-    log = open(log_file, "ab")  # noqa: SIM115 - the child keeps it open
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", module, arg],
-            cwd=jobs.PROJECT_ROOT,
-            env=jobs.worker_env([], "auto"),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    finally:
-        log.close()
+    return jobs.spawn_detached([sys.executable, "-m", module, arg], log_file, jobs.worker_env([], "auto"))
 
 
 def background_state(status_file: Path, pid_file: Path, crashed: str) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -75,3 +77,26 @@ def wait_for(run_id: str, statuses: set[str], timeout: float = 240.0):
 def in_ci() -> bool:
     """Whether we run in CI (where a missing browser must fail, not skip)."""
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@contextmanager
+def module_workspace(home: Path, models_dir: Path) -> Iterator[None]:
+    """Point the environment at a module-scoped workspace (so a module trains its runs once)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in {"TUNEBOARD_HOME": str(home), "TUNEBOARD_MODELS_DIR": str(models_dir),
+                           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}.items():
+            mp.setenv(key, value)
+        mp.chdir(ROOT)
+        yield
+
+
+def train_tiny_in(home: Path, models_dir: Path, *, rows: int = 400, **settings) -> str:
+    """Train one tiny completed run inside a module-scoped workspace; returns its id."""
+    from core import jobs
+    from core.config import RunConfig
+
+    with module_workspace(home, models_dir):
+        run = jobs.submit(RunConfig(dataset_id=save_sample(rows), model="tiny-random-bert", max_steps=10, **settings))
+        done = wait_for(run.id, {"completed", "failed"})
+        assert done.status == "completed", done.error
+        return run.id

@@ -15,20 +15,12 @@ import pytest
 from core import export, jobs, paths, quantize, runs, serving
 from core.config import RunConfig
 from core.errors import ModelError
-from tests.conftest import ROOT, save_sample, wait_for
+from tests.conftest import ROOT, module_workspace, save_sample, wait_for
 
 pytestmark = pytest.mark.integration
 
 INT8_SIZE_RATIO = 0.5  # measured ≈ 0.39 on MiniLM: int8 Linear layers + the fp16-stored embedding table
 INT8_ACCURACY_TOLERANCE = 0.05  # |accuracy(int8) - accuracy(fp32)| and the same for macro-F1, on the test split
-
-
-def _env(mp: pytest.MonkeyPatch, home: Path, models_dir: Path) -> None:
-    mp.setenv("TUNEBOARD_HOME", str(home))
-    mp.setenv("TUNEBOARD_MODELS_DIR", str(models_dir))
-    mp.setenv("HF_HUB_OFFLINE", "1")
-    mp.setenv("TRANSFORMERS_OFFLINE", "1")
-    mp.chdir(ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +32,7 @@ def module_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def tiny_runs(module_home: Path, models_dir: Path) -> dict[str, str]:
     """Tiny full / LoRA / prompt-tuning runs, 10 steps each (they barely learn; the plumbing is what is tested)."""
-    with pytest.MonkeyPatch.context() as mp:
-        _env(mp, module_home, models_dir)
+    with module_workspace(module_home, models_dir):
         dataset_id = save_sample(400)
         configs = {
             "full": RunConfig(dataset_id=dataset_id, model="tiny-random-bert", max_steps=10, learning_rate=1e-3),
@@ -58,8 +49,7 @@ def tiny_runs(module_home: Path, models_dir: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def minilm_run(module_home: Path, models_dir: Path) -> str:
     """The built-in MiniLM, 5 steps: Linear layers dominate its size, so int8 must shrink it."""
-    with pytest.MonkeyPatch.context() as mp:
-        _env(mp, module_home, models_dir)
+    with module_workspace(module_home, models_dir):
         run = jobs.submit(RunConfig(dataset_id=save_sample(400), model="all-MiniLM-L6-v2", max_steps=5))
         done = wait_for(run.id, {"completed", "failed"}, timeout=600)
         assert done.status == "completed", done.error

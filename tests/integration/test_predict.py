@@ -13,10 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core import dataio, jobs, predict, predict_worker, runs, serving
-from core.config import RunConfig
+from core import dataio, predict, predict_worker, runs, serving
 from core.errors import DataError, RunError
-from tests.conftest import ROOT, save_sample, sst2_sample, wait_for
+from tests.conftest import ROOT, sst2_sample, train_tiny_in
 
 pytestmark = pytest.mark.integration
 HYPERLINK = '=HYPERLINK("http://evil.example","click me")'
@@ -30,15 +29,7 @@ def module_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def run_id(module_home: Path, models_dir: Path) -> str:
     """One tiny completed run for the whole module."""
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in {"TUNEBOARD_HOME": str(module_home), "TUNEBOARD_MODELS_DIR": str(models_dir),
-                           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}.items():
-            mp.setenv(key, value)
-        mp.chdir(ROOT)
-        run = jobs.submit(RunConfig(dataset_id=save_sample(400), model="tiny-random-bert", max_steps=10))
-        done = wait_for(run.id, {"completed", "failed"})
-        assert done.status == "completed", done.error
-        return run.id
+    return train_tiny_in(module_home, models_dir, rows=400)
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import jobs, predict, quantize
-from core.config import RunConfig
-from tests.conftest import ROOT, save_sample, wait_for
+from core import predict, quantize
+from tests.conftest import ROOT, train_tiny_in
 
 APP = str(ROOT / "app.py")
 TEXTS = "Texts to classify (one per line)"
@@ -25,15 +24,7 @@ def module_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def run_id(module_home: Path, models_dir: Path) -> str:
     """One tiny completed run for the whole module."""
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in {"TUNEBOARD_HOME": str(module_home), "TUNEBOARD_MODELS_DIR": str(models_dir),
-                           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}.items():
-            mp.setenv(key, value)
-        mp.chdir(ROOT)
-        run = jobs.submit(RunConfig(dataset_id=save_sample(200), model="tiny-random-bert", max_steps=10, name="tiny <b>run</b>"))
-        done = wait_for(run.id, {"completed", "failed"})
-        assert done.status == "completed", done.error
-        return run.id
+    return train_tiny_in(module_home, models_dir, rows=200, name="tiny <b>run</b>")
 
 
 @pytest.fixture
