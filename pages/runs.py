@@ -6,6 +6,7 @@ from core import jobs, runs, store
 from core.errors import TuneboardError
 from pages.components import export_panel, live_view, run_manage, run_table
 from pages.components.report_view import render_report
+from pages.components.safe_text import escape_markdown
 
 st.title("Runs & results")
 all_runs = store.list_runs()
@@ -28,8 +29,8 @@ run_id = st.query_params.get("run") or all_runs[0].id
 run = store.get_run(run_id) or all_runs[0]
 
 st.divider()
-st.subheader(run.name)
-st.caption(" · ".join(runs.header_facts(run)))
+st.subheader(escape_markdown(run.name))
+st.caption(" · ".join(escape_markdown(f) for f in runs.header_facts(run)))
 run_manage.render(run)
 for retry in run.info.get("oom_retries", []):
     st.info(f"Ran out of memory at batch size {retry['from_batch_size']}; retried with {retry['to_batch_size']} "

@@ -9,28 +9,14 @@ GitHub-style autolinks (``http://…``, ``www.…``, ``a@b.c``), so a zero-width
 
 from __future__ import annotations
 
-import string
-
 import pandas as pd
 import streamlit as st
 
-_PUNCTUATION = set(string.punctuation)
-_NO_AUTOLINK = {":", ".", "@"}
-_ZWSP = "\u200b"
+from pages.components.safe_text import escape_markdown
+
 PUSH_RGB = "46,160,67"  # green: pushed towards the predicted class
 PULL_RGB = "215,58,73"  # red: pushed away from it
 MIN_SHARE = 0.08  # words with less than this share of the strongest influence stay plain
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` with ASCII punctuation backslash-escaped (shown literally) and autolink triggers broken."""
-    out = []
-    for ch in str(text):
-        if ch in _PUNCTUATION:
-            out.append("\\" + ch + (_ZWSP if ch in _NO_AUTOLINK else ""))
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def highlighted_markdown(scores: list[tuple[str, float]]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import jobs, paths, store
+from pages.components.safe_text import escape_markdown
 
 
 @st.cache_resource
@@ -24,6 +25,6 @@ def render() -> None:
         if active:
             st.caption("Active runs")
             for run in active[:5]:
-                st.page_link("pages/runs.py", label=f"{run.name} — {jobs.status_line(run)}",
+                st.page_link("pages/runs.py", label=f"{escape_markdown(run.name)} — {jobs.status_line(run)}",
                              icon=":material/play_circle:", query_params={"run": run.id})
         st.caption(f"Workspace: `{paths.home()}`")

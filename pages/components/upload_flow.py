@@ -8,6 +8,7 @@ import streamlit as st
 from core import dataio, datasets, health, models
 from core.config import BUILTIN_MODEL
 from core.errors import DataError, TuneboardError
+from pages.components.safe_text import escape_markdown
 
 ENCODINGS = ["auto-detect", "utf-8", "utf-8-sig", "utf-16", "gb18030", "cp1252", "latin-1"]
 SEVERITY_BOX = {"error": st.error, "warning": st.warning, "info": st.info}
@@ -53,10 +54,10 @@ def _choose_columns(df: pd.DataFrame) -> tuple[str, str]:
     left, right = st.columns(2)
     text_col = left.selectbox("Text column", columns, index=columns.index(guess.text),
                               help="The texts the model will read.")
-    left.caption(guess.reasons.get("text", ""))
+    left.caption(escape_markdown(guess.reasons.get("text", "")))
     label_index = columns.index(guess.label) if guess.label in columns else min(1, len(columns) - 1)
     label_col = right.selectbox("Label column", columns, index=label_index, help="The class of each text.")
-    right.caption(guess.reasons.get("label", ""))
+    right.caption(escape_markdown(guess.reasons.get("label", "")))
     if guess.slices:
         st.caption("Extra columns kept for per-group results later: " + ", ".join(f"‘{c}’" for c in guess.slices))
     return text_col, label_col
@@ -98,7 +99,7 @@ def _show_report(report: health.HealthReport) -> None:
         st.success("Ready to train." + (" Check the notes below first." if report.findings else " No problems found."),
                    icon=":material/check_circle:")
     for finding in report.findings:
-        SEVERITY_BOX.get(finding.severity, st.info)(f"**{finding.title}** — {finding.message}")
+        SEVERITY_BOX.get(finding.severity, st.info)(f"**{finding.title}** — {escape_markdown(finding.message)}")
     left, right = st.columns(2)
     left.plotly_chart(health.label_distribution_figure(report), key="health_labels")
     fig = health.length_histogram_figure(report)
@@ -116,7 +117,7 @@ def render() -> None:
     if not tables:
         return
     for split, table in tables.items():
-        st.caption(f"{files[split].name}: " + " ".join(table.notes))
+        st.caption(escape_markdown(f"{files[split].name}: " + " ".join(table.notes)))
     first = next(iter(tables.values())).df
     st.dataframe(first.head(50), hide_index=True, height=220)
     try:
@@ -146,6 +147,6 @@ def _save(df: pd.DataFrame, report: health.HealthReport, files: dict, text_col: 
                                      meta={"source": ", ".join(f.name for f in files.values()), "format": first.format,
                                            "encoding": first.encoding, "health": report.to_dict() | {"token_lengths": None}})
         st.session_state["train_dataset"] = record.id
-        st.success(f"Saved ‘{record.name}’: {record.n_rows:,} rows, {len(record.labels)} classes.")
+        st.success(f"Saved ‘{escape_markdown(record.name)}’: {record.n_rows:,} rows, {len(record.labels)} classes.")
     if st.session_state.get("train_dataset"):
         st.page_link("pages/train.py", label="Train on it →", icon=":material/model_training:")

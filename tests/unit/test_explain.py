@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from core.explain import occlusion_scores, strongest, words
-from pages.components.playground_explain import escape_markdown, highlighted_markdown, influence_frame
+from pages.components.playground_explain import highlighted_markdown, influence_frame
+from pages.components.safe_text import escape_markdown
 
 
 def _keyword_model(keyword: str = "great", high: float = 0.9, low: float = 0.2):

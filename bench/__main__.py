@@ -1,0 +1,72 @@
+"""`make bench` / `python -m bench`: Tuneboard's benchmark set.
+
+    python -m bench            # standard set (~8 min on 2 CPU cores): training, inference, data loading, UI render
+    python -m bench --long     # + training ablations, UI polling, time to 85 % dev accuracy, 1M-row data, 10k inference
+    python -m bench --smoke    # every script at a tiny size in seconds (what tests/unit/test_bench_smoke.py runs)
+    python -m bench --only train,infer
+
+Each script prints a table and writes bench/results/<name>.json; BENCHMARKS.md holds the numbers
+reached and the exact command for each.  The GPU benchmark is separate: `python -m bench.bench_gpu`
+(see its docstring).  Run benchmarks on an otherwise idle machine: the "other CPU" column shows the
+share of the CPU other processes took during each measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import time
+import traceback
+
+SCRIPTS = ("train", "infer", "data", "compare")
+
+
+def _run(name: str, flags: list[str]) -> bool:
+    if name == "compare":
+        try:
+            module = importlib.import_module("bench.bench_compare")
+        except ModuleNotFoundError as exc:
+            if exc.name != "bench.bench_compare":
+                raise
+            print("bench_compare: not present yet (bench/bench_compare.py) — skipped")
+            return True
+        # UI render times of the Runs/Compare pages with 500 runs (another engineer's script).
+        if "argv" in inspect.signature(module.main).parameters:
+            module.main(argv=flags)
+        elif "--smoke" in flags:
+            print("bench_compare: no smoke size — skipped in --smoke")
+        else:
+            module.main()
+        return True
+    module = importlib.import_module(f"bench.bench_{name}")
+    module.main(flags)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the set; returns the exit code (1 if a script failed)."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--long", action="store_true", help="longer variants as well")
+    group.add_argument("--smoke", action="store_true", help="tiny sizes, seconds")
+    parser.add_argument("--only", default=",".join(SCRIPTS), help=f"comma-separated subset of {', '.join(SCRIPTS)}")
+    args = parser.parse_args(argv)
+    flags = ["--long"] if args.long else ["--smoke"] if args.smoke else []
+    failed = []
+    for name in [n.strip() for n in args.only.split(",") if n.strip()]:
+        started = time.time()
+        print(f"\n=== bench_{name} {' '.join(flags)}".rstrip(), flush=True)
+        try:
+            _run(name, flags)
+        except Exception:
+            traceback.print_exc()
+            failed.append(name)
+        print(f"=== bench_{name}: {time.time() - started:.0f} s", flush=True)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Every benchmark script runs end to end at a tiny size (64 rows, tiny random model); no timing asserts."""
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def test_bench_train_smoke(tmp_path):
+    from bench import bench_train
+
+    results = bench_train.main(["--smoke", "--out", str(tmp_path)])
+    names = [r["contender"] for r in results["throughput"]]
+    assert names == ["reference", "trainer", "tuneboard"]
+    for row in results["throughput"]:
+        assert row["samples_per_s"] > 0 and 0 <= row["dev_accuracy"] <= 1 and row["peak_rss_mb"] > 0
+    tuneboard = results["throughput"][-1]
+    assert tuneboard["floor_fraction"] > 0 and tuneboard["metric_points"] > 0  # the store callback really wrote
+    assert tuneboard["padded_tokens"] >= tuneboard["real_tokens"] > 0
+    assert [r["contender"] for r in results["time_to_accuracy"]] == ["tuneboard", "trainer"]
+    assert results["ablation"] and results["polling"]
+    saved = json.loads((tmp_path / "train_smoke.json").read_text())
+    assert saved["benchmark"] == "train_smoke" and "machine" in saved
+
+
+def test_bench_infer_smoke(tmp_path):
+    from bench import bench_infer
+
+    results = bench_infer.main(["--smoke", "--out", str(tmp_path)])
+    rows = {r["contender"]: r for r in results["rows"]}
+    assert set(rows) == {"tuneboard", "pipeline", "pipeline_b64"}
+    assert all(r["texts_per_s"] > 0 for r in rows.values())
+    assert rows["pipeline"]["agree"] == 1.0  # same model, same top class as predict_proba
+    assert (tmp_path / "infer_smoke.json").is_file()
+
+
+def test_bench_data_smoke(tmp_path):
+    from bench import bench_data
+
+    result = bench_data.main(["--smoke", "--out", str(tmp_path)])
+    assert result["rows"] == 2000 and result["rows_kept"] > 1900
+    assert set(result["steps_s"]) >= {"read_table", "detect_columns", "clean_examples", "health_report", "tokenise_hit"}
+    assert (tmp_path / "data_smoke.json").is_file()
+
+
+def test_bench_gpu_tiny_runs_on_cpu(tmp_path):
+    from bench import bench_gpu
+
+    results = bench_gpu.main(["--tiny", "--out", str(tmp_path)])
+    assert {r["contender"] for r in results["rows"]} >= {"trainer", "tuneboard"}
+    assert all(r["samples_per_s"] > 0 for r in results["rows"])
+
+
+def test_bench_main_lists_scripts_and_skips_missing_compare(capsys, monkeypatch):
+    import bench.__main__ as entry
+
+    monkeypatch.setattr(entry, "_run", lambda name, flags: print(f"ran {name} {flags}") or True)
+    assert entry.main(["--smoke", "--only", "train,infer"]) == 0
+    out = capsys.readouterr().out
+    assert "ran train ['--smoke']" in out and "ran infer ['--smoke']" in out
