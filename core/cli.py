@@ -74,7 +74,7 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Create a run (importing --data first), then wait for it unless --detach."""
-    config = _config_from_args(args)
+    config = _config_from_args(args).validate()  # impossible settings fail before any data is stored
     if args.data:
         from core import datasets
 

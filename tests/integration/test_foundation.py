@@ -69,8 +69,8 @@ def test_cli_bad_input_is_one_error_line(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(shared_csv("trec6", "test")), "--lr", "0"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "learning_rate" in bad.stderr
-    # Nothing half-written: the empty file stored nothing; only the valid file's dataset exists, with no run.
-    assert len(store.list_datasets()) <= 1
+    # Nothing left behind: bad data and bad settings store neither a dataset nor a run.
+    assert store.list_datasets() == []
     assert not any(p.name.startswith(".incoming-") for p in (paths.home() / "datasets").glob(".*"))
     assert store.list_runs() == []
 
