@@ -1,7 +1,8 @@
 """`make bench` / `python -m bench`: Tuneboard's benchmark set.
 
     python -m bench            # standard set (~8 min on 2 CPU cores): training, inference, data loading, UI render
-    python -m bench --long     # + training ablations, UI polling, time to 85 % dev accuracy, 1M-row data, 10k inference
+    python -m bench --long     # + training ablations, UI polling, time to 85 % dev accuracy, thread settings,
+                               #   1M-row data, 10k-text inference (~45 min)
     python -m bench --smoke    # every script at a tiny size in seconds (what tests/unit/test_bench_smoke.py runs)
     python -m bench --only train,infer
 
@@ -20,6 +21,7 @@ import time
 import traceback
 
 SCRIPTS = ("train", "infer", "data", "compare")
+LONG_ONLY = ("threads",)  # thread settings: 1 vs all cores, 2 concurrent runs with and without TUNEBOARD_CPU_SLOTS
 
 
 def _run(name: str, flags: list[str]) -> bool:
@@ -50,11 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--long", action="store_true", help="longer variants as well")
     group.add_argument("--smoke", action="store_true", help="tiny sizes, seconds")
-    parser.add_argument("--only", default=",".join(SCRIPTS), help=f"comma-separated subset of {', '.join(SCRIPTS)}")
+    parser.add_argument("--only", default=None, help=f"comma-separated subset of {', '.join(SCRIPTS + LONG_ONLY)}")
     args = parser.parse_args(argv)
     flags = ["--long"] if args.long else ["--smoke"] if args.smoke else []
+    names = args.only.split(",") if args.only else [*SCRIPTS, *(LONG_ONLY if args.long else ())]
     failed = []
-    for name in [n.strip() for n in args.only.split(",") if n.strip()]:
+    for name in [n.strip() for n in names if n.strip()]:
         started = time.time()
         print(f"\n=== bench_{name} {' '.join(flags)}".rstrip(), flush=True)
         try:

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(common.table(table_rows, [("step", "step", 0), ("seconds", "seconds", 2)]))
     print(f"CSV {result['csv_mb']:.1f} MB; peak RSS {result['peak_rss_mb']:.0f} MB "
           f"(+{result['load_extra_mb']:.0f} MB while loading + reporting); other CPU {common.fmt(result['other_cpu'], 2)}")
-    file = common.write_results("data_smoke" if args.smoke else "data", {"result": result}, args.out)
+    file = common.write_results("data_smoke" if args.smoke else "data_long" if args.long else "data", {"result": result}, args.out)
     print(f"wrote {file}")
     return result
 

@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for row in rows:
         row.pop("predictions", None)
     results = {"options": asdict(opts), "rows": rows}
-    file = common.write_results("infer_smoke" if args.smoke else "infer", results, args.out)
+    file = common.write_results("infer_smoke" if args.smoke else "infer_long" if args.long else "infer", results, args.out)
     print(f"wrote {file}")
     return results
 

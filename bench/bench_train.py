@@ -509,23 +509,52 @@ def _add_ratios(rows: list[dict[str, Any]]) -> None:
                 row["floor_fraction"] = row["samples_per_s"] / tb["floor_samples_per_s"]
 
 
-def throughput(opts: Options, names: list[str], *, isolated: bool) -> list[dict[str, Any]]:
-    """The side-by-side throughput table."""
-    rows = []
-    for name in names:
-        print(f"  training: {name} …", flush=True)
-        rows.append(run_contender(name, opts, isolated=isolated))
-    _add_ratios(rows)
-    return rows
+def throughput(opts: Options, names: list[str], *, isolated: bool, repeat: int = 1) -> list[dict[str, Any]]:
+    """The side-by-side throughput table; with ``repeat`` > 1 the contenders alternate (A B C A B C …) and each
+    row shows the median run, the ratios are medians of the ratios within a round (the machine's speed drifts)."""
+    rounds: list[list[dict[str, Any]]] = []
+    for r in range(repeat):
+        rows = []
+        for name in names:
+            print(f"  training: {name}" + (f" (round {r + 1}/{repeat})" if repeat > 1 else "") + " …", flush=True)
+            rows.append(run_contender(name, opts, isolated=isolated))
+        _add_ratios(rows)
+        rounds.append(rows)
+    if repeat == 1:
+        return rounds[0]
+    merged = []
+    for i in range(len(names)):
+        runs = sorted((rnd[i] for rnd in rounds), key=lambda row: row["samples_per_s"])
+        row = dict(runs[len(runs) // 2])
+        row["samples_per_s_runs"] = [rnd[i]["samples_per_s"] for rnd in rounds]
+        row["dev_accuracy_runs"] = [rnd[i]["dev_accuracy"] for rnd in rounds]
+        row["other_cpu"] = max(rnd[i]["other_cpu"] or 0 for rnd in rounds)
+        for key in ("speedup_vs_reference", "speedup_vs_trainer"):
+            values = sorted(rnd[i][key] for rnd in rounds if rnd[i].get(key) is not None)
+            if values:
+                row[key] = values[len(values) // 2]
+                row[key + "_range"] = [values[0], values[-1]]
+        merged.append(row)
+    _add_ratios_floor(merged)
+    return merged
+
+
+def _add_ratios_floor(rows: list[dict[str, Any]]) -> None:
+    tb = next((r for r in rows if r["contender"] == "tuneboard"), None)
+    if tb and tb.get("floor_samples_per_s"):
+        for row in rows:
+            row["floor_fraction"] = row["samples_per_s"] / tb["floor_samples_per_s"]
 
 
 ABLATIONS = ["tight_buckets", "fast_collator", "sequential_eval", "allocator"]
 
 
-def ablation(opts: Options, *, isolated: bool) -> list[dict[str, Any]]:
+def ablation(opts: Options, *, isolated: bool, quick: bool = False) -> list[dict[str, Any]]:
     """Tuneboard with each speed-up switched off in turn, and with all off (the path before this work)."""
     rows = []
     variants = [("tuneboard", ""), *((f"tuneboard −{n}", n) for n in ABLATIONS), ("tuneboard_before", ",".join([*ABLATIONS, "token_cache"]))]
+    if quick:
+        variants = [variants[0], variants[-1]]
     for label, off in variants:
         print(f"  ablation: {label} …", flush=True)
         row = run_contender("tuneboard", Options(**{**asdict(opts), "perf_off": off}), isolated=isolated)
@@ -539,11 +568,11 @@ def ablation(opts: Options, *, isolated: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def polling(opts: Options, *, isolated: bool, repeats: int = 2) -> list[dict[str, Any]]:
+def polling(opts: Options, *, isolated: bool, repeats: int = 2, modes: tuple[str, ...] = ("", "reads", "page")) -> list[dict[str, Any]]:
     """Tuneboard's throughput with nobody watching vs a process polling the store like the live page."""
     rows = []
     for rep in range(repeats):
-        for mode in ("", "reads", "page"):
+        for mode in modes:
             label = {"": "no poller", "reads": "poll: run + metric points", "page": "poll: + live-page figures"}[mode]
             print(f"  polling ({rep + 1}/{repeats}): {label} …", flush=True)
             row = run_contender("tuneboard", Options(**{**asdict(opts), "poll": mode}), isolated=isolated)
@@ -578,6 +607,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--time-to-acc", action="store_true", help="only the time-to-accuracy race")
     parser.add_argument("--smoke", action="store_true", help="tiny and fast, in one process (tests)")
     parser.add_argument("--contenders", default="reference,trainer,tuneboard")
+    parser.add_argument("--repeat", type=int, default=1, help="alternate the contenders this many rounds; report medians")
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--batch-size", type=int, default=16)
@@ -608,13 +638,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                        seed=args.seed, target_acc=args.target, eval_steps=args.eval_steps)
     isolated = not args.smoke
     results: dict[str, Any] = {"options": asdict(opts)}
-    print(f"bench_train: {opts.model}, {opts.rows} SST-2 rows × {opts.epochs:g} epochs, batch {opts.batch_size}, "
-          f"lr {opts.lr:g}, seed {opts.seed}", flush=True)
     if not args.time_to_acc:
+        print(f"bench_train: {opts.model}, {opts.rows} SST-2 rows × {opts.epochs:g} epochs, batch {opts.batch_size}, "
+              f"lr {opts.lr:g}, seed {opts.seed}", flush=True)
         names = args.contenders.split(",")
         if args.long:
             names = [*names, "trainer_grouped"] if "trainer_grouped" not in names else names
-        rows = throughput(opts, names, isolated=isolated)
+        rows = throughput(opts, names, isolated=isolated, repeat=args.repeat)
         results["throughput"] = rows
         print(common.table(rows, COLUMNS))
         tb = next((r for r in rows if r["contender"] == "tuneboard"), None)
@@ -622,17 +652,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"useful-work floor: {tb['floor_samples_per_s']:.0f} samples/s "
                   f"(matmul {tb['matmul_gflops']:.0f} GFLOP/s, {tb['useful_flops'] / tb['samples'] / 1e6:.0f} MFLOP/sample)")
     if args.long or args.smoke:
-        rows = ablation(opts, isolated=isolated)
+        rows = ablation(opts, isolated=isolated, quick=args.smoke)
         results["ablation"] = rows
         print(common.table(rows, [("contender", "variant", 0), ("samples_per_s", "samples/s", 1), ("relative", "relative", 2),
                                   ("pad_overhead", "padded/real", 3), ("peak_rss_mb", "peak RSS MB", 0),
                                   ("eval_s", "eval s", 2), ("prepare_s", "prepare s", 2), ("other_cpu", "other CPU", 2)]))
         poll_opts = Options(**{**asdict(opts), "epochs": 1.0})
-        rows = polling(poll_opts, isolated=isolated, repeats=1 if args.smoke else 2)
+        rows = polling(poll_opts, isolated=isolated, repeats=1 if args.smoke else 2, modes=("page",) if args.smoke else ("", "reads", "page"))
         results["polling"] = rows
         print(common.table(rows, [("contender", "UI", 0), ("samples_per_s", "samples/s", 1), ("other_cpu", "other CPU", 2)]))
     if args.long or args.time_to_acc or args.smoke:
         race_opts = opts if args.smoke else Options(**{**asdict(opts), "rows": args.race_rows, "epochs": 1.0})
+        print(f"time to {race_opts.target_acc:.0%} dev accuracy: {race_opts.model}, up to {race_opts.rows} SST-2 rows (1 epoch), "
+              f"batch {race_opts.batch_size}, lr {race_opts.lr:g}, seed {race_opts.seed}, evaluated every {race_opts.eval_steps} steps",
+              flush=True)
         rows = race(race_opts, isolated=isolated)
         results["time_to_accuracy"] = rows
         print(common.table(rows, [("contender", "contender", 0), ("to_target_s", f"s to {race_opts.target_acc:.0%}", 1),
@@ -640,7 +673,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                   ("best_accuracy", "best acc", 3), ("race_speedup", "speed-up", 2), ("other_cpu", "other CPU", 2)]))
         if not any(r["to_target_s"] for r in rows):
             print(f"target {race_opts.target_acc:.0%} not reached within {race_opts.rows} rows")
-    file = common.write_results("train_smoke" if args.smoke else "train", results, args.out)
+    file = common.write_results("train_smoke" if args.smoke else "train_long" if args.long else "train_race" if args.time_to_acc else "train", results, args.out)
     print(f"wrote {file}")
     return results
 

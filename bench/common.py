@@ -251,7 +251,7 @@ def write_results(name: str, payload: dict[str, Any], out_dir: Path | None = Non
 
 
 # ---------------------------------------------------------------------------- isolation
-def run_isolated(module: str, args: list[str], timeout: float = 3600) -> dict[str, Any]:
+def run_isolated(module: str, args: list[str], timeout: float = 3600, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``python -m module args --result FILE`` in a fresh process and return the JSON it wrote.
 
     A fresh process per contender keeps one contender's allocator state, caches and peak memory
@@ -261,7 +261,7 @@ def run_isolated(module: str, args: list[str], timeout: float = 3600) -> dict[st
 
     with tempfile.TemporaryDirectory(prefix="tuneboard-bench-") as tmp:
         result = Path(tmp) / "result.json"
-        env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(env or {})}
         proc = subprocess.run(
             [sys.executable, "-m", module, *args, "--result", str(result)],
             cwd=ROOT,

@@ -124,6 +124,8 @@ def cache_key(tokenizer: Any, texts: Sequence[str], max_length: int) -> str:
 
 
 def _tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> tuple[np.ndarray, np.ndarray]:
+    if not texts:
+        return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64)
     encoded = tokenizer([str(t) for t in texts], truncation=True, max_length=max_length, padding=False)["input_ids"]
     lengths = np.fromiter((len(x) for x in encoded), dtype=np.int64, count=len(encoded))
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)

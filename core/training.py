@@ -401,6 +401,7 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
         disable_tqdm=True,
         use_cpu=c.device == "cpu",
         dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),  # pinning only helps host→GPU copies
         remove_unused_columns=False,
         **_precision_flags(c),
     )
