@@ -75,7 +75,7 @@ def page(chromium_path: str, request: pytest.FixtureRequest):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport={"width": 1400, "height": 1400})
         pg = context.new_page()
         pg.set_default_timeout(30_000)
         yield pg

@@ -53,13 +53,19 @@ def test_report_confusion_matrix_cell_lists_its_examples(app_url, page):
     caption.wait_for()
     before = caption.inner_text()
     plot = page.locator('[data-testid="stPlotlyChart"]:visible').first  # the matrix in the open tab
+    plot.scroll_into_view_if_needed()
+    plot.locator(".nsewdrag").first.wait_for()
+    page.wait_for_timeout(500)  # let plotly finish laying out before clicking
     area = plot.locator(".nsewdrag").first.bounding_box()
     targets = [(0.25, 0.25), (0.75, 0.75), (0.25, 0.75), (0.75, 0.25)]
     after = before
     for fx, fy in targets:  # click cells until the listing changes to the clicked one
         page.mouse.click(area["x"] + fx * area["width"], area["y"] + fy * area["height"])
-        wait_idle(page)
-        after = page.get_by_text(re.compile(r"True ‘\w+’, predicted ‘\w+’: \d+ test examples")).inner_text()
+        for _ in range(40):  # the rerun after a click can take a moment on a busy machine
+            page.wait_for_timeout(250)
+            after = page.get_by_text(re.compile(r"True ‘\w+’, predicted ‘\w+’: \d+ test examples")).inner_text()
+            if after != before:
+                break
         if after != before:
             break
     assert after != before, "clicking a confusion-matrix cell changed the listed examples"
