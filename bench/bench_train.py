@@ -42,6 +42,7 @@ from typing import Any
 from bench import common
 
 POLL_S = 1.5
+CLEAN = 0.1  # a run during which other processes took less than this share of the CPU counts as clean
 
 
 @dataclass
@@ -511,7 +512,8 @@ def _add_ratios(rows: list[dict[str, Any]]) -> None:
 
 def throughput(opts: Options, names: list[str], *, isolated: bool, repeat: int = 1) -> list[dict[str, Any]]:
     """The side-by-side throughput table; with ``repeat`` > 1 the contenders alternate (A B C A B C …) and each
-    row shows the median run, the ratios are medians of the ratios within a round (the machine's speed drifts)."""
+    row shows the median of its clean runs (other processes took < 10 % of the CPU); the ratios are medians of the
+    ratios within clean rounds (the machine's speed drifts, so ratios within a round are the fairer comparison)."""
     rounds: list[list[dict[str, Any]]] = []
     for r in range(repeat):
         rows = []
@@ -523,14 +525,17 @@ def throughput(opts: Options, names: list[str], *, isolated: bool, repeat: int =
     if repeat == 1:
         return rounds[0]
     merged = []
+    clean_rounds = [rnd for rnd in rounds if all((row["other_cpu"] or 0) < CLEAN for row in rnd)] or rounds
     for i in range(len(names)):
-        runs = sorted((rnd[i] for rnd in rounds), key=lambda row: row["samples_per_s"])
+        clean = [rnd[i] for rnd in rounds if (rnd[i]["other_cpu"] or 0) < CLEAN] or [rnd[i] for rnd in rounds]
+        runs = sorted(clean, key=lambda row: row["samples_per_s"])
         row = dict(runs[len(runs) // 2])
         row["samples_per_s_runs"] = [rnd[i]["samples_per_s"] for rnd in rounds]
+        row["other_cpu_runs"] = [rnd[i]["other_cpu"] for rnd in rounds]
         row["dev_accuracy_runs"] = [rnd[i]["dev_accuracy"] for rnd in rounds]
-        row["other_cpu"] = max(rnd[i]["other_cpu"] or 0 for rnd in rounds)
+        row["clean_runs"] = sum((rnd[i]["other_cpu"] or 0) < CLEAN for rnd in rounds)
         for key in ("speedup_vs_reference", "speedup_vs_trainer"):
-            values = sorted(rnd[i][key] for rnd in rounds if rnd[i].get(key) is not None)
+            values = sorted(rnd[i][key] for rnd in clean_rounds if rnd[i].get(key) is not None)
             if values:
                 row[key] = values[len(values) // 2]
                 row[key + "_range"] = [values[0], values[-1]]

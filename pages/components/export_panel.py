@@ -47,7 +47,11 @@ def _int8_body(run_id: str, was_active: bool) -> None:
         "fp32": st.column_config.NumberColumn(format="%.3f"), "int8": st.column_config.NumberColumn(format="%.3f"),
         "int8 / fp32": st.column_config.NumberColumn(format="%.2f×")})
     st.caption(f"Measured on the CPU ({comparison.get('threads', '?')} threads) on {comparison.get('n_test', 0)} test texts; "
-               f"fp32 and int8 agree on {comparison.get('agreement', 0):.1%} of them. Timings include tokenisation (best of "
+               f"fp32 and int8 agree on {comparison.get('agreement', 0):.1%} of them"
+               + (f" ({comparison['agreement_confident']:.1%} of the {comparison['n_confident']} the fp32 model is confident "
+                  f"about; probabilities move by {comparison['mean_abs_prob_delta']:.3f} on average)"
+                  if "agreement_confident" in comparison else "")
+               + f". Timings include tokenisation (best of "
                f"{comparison.get('repeats', 1)} runs).")
     if comparison.get("busy_with_training"):
         st.warning("A training run was using the CPU during the measurement, so the timings are unreliable; "
