@@ -176,14 +176,21 @@ def main(n_runs: int = 500, n_compare: int = 10, n_points: int = 10_000) -> dict
         "AppTest pages/runs.py (500 runs)": _time(_apptest("pages/runs.py"), repeat=2),
         "AppTest pages/compare.py (10 runs preselected)": _time(_apptest("pages/compare.py", preselect=long_ids), repeat=2),
     }
+    import resource
+
+    # The UI process's memory: this process has imported the app and rendered both pages (AppTest runs the
+    # script in-process), and the UI must not have pulled torch in (pages load fast without it).
+    ui_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {
         "n_runs": len(runs), "n_compare": n_compare, "points_per_compared_run": n_points_each, "setup_s": round(setup_s, 1),
         "python": sys.version.split()[0], "cpus": os.cpu_count(),
-        "store_metric_series": hasattr(store, "metric_series"),  # SQL thinning (proposed) or compare's fallback
+        "ui_peak_rss_mb": round(ui_peak_rss_mb), "ui_imported_torch": "torch" in sys.modules,
         "timings_ms": {k: {"first": round(a, 1), "warm": round(b, 1)} for k, (a, b) in results.items()},
     }
     width = max(map(len, results))
     print(f"{len(runs)} runs; {n_compare} compared runs with {n_points_each:,} metric points each (setup {setup_s:.1f} s)")
+    print(f"UI process peak RSS after rendering both pages: {ui_peak_rss_mb:.0f} MB; torch imported: "
+          f"{'yes' if out['ui_imported_torch'] else 'no'}")
     print(f"{'measure':<{width}}  {'first ms':>9}  {'warm ms':>9}")
     for key, (first, warm) in results.items():
         print(f"{key:<{width}}  {first:9.1f}  {warm:9.1f}")

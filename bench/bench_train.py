@@ -8,6 +8,8 @@ contender trains in a fresh process (its own peak memory, no shared allocator st
                                                 #   UI polling, time to 85 % dev accuracy
     python -m bench.bench_train --time-to-acc   # only the time-to-85 % race
     python -m bench.bench_train --smoke         # seconds: 64 rows, tiny random model, in one process
+    python -m bench.bench_train --seeds 0,1,2 --contenders trainer,tuneboard
+                                                # accuracy parity: mean dev accuracy and speed-up over seeds
 
 Contenders
   reference        pad every text to 128 tokens, constant LR, torch AdamW, random order: a plain PyTorch loop
@@ -554,15 +556,25 @@ def _add_ratios_floor(rows: list[dict[str, Any]]) -> None:
 ABLATIONS = ["tight_buckets", "fast_collator", "sequential_eval", "allocator"]
 
 
+# Defaults of the run settings that buy speed (RunConfig fields, unlike the PerfOptions above, because they change
+# what is computed: they are checked against dev accuracy by --seeds).
+SETTING_ABLATIONS = [("tuneboard −frozen word embeddings", {"train_word_embeddings": True}),
+                     ("tuneboard −bf16 (fp32)", {"precision": "fp32"})]
+
+
 def ablation(opts: Options, *, isolated: bool, quick: bool = False) -> list[dict[str, Any]]:
     """Tuneboard with each speed-up switched off in turn, and with all off (the path before this work)."""
     rows = []
-    variants = [("tuneboard", ""), *((f"tuneboard −{n}", n) for n in ABLATIONS), ("tuneboard_before", ",".join([*ABLATIONS, "token_cache"]))]
+    before = {"train_word_embeddings": True, "precision": "fp32"}
+    variants = [("tuneboard", "", {}), *((f"tuneboard −{n}", n, {}) for n in ABLATIONS),
+                *((label, "", extra) for label, extra in SETTING_ABLATIONS),
+                ("tuneboard_before", ",".join([*ABLATIONS, "token_cache"]), before)]
     if quick:
         variants = [variants[0], variants[-1]]
-    for label, off in variants:
+    for label, off, extra in variants:
         print(f"  ablation: {label} …", flush=True)
-        row = run_contender("tuneboard", Options(**{**asdict(opts), "perf_off": off}), isolated=isolated)
+        row = run_contender("tuneboard", Options(**{**asdict(opts), "perf_off": off, "extra": {**opts.extra, **extra}}),
+                            isolated=isolated)
         row["contender"] = label
         rows.append(row)
     base = rows[0]["samples_per_s"]
@@ -570,6 +582,35 @@ def ablation(opts: Options, *, isolated: bool, quick: bool = False) -> list[dict
         row["relative"] = row["samples_per_s"] / base if base and row.get("samples_per_s") else None
         if row.get("padded_tokens") and row.get("real_tokens"):
             row["pad_overhead"] = row["padded_tokens"] / row["real_tokens"]
+    return rows
+
+
+def seeds(opts: Options, names: list[str], seed_list: list[int], *, isolated: bool) -> list[dict[str, Any]]:
+    """Accuracy parity over several seeds: one seed's dev accuracy moves by about a point from the data order alone,
+    so "within 1 point of plain Trainer" is judged on the mean.  Per contender: mean samples/s and dev accuracy, the
+    per-seed accuracies, and the mean of the within-seed speed-ups."""
+    per_seed = []
+    for seed in seed_list:
+        print(f"  seed {seed}:", flush=True)
+        per_seed.append(throughput(Options(**{**asdict(opts), "seed": seed}), names, isolated=isolated))
+    rows = []
+    for i, name in enumerate(names):
+        runs = [rnd[i] for rnd in per_seed]
+        accs = [r["dev_accuracy"] for r in runs]
+        row = {"contender": name, "seeds": seed_list, "dev_accuracy_runs": accs,
+               "dev_accuracy": sum(accs) / len(accs),
+               "samples_per_s": sum(r["samples_per_s"] for r in runs) / len(runs),
+               "other_cpu": max(r["other_cpu"] or 0 for r in runs)}
+        for key in ("speedup_vs_reference", "speedup_vs_trainer"):
+            values = [r[key] for r in runs if r.get(key) is not None]
+            if values:
+                row[key] = sum(values) / len(values)
+        rows.append(row)
+    trainer = next((r for r in rows if r["contender"] == "trainer"), None)
+    for row in rows:
+        if trainer:
+            row["accuracy_vs_trainer_pts"] = 100 * (row["dev_accuracy"] - trainer["dev_accuracy"])
+        row["accuracies"] = " ".join(f"{a:.3f}" for a in row["dev_accuracy_runs"])
     return rows
 
 
@@ -613,6 +654,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--smoke", action="store_true", help="tiny and fast, in one process (tests)")
     parser.add_argument("--contenders", default="reference,trainer,tuneboard")
     parser.add_argument("--repeat", type=int, default=1, help="alternate the contenders this many rounds; report medians")
+    parser.add_argument("--seeds", default="", help="comma-separated seeds: accuracy parity as the mean over seeds "
+                        "(e.g. --seeds 0,1,2 --contenders trainer,tuneboard)")
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--batch-size", type=int, default=16)
@@ -643,6 +686,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                        seed=args.seed, target_acc=args.target, eval_steps=args.eval_steps)
     isolated = not args.smoke
     results: dict[str, Any] = {"options": asdict(opts)}
+    if args.seeds:
+        seed_list = [int(x) for x in args.seeds.split(",") if x.strip()]
+        print(f"bench_train: accuracy parity over seeds {seed_list}: {opts.model}, {opts.rows} SST-2 rows × {opts.epochs:g} "
+              f"epochs, batch {opts.batch_size}, lr {opts.lr:g}", flush=True)
+        rows = seeds(opts, args.contenders.split(","), seed_list, isolated=isolated)
+        results["seeds"] = rows
+        print(common.table(rows, [("contender", "contender", 0), ("samples_per_s", "mean samples/s", 1),
+                                  ("speedup_vs_trainer", "× Trainer (mean)", 2), ("dev_accuracy", "mean dev acc", 4),
+                                  ("accuracy_vs_trainer_pts", "vs Trainer (pts)", 2), ("accuracies", "per seed", 0),
+                                  ("other_cpu", "other CPU", 2)]))
+        file = common.write_results("train_seeds", results, args.out)
+        print(f"wrote {file}")
+        return results
     if not args.time_to_acc:
         print(f"bench_train: {opts.model}, {opts.rows} SST-2 rows × {opts.epochs:g} epochs, batch {opts.batch_size}, "
               f"lr {opts.lr:g}, seed {opts.seed}", flush=True)

@@ -114,6 +114,11 @@ class RunConfig:
         choices=FREEZE_MODES,
     )
     freeze_layers: int = _f(0, "With freeze=lower: how many of the lowest encoder layers stay fixed.")
+    train_word_embeddings: bool = _f(
+        False,
+        "Also fine-tune the word-embedding table. Off by default: the table is a large share of small models' weights "
+        "(half of MiniLM's) and keeping it fixed trains about 20% faster with less memory, at no measured accuracy cost.",
+    )
     peft: str = _f(
         "none",
         "Parameter-efficient fine-tuning: train a small adapter (LoRA, AdaLoRA) or soft prompt instead of all weights.",
@@ -136,7 +141,8 @@ class RunConfig:
     )
     precision: str = _f(
         "auto",
-        "Number format: auto (bf16/fp16 on GPUs that support it, else fp32), fp32, bf16 or fp16.",
+        "Number format: auto (bf16/fp16 on GPUs that support it, bf16 on CPUs with bf16 matrix units such as Intel AMX, "
+        "else fp32), fp32, bf16 or fp16.",
         choices=PRECISIONS,
     )
     trust_remote_code: bool = _f(
@@ -307,8 +313,15 @@ def _check_early_stopping(c: RunConfig) -> str | None:
 
 
 def _check_precision(c: RunConfig) -> str | None:
-    if c.precision in {"bf16", "fp16"} and c.device.strip().lower() == "cpu":
-        return f"{c.precision} training needs a GPU; choose precision auto or fp32 for CPU runs."
+    if c.device.strip().lower() != "cpu":
+        return None
+    if c.precision == "fp16":
+        return "fp16 training needs a GPU; choose precision auto, bf16 or fp32 for CPU runs."
+    from core.devices import cpu_has_bf16_units  # here, not at the top: core.devices imports the scheduler
+
+    if c.precision == "bf16" and not cpu_has_bf16_units():
+        return ("bf16 on this CPU would be slower than fp32 (it has no bf16 matrix units such as Intel AMX); "
+                "choose precision auto or fp32.")
     return None
 
 

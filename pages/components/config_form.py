@@ -16,7 +16,7 @@ ADVANCED_GROUPS = {
                      "class_weighted_loss", "seed", "max_steps"],
     "Evaluation & early stopping": ["eval_strategy", "eval_steps", "early_stopping_patience", "early_stopping_metric",
                                     "test_size", "validation_size"],
-    "What to train": ["freeze", "freeze_layers", "peft", "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules",
+    "What to train": ["freeze", "freeze_layers", "train_word_embeddings", "peft", "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules",
                       "prompt_tokens"],
     "Hardware": ["device", "precision", "trust_remote_code"],
 }
@@ -27,7 +27,7 @@ LABELS = {
     "max_steps": "Max steps (0 = all)", "eval_strategy": "Evaluate every", "eval_steps": "Evaluation interval (steps)",
     "early_stopping_patience": "Early-stopping patience", "early_stopping_metric": "Early-stopping metric",
     "test_size": "Test share", "validation_size": "Validation share", "class_weighted_loss": "Class-weighted loss",
-    "freeze": "Freeze", "freeze_layers": "Frozen lower layers", "peft": "Parameter-efficient method",
+    "freeze": "Freeze", "freeze_layers": "Frozen lower layers", "train_word_embeddings": "Train word embeddings", "peft": "Parameter-efficient method",
     "lora_r": "LoRA rank", "lora_alpha": "LoRA alpha", "lora_dropout": "LoRA dropout",
     "lora_target_modules": "LoRA target modules", "prompt_tokens": "Prompt tokens",
     "trust_remote_code": "Trust remote code", "device": "Device", "precision": "Precision",

@@ -24,6 +24,19 @@ def test_bench_train_smoke(tmp_path):
     assert saved["benchmark"] == "train_smoke" and "machine" in saved
 
 
+def test_bench_train_seeds_smoke(tmp_path):
+    from bench import bench_train
+
+    results = bench_train.main(["--smoke", "--seeds", "0,1", "--contenders", "trainer,tuneboard", "--out", str(tmp_path)])
+    rows = {r["contender"]: r for r in results["seeds"]}
+    assert set(rows) == {"trainer", "tuneboard"}
+    assert rows["trainer"]["accuracy_vs_trainer_pts"] == 0 and rows["trainer"]["speedup_vs_trainer"] == 1
+    for row in rows.values():
+        assert len(row["dev_accuracy_runs"]) == 2 and row["samples_per_s"] > 0
+        assert row["dev_accuracy"] == sum(row["dev_accuracy_runs"]) / 2
+    assert (tmp_path / "train_seeds.json").is_file()
+
+
 def test_bench_infer_smoke(tmp_path):
     from bench import bench_infer
 
@@ -52,10 +65,10 @@ def test_bench_gpu_tiny_runs_on_cpu(tmp_path):
     assert all(r["samples_per_s"] > 0 for r in results["rows"])
 
 
-def test_bench_main_lists_scripts_and_skips_missing_compare(capsys, monkeypatch):
+def test_bench_main_runs_the_chosen_scripts(capsys, monkeypatch):
     import bench.__main__ as entry
 
-    monkeypatch.setattr(entry, "_run", lambda name, flags: print(f"ran {name} {flags}") or True)
+    monkeypatch.setattr(entry, "_run", lambda name, flags: print(f"ran {name} {flags}"))
     assert entry.main(["--smoke", "--only", "train,infer"]) == 0
     out = capsys.readouterr().out
     assert "ran train ['--smoke']" in out and "ran infer ['--smoke']" in out

@@ -34,7 +34,7 @@ def test_every_field_has_help():
     ({"device": "cuda:0,0"}, "device"),
     ({"freeze": "lower", "freeze_layers": 0}, "freeze_layers"),
     ({"freeze": "encoder", "peft": "lora"}, "cannot be combined"),
-    ({"precision": "bf16", "device": "cpu"}, "needs a GPU"),
+    ({"precision": "fp16", "device": "cpu"}, "needs a GPU"),
     ({"early_stopping_patience": 2, "validation_size": 0.0}, "validation set"),
     ({"model": " "}, "No model chosen"),
     ({"learning_rate": float("nan")}, "finite"),
@@ -66,3 +66,13 @@ def test_cli_command_round_trips_through_the_parser():
 def test_json_round_trip():
     config = RunConfig(dataset_id="abc", peft="lora", lora_r=4)
     assert RunConfig.from_dict(__import__("json").loads(config.to_json())) == config
+
+
+def test_bf16_on_the_cpu_is_refused_only_without_bf16_units(monkeypatch):
+    from core import devices
+
+    monkeypatch.setattr(devices, "cpu_has_bf16_units", lambda: False)
+    with pytest.raises(ConfigError, match="slower than fp32"):
+        RunConfig(dataset_id="x", precision="bf16", device="cpu").validate()
+    monkeypatch.setattr(devices, "cpu_has_bf16_units", lambda: True)
+    RunConfig(dataset_id="x", precision="bf16", device="cpu").validate()
