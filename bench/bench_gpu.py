@@ -6,8 +6,8 @@ loads the same weights.  Contenders are bench.bench_train's, each in a fresh pro
 
   trainer       plain `Trainer` defaults (fp32, random order, dynamic padding)
   trainer_bf16  plain `Trainer` + bf16=True (the fair mixed-precision baseline)
-  tuneboard     Tuneboard's worker path (precision auto → bf16 where supported, fp16 otherwise;
-                length-bucketed batches; eval batch ≥ 4× the train batch)
+  tuneboard     Tuneboard's worker path (precision auto → bf16 where supported, fp16 otherwise; word
+                embeddings fixed; length-bucketed batches; eval batch ≥ 4× the train batch)
 
 On a machine with an NVIDIA GPU (after `make run` or `pip install -r requirements.txt`, which
 installs the CUDA build of torch there):
