@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import subprocess
+import sys
 import time
 import traceback
 
@@ -29,7 +31,9 @@ def _run(name: str, flags: list[str]) -> None:
         if "--smoke" in flags:
             print("bench_compare: no smoke size (the UI tests cover the same pages) — skipped")
             return
-        module.main()
+        # In its own process: it reports the UI process's memory and whether torch was imported, which the other
+        # scripts (training, inference) would already have done in this one.
+        subprocess.run([sys.executable, "-m", "bench.bench_compare"], check=True)
         return
     module.main(flags)
 
