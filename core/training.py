@@ -294,7 +294,7 @@ def _precision_flags(config: RunConfig) -> dict[str, bool]:
     """TrainingArguments' mixed-precision switches for this run; weights and the saved model stay fp32.
 
     On a CPU with bf16 matrix units (Intel AMX) ``auto`` means bf16 autocast: matmuls run ~10× faster there and
-    training ~15 % faster end to end, with the same dev accuracy (BENCHMARKS.md); other CPUs train in fp32.
+    training ~19 % faster end to end, with the same dev accuracy (BENCHMARKS.md); other CPUs train in fp32.
     """
     import torch
 
