@@ -26,7 +26,6 @@ LONG_ONLY = ("threads",)  # thread settings: 1 vs all cores, 2 concurrent runs w
 
 
 def _run(name: str, flags: list[str]) -> None:
-    module = importlib.import_module(f"bench.bench_{name}")
     if name == "compare":  # fabricated runs, no training: one size only, nothing to shrink for --smoke
         if "--smoke" in flags:
             print("bench_compare: no smoke size (the UI tests cover the same pages) — skipped")
@@ -35,7 +34,7 @@ def _run(name: str, flags: list[str]) -> None:
         # scripts (training, inference) would already have done in this one.
         subprocess.run([sys.executable, "-m", "bench.bench_compare"], check=True)
         return
-    module.main(flags)
+    importlib.import_module(f"bench.bench_{name}").main(flags)
 
 
 def main(argv: list[str] | None = None) -> int:
