@@ -7,6 +7,10 @@ contender trains in a fresh process (its own peak memory, no shared allocator st
     python -m bench.bench_train --long          # + Trainer with length grouping, Tuneboard before/ablations,
                                                 #   UI polling, time to 85 % dev accuracy
     python -m bench.bench_train --time-to-acc   # only the time-to-85 % race
+    python -m bench.bench_train --time-to-acc --seeds 0,1,2,3,4
+                                                # the race over seeds: median speed-up, MLPerf trimmed mean,
+                                                #   crossing of the seed-averaged curves
+    python -m bench.bench_train --profile       # where a Tuneboard training step's time goes, by operator family
     python -m bench.bench_train --smoke         # seconds: 64 rows, tiny random model, in one process
     python -m bench.bench_train --seeds 0,1,2 --contenders trainer,tuneboard
                                                 # accuracy parity: mean dev accuracy and speed-up over seeds
@@ -61,6 +65,8 @@ class Options:
     max_length: int = 128
     process_settings: bool = True  # apply core.training.configure_process (off in --smoke: it runs inside pytest)
     target_acc: float = 0.85  # time-to-accuracy race
+    profile: bool = False  # torch.profiler around train(): where a step's time goes (slows the step ~20 %)
+    race_full: bool = False  # keep training after the target (the multi-seed race averages whole curves)
     eval_steps: int = 50
     perf_off: str = ""  # TUNEBOARD_PERF_OFF for the tuneboard contender
     poll: str = ""  # "", "reads" or "page": a process polling the store like the live page
@@ -148,8 +154,8 @@ def _instrument(trainer: Any) -> Timers:
 class StopAtAccuracy:
     """Trainer callback: record (step, training seconds, accuracy) at each evaluation; stop at the target."""
 
-    def __init__(self, timers: Timers, target: float) -> None:
-        self.timers, self.target = timers, target
+    def __init__(self, timers: Timers, target: float, *, stop: bool = True) -> None:
+        self.timers, self.target, self.stop = timers, target, stop
         self.curve: list[dict[str, float]] = []
         self.reached: dict[str, float] | None = None
 
@@ -169,7 +175,7 @@ class StopAtAccuracy:
                 outer.curve.append(point)
                 if acc >= outer.target and outer.reached is None:
                     outer.reached = point
-                    control.should_training_stop = True
+                    control.should_training_stop = outer.stop
                 return control
 
         return _Callback()
@@ -396,15 +402,18 @@ def run_tuneboard(opts: Options, *, name: str = "tuneboard", race: bool = False)
         callback = training._make_callback(run.id, stop, config.effective_batch_size)
         trainer = training.build_trainer(prep, paths.run_dir(run.id), callback, perf)
         timers = _instrument(trainer)
-        race_cb = StopAtAccuracy(timers, opts.target_acc) if race else None
+        race_cb = StopAtAccuracy(timers, opts.target_acc, stop=not opts.race_full) if race else None
         if race_cb:
             trainer.add_callback(race_cb.callback())
         poller, stop_file = None, str(home / "stop-polling")
         if opts.poll:
             code = f"from bench.bench_train import _poller; _poller({str(home)!r}, {run.id!r}, {opts.poll!r}, {stop_file!r})"
             poller = subprocess.Popen([sys.executable, "-c", code], cwd=common.ROOT)
+        profiler = _profiler() if opts.profile else contextlib.nullcontext()
+        if opts.profile:
+            _mark_not_training(trainer)
         try:
-            with common.PeakMemory() as mem, common.CpuMonitor() as cpu:
+            with common.PeakMemory() as mem, common.CpuMonitor() as cpu, profiler as prof:
                 timers.started = time.perf_counter()
                 trainer.train()
                 wall_s = time.perf_counter() - timers.started
@@ -425,7 +434,77 @@ def run_tuneboard(opts: Options, *, name: str = "tuneboard", race: bool = False)
                           metric_points=points, perf_off=opts.perf_off, poll=opts.poll)
         if race_cb:
             row.update(race=_race_summary(race_cb))
+        if opts.profile:
+            row["step_profile"] = step_profile(prof, trainer.state.global_step, train_s)
         return row
+
+
+NOT_TRAINING = "bench::evaluate_or_save"
+
+
+def _mark_not_training(trainer: Any) -> None:
+    """Run the trainer's evaluation and checkpoint saves inside a profiler scope, so the step profile leaves them out."""
+    from torch.profiler import record_function
+
+    def scoped(fn: Any) -> Any:
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            with record_function(NOT_TRAINING):
+                return fn(*args, **kwargs)
+
+        return inner
+
+    trainer.evaluate, trainer._save_checkpoint = scoped(trainer.evaluate), scoped(trainer._save_checkpoint)
+
+
+def _training_self_us(prof: Any) -> dict[str, float]:
+    """Self CPU time per op name over the training steps only (events under NOT_TRAINING are left out)."""
+    totals: dict[str, float] = {}
+    for event in prof.events():
+        parent, skip = event, False
+        while parent is not None and not skip:
+            skip = parent.name == NOT_TRAINING
+            parent = parent.cpu_parent
+        if not skip:
+            totals[event.name] = totals.get(event.name, 0.0) + event.self_cpu_time_total
+    return totals
+
+
+def _profiler() -> Any:
+    from torch.profiler import ProfilerActivity, profile
+
+    return profile(activities=[ProfilerActivity.CPU])
+
+
+# Operator families of one training step, by aten op name (self time, so nothing is counted twice).
+STEP_PARTS = {
+    "matmuls (mm, addmm, bmm)": ("aten::mm", "aten::addmm", "aten::bmm"),
+    "dtype casts and copies (bf16 autocast)": ("aten::copy_",),
+    "AdamW update (fused)": ("aten::_fused_adamw_",),
+    "dropout masks": ("aten::bernoulli_",),
+    "gradient-norm clipping": ("aten::linalg_vector_norm", "aten::_foreach_norm"),
+    "GELU, softmax, LayerNorm (forward + backward)": (
+        "aten::gelu", "aten::gelu_backward", "aten::_softmax", "aten::_softmax_backward_data",
+        "aten::native_layer_norm", "aten::native_layer_norm_backward",
+    ),
+}
+
+
+def step_profile(prof: Any, steps: int, train_s: float) -> list[dict[str, Any]]:
+    """Milliseconds per training step by operator family, the other ops, and what no op accounts for (Python,
+    Trainer, data loading and the profiler's own overhead), from a torch.profiler run around ``trainer.train()``."""
+    self_us = _training_self_us(prof)
+    total_ms = sum(self_us.values()) / 1000
+    rows, named = [], 0.0
+    for part, ops in STEP_PARTS.items():
+        ms = sum(self_us.get(op, 0.0) for op in ops) / 1000
+        named += ms
+        rows.append({"part": part, "ms_per_step": ms / steps})
+    rows.append({"part": "every other op (elementwise, views, allocation)", "ms_per_step": (total_ms - named) / steps})
+    rows.append({"part": "outside ops (Python, Trainer, data, profiler)", "ms_per_step": max(0.0, train_s * 1000 - total_ms) / steps})
+    step_ms = sum(r["ms_per_step"] for r in rows)
+    for row in rows:
+        row["share"] = row["ms_per_step"] / step_ms if step_ms else None
+    return rows
 
 
 def _floor_rate(model: Any) -> float:
@@ -448,7 +527,7 @@ def _race_summary(cb: StopAtAccuracy) -> dict[str, Any]:
 def run_trainer_race(opts: Options) -> dict[str, Any]:
     """Plain Trainer defaults, evaluated every eval_steps, stopped at the target accuracy."""
     trainer, tokenizer, timers, (train, dev, labels), model = _plain_trainer(opts, grouped=False, eval_race=True)
-    cb = StopAtAccuracy(timers, opts.target_acc)
+    cb = StopAtAccuracy(timers, opts.target_acc, stop=not opts.race_full)
     trainer.add_callback(cb.callback())
     with common.PeakMemory() as mem, common.CpuMonitor() as cpu:
         timers.started = time.perf_counter()
@@ -646,6 +725,69 @@ def race(opts: Options, *, isolated: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _mlperf_time(times: list[float | None]) -> float | None:
+    """MLPerf's way to score a noisy time-to-accuracy: drop the fastest and the slowest run, average the rest
+    (a run that never reached the target counts as the slowest; None if a kept run never reached it)."""
+    ranked = sorted(times, key=lambda t: math.inf if t is None else t)
+    kept = ranked[1:-1] if len(ranked) >= 3 else ranked
+    return None if any(t is None for t in kept) else sum(kept) / len(kept)
+
+
+def _median_speedup(pairs: list[tuple[float | None, float | None]]) -> float | None:
+    """Median over seeds of Trainer's time / Tuneboard's time; a seed where only Trainer reached the target counts
+    as 0 (a loss), one where only Tuneboard did as infinite (a win); seeds where neither did are left out."""
+    ratios = sorted(0.0 if tb is None else math.inf if tr is None else tr / tb
+                    for tb, tr in pairs if tb is not None or tr is not None)
+    if not ratios:
+        return None
+    mid = len(ratios) // 2
+    return ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
+
+
+def _mean_curve_crossing(curves: list[list[dict[str, float]]], target: float) -> dict[str, float] | None:
+    """Average the seeds' accuracy at each evaluation step (steps every seed evaluated) and return the first step
+    where that mean reaches the target, with the mean training seconds to it — one seed's ±1-point wobble averaged."""
+    steps = sorted(set.intersection(*({p["step"] for p in c} for c in curves))) if curves else []
+    for step in steps:
+        points = [next(p for p in c if p["step"] == step) for c in curves]
+        accuracy = sum(p["accuracy"] for p in points) / len(points)
+        if accuracy >= target:
+            return {"step": step, "accuracy": accuracy, "train_s": sum(p["train_s"] for p in points) / len(points)}
+    return None
+
+
+def race_seeds(opts: Options, seed_list: list[int], *, isolated: bool) -> dict[str, Any]:
+    """The time-to-accuracy race over several seeds, both contenders trained to the end of the epoch so that their
+    whole curves can be averaged.  Three scores: the median of the per-seed speed-ups, MLPerf's trimmed mean of
+    the per-seed times, and the crossing of the seed-averaged curves."""
+    per_seed = []
+    for seed in seed_list:
+        print(f"  seed {seed}:", flush=True)
+        per_seed.append(race(Options(**{**asdict(opts), "seed": seed, "race_full": True}), isolated=isolated))
+    summary = []
+    for i, name in enumerate(("tuneboard", "trainer")):
+        runs = [rows[i] for rows in per_seed]
+        crossing = _mean_curve_crossing([r["race"]["curve"] for r in runs], opts.target_acc)
+        summary.append({
+            "contender": name,
+            "to_target_s_runs": [r["to_target_s"] for r in runs],
+            "mlperf_s": _mlperf_time([r["to_target_s"] for r in runs]),
+            "mean_curve_step": crossing and crossing["step"],
+            "mean_curve_s": crossing and crossing["train_s"],
+            "best_accuracy_mean": sum(r["best_accuracy"] for r in runs) / len(runs),
+            "final_accuracy_mean": sum(r["dev_accuracy"] for r in runs) / len(runs),
+            "other_cpu": max(r["other_cpu"] or 0 for r in runs),
+        })
+    tb, tr = summary
+    for key in ("mlperf", "mean_curve"):
+        if tb[f"{key}_s"] and tr[f"{key}_s"]:
+            tb[f"{key}_speedup"] = tr[f"{key}_s"] / tb[f"{key}_s"]
+    tb["median_seed_speedup"] = _median_speedup([(rows[0]["to_target_s"], rows[1]["to_target_s"]) for rows in per_seed])
+    for row in summary:
+        row["times"] = " ".join("—" if t is None else f"{t:.1f}" for t in row["to_target_s_runs"])
+    return {"seeds": seed_list, "per_seed": per_seed, "summary": summary}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Command line: see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m bench.bench_train", description=__doc__.split("\n")[0])
@@ -654,6 +796,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--smoke", action="store_true", help="tiny and fast, in one process (tests)")
     parser.add_argument("--contenders", default="reference,trainer,tuneboard")
     parser.add_argument("--repeat", type=int, default=1, help="alternate the contenders this many rounds; report medians")
+    parser.add_argument("--profile", action="store_true", help="profile Tuneboard's training step: where its time goes")
     parser.add_argument("--seeds", default="", help="comma-separated seeds: accuracy parity as the mean over seeds "
                         "(e.g. --seeds 0,1,2 --contenders trainer,tuneboard)")
     parser.add_argument("--rows", type=int, default=2000)
@@ -686,6 +829,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                        seed=args.seed, target_acc=args.target, eval_steps=args.eval_steps)
     isolated = not args.smoke
     results: dict[str, Any] = {"options": asdict(opts)}
+    if args.profile:
+        prof_opts = Options(**{**asdict(opts), "profile": True, "epochs": 1.0})  # 125 steps: enough, and a small trace
+        print(f"bench_train --profile: Tuneboard, {prof_opts.model}, {prof_opts.rows} SST-2 rows × {prof_opts.epochs:g} epochs, "
+              f"batch {prof_opts.batch_size} (under torch.profiler, so ~20 % slower than unprofiled)", flush=True)
+        row = run_contender("tuneboard", prof_opts, isolated=isolated)
+        results["profile"] = row
+        print(common.table(row["step_profile"], [("part", "part of a training step", 0), ("ms_per_step", "ms/step", 1),
+                                                 ("share", "share", 2)]))
+        print(f"{row['samples_per_s']:.1f} samples/s under the profiler")
+        file = common.write_results("train_profile", results, args.out)
+        print(f"wrote {file}")
+        return results
+    if args.seeds and args.time_to_acc:
+        seed_list = [int(x) for x in args.seeds.split(",") if x.strip()]
+        race_opts = opts if args.smoke else Options(**{**asdict(opts), "rows": args.race_rows, "epochs": 1.0})
+        print(f"time to {race_opts.target_acc:.0%} dev accuracy over seeds {seed_list}: {race_opts.model}, "
+              f"{race_opts.rows} SST-2 rows (1 epoch), batch {race_opts.batch_size}, lr {race_opts.lr:g}, "
+              f"evaluated every {race_opts.eval_steps} steps", flush=True)
+        results["time_to_accuracy_seeds"] = out = race_seeds(race_opts, seed_list, isolated=isolated)
+        print(common.table(out["summary"], [
+            ("contender", "contender", 0), ("times", "s to target per seed", 0), ("median_seed_speedup", "median speed-up", 2),
+            ("mlperf_s", "trimmed mean s", 1), ("mlperf_speedup", "speed-up", 2), ("mean_curve_step", "mean-curve step", 0),
+            ("mean_curve_s", "mean-curve s", 1), ("mean_curve_speedup", "speed-up", 2),
+            ("final_accuracy_mean", "final acc (mean)", 4), ("other_cpu", "other CPU", 2)]))
+        file = common.write_results("train_race_seeds", results, args.out)
+        print(f"wrote {file}")
+        return results
     if args.seeds:
         seed_list = [int(x) for x in args.seeds.split(",") if x.strip()]
         print(f"bench_train: accuracy parity over seeds {seed_list}: {opts.model}, {opts.rows} SST-2 rows × {opts.epochs:g} "

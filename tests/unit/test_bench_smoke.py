@@ -72,3 +72,27 @@ def test_bench_main_runs_the_chosen_scripts(capsys, monkeypatch):
     assert entry.main(["--smoke", "--only", "train,infer"]) == 0
     out = capsys.readouterr().out
     assert "ran train ['--smoke']" in out and "ran infer ['--smoke']" in out
+
+
+def test_bench_train_race_seeds_smoke(tmp_path):
+    from bench import bench_train
+
+    results = bench_train.main(["--smoke", "--time-to-acc", "--seeds", "0,1", "--out", str(tmp_path)])
+    out = results["time_to_accuracy_seeds"]
+    assert out["seeds"] == [0, 1] and len(out["per_seed"]) == 2
+    tuneboard, trainer = out["summary"]
+    assert (tuneboard["contender"], trainer["contender"]) == ("tuneboard", "trainer")
+    for rows in out["per_seed"]:  # trained to the end: the smoke target (101 %) is never reached
+        assert all(r["race"]["curve"] and r["to_target_s"] is None for r in rows)
+    assert (tmp_path / "train_race_seeds.json").is_file()
+
+
+def test_bench_train_profile_smoke(tmp_path):
+    from bench import bench_train
+
+    results = bench_train.main(["--smoke", "--profile", "--out", str(tmp_path)])
+    parts = results["profile"]["step_profile"]
+    assert [p["part"] for p in parts][:2] == ["matmuls (mm, addmm, bmm)", "dtype casts and copies (bf16 autocast)"]
+    assert all(p["ms_per_step"] >= 0 for p in parts) and parts[0]["ms_per_step"] > 0  # the model really multiplied
+    assert abs(sum(p["share"] for p in parts) - 1) < 1e-9
+    assert (tmp_path / "train_profile.json").is_file()
