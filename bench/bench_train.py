@@ -65,7 +65,7 @@ class Options:
     max_length: int = 128
     process_settings: bool = True  # apply core.training.configure_process (off in --smoke: it runs inside pytest)
     target_acc: float = 0.85  # time-to-accuracy race
-    profile: bool = False  # torch.profiler around train(): where a step's time goes (slows the step ~20 %)
+    profile: bool = False  # torch.profiler around train(): where a step's time goes (slows the step ~25 %)
     race_full: bool = False  # keep training after the target (the multi-seed race averages whole curves)
     eval_steps: int = 50
     perf_off: str = ""  # TUNEBOARD_PERF_OFF for the tuneboard contender
@@ -832,7 +832,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.profile:
         prof_opts = Options(**{**asdict(opts), "profile": True, "epochs": 1.0})  # 125 steps: enough, and a small trace
         print(f"bench_train --profile: Tuneboard, {prof_opts.model}, {prof_opts.rows} SST-2 rows × {prof_opts.epochs:g} epochs, "
-              f"batch {prof_opts.batch_size} (under torch.profiler, so ~20 % slower than unprofiled)", flush=True)
+              f"batch {prof_opts.batch_size} (under torch.profiler, so ~25 % slower than unprofiled)", flush=True)
         row = run_contender("tuneboard", prof_opts, isolated=isolated)
         results["profile"] = row
         print(common.table(row["step_profile"], [("part", "part of a training step", 0), ("ms_per_step", "ms/step", 1),
