@@ -829,6 +829,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                        seed=args.seed, target_acc=args.target, eval_steps=args.eval_steps)
     isolated = not args.smoke
     results: dict[str, Any] = {"options": asdict(opts)}
+    seed_list = [int(x) for x in args.seeds.split(",") if x.strip()]
+    race_options = Options(**{**asdict(opts), "rows": args.race_rows, "epochs": 1.0})  # the race: 1 epoch over more rows
     if args.profile:
         prof_opts = Options(**{**asdict(opts), "profile": True, "epochs": 1.0})  # 125 steps: enough, and a small trace
         print(f"bench_train --profile: Tuneboard, {prof_opts.model}, {prof_opts.rows} SST-2 rows × {prof_opts.epochs:g} epochs, "
@@ -842,8 +844,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"wrote {file}")
         return results
     if args.seeds and args.time_to_acc:
-        seed_list = [int(x) for x in args.seeds.split(",") if x.strip()]
-        race_opts = opts if args.smoke else Options(**{**asdict(opts), "rows": args.race_rows, "epochs": 1.0})
+        race_opts = opts if args.smoke else race_options
         print(f"time to {race_opts.target_acc:.0%} dev accuracy over seeds {seed_list}: {race_opts.model}, "
               f"{race_opts.rows} SST-2 rows (1 epoch), batch {race_opts.batch_size}, lr {race_opts.lr:g}, "
               f"evaluated every {race_opts.eval_steps} steps", flush=True)
@@ -857,7 +858,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"wrote {file}")
         return results
     if args.seeds:
-        seed_list = [int(x) for x in args.seeds.split(",") if x.strip()]
         print(f"bench_train: accuracy parity over seeds {seed_list}: {opts.model}, {opts.rows} SST-2 rows × {opts.epochs:g} "
               f"epochs, batch {opts.batch_size}, lr {opts.lr:g}", flush=True)
         rows = seeds(opts, args.contenders.split(","), seed_list, isolated=isolated)
@@ -893,7 +893,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["polling"] = rows
         print(common.table(rows, [("contender", "UI", 0), ("samples_per_s", "samples/s", 1), ("other_cpu", "other CPU", 2)]))
     if args.long or args.time_to_acc or args.smoke:
-        race_opts = opts if args.smoke else Options(**{**asdict(opts), "rows": args.race_rows, "epochs": 1.0})
+        race_opts = opts if args.smoke else race_options
         print(f"time to {race_opts.target_acc:.0%} dev accuracy: {race_opts.model}, up to {race_opts.rows} SST-2 rows (1 epoch), "
               f"batch {race_opts.batch_size}, lr {race_opts.lr:g}, seed {race_opts.seed}, evaluated every {race_opts.eval_steps} steps",
               flush=True)
