@@ -632,7 +632,7 @@ def _add_ratios_floor(rows: list[dict[str, Any]]) -> None:
             row["floor_fraction"] = row["samples_per_s"] / tb["floor_samples_per_s"]
 
 
-ABLATIONS = ["tight_buckets", "fast_collator", "sequential_eval", "allocator"]
+ABLATIONS = ["tight_buckets", "fast_collator", "sequential_eval", "allocator", "cpu_kernels", "lazy_clip"]
 
 
 # Defaults of the run settings that buy speed (RunConfig fields, unlike the PerfOptions above, because they change
