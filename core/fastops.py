@@ -7,7 +7,7 @@ Why they exist (measured with MiniLM-L6, batch 16 × ~15 tokens, 2 CPU cores; BE
   ~0.05 ms (16 random bits per element, so the keep probability is exact to 1/65,536).
 * With dropout on, ``scaled_dot_product_attention`` takes its reference ("math") path on a CPU, whose fused softmax
   costs ~10 ns per element on 15-key rows; max/exp/sum/divide as plain tensor ops is ~4× faster, and the attention
-  dropout uses the mask above.
+  dropout uses the mask above. Like that path, it computes attention in fp32 even under bf16 autocast.
 * ``clip_grad_norm_`` multiplies every gradient by ``min(1, max_norm / norm)`` — by exactly 1.0 on most steps — to
   avoid a device sync on GPUs; on a CPU there is no sync to avoid, so the multiply is skipped when it would be 1.
 
@@ -73,7 +73,9 @@ def attention(module: nn.Module, query: torch.Tensor, key: torch.Tensor, value: 
     ``attention_mask`` is what transformers' sdpa mask builder makes: boolean (True = attend) or additive floats.
     """
     scaling = query.size(-1) ** -0.5 if scaling is None else scaling
-    scores = torch.matmul(query, key.transpose(2, 3)).float().mul_(scaling)  # softmax in fp32, as autocast does
+    # In fp32 throughout, as sdpa's reference path does on a CPU: bf16 scores would round the softmax's inputs to
+    # 3 significant digits. These matrices are tiny (tokens × tokens per head), so fp32 costs nothing measurable.
+    scores = torch.matmul(query.float(), key.float().transpose(2, 3)).mul_(scaling)
     if attention_mask is not None:
         if attention_mask.dtype == torch.bool:
             scores = scores.masked_fill(~attention_mask, torch.finfo(scores.dtype).min)
@@ -86,7 +88,7 @@ def attention(module: nn.Module, query: torch.Tensor, key: torch.Tensor, value: 
         probs = masked_dropout(probs, dropout, masks)
     elif module.training and dropout > 0.0:
         probs = nn.functional.dropout(probs, dropout, training=True)
-    out = torch.matmul(probs.to(value.dtype), value)
+    out = torch.matmul(probs, value.float()).to(value.dtype)
     return out.transpose(1, 2).contiguous(), None
 
 
