@@ -120,3 +120,16 @@ def test_clip_grad_norm_matches_torch(max_norm):
     torch.testing.assert_close(ours, theirs)
     for p, c in zip(params[:3], copies[:3], strict=True):
         torch.testing.assert_close(p.grad, c.grad)
+
+
+def test_attention_computes_in_fp32_under_bf16_like_sdpa():
+    """bf16 inputs (autocast) give fp32 attention of those inputs, rounded once at the end — not bf16 scores."""
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(2, 3, 7, 8).mul(3).bfloat16() for _ in range(3))
+    mask = torch.ones(2, 1, 7, 7, dtype=torch.bool)
+    mask[1, ..., 4:] = False  # the second text has 4 real tokens
+    module = torch.nn.Module().eval()
+    low, _ = fastops.attention(module, q, k, v, mask)
+    assert low.dtype == torch.bfloat16
+    exact = torch.nn.functional.scaled_dot_product_attention(q.float(), k.float(), v.float(), attn_mask=mask)
+    torch.testing.assert_close(low.float(), exact.transpose(1, 2), rtol=2 ** -8, atol=2 ** -8)
