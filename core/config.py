@@ -76,8 +76,9 @@ class RunConfig:
     )
     weight_decay: float = _f(0.01, "Gentle pull of the weights towards zero to reduce overfitting (0–0.3).")
     warmup_ratio: float = _f(
-        0.06,
-        "Share of the steps over which the learning rate ramps up from zero (0–0.5).",
+        0.0,
+        "Share of the steps over which the learning rate ramps up from zero (0–0.5; 0 = start at full rate). "
+        "A warm-up can steady large learning rates or long runs; in short runs it delays learning.",
     )
     lr_scheduler: str = _f("linear", "How the learning rate changes over training.", choices=LR_SCHEDULERS)
     seed: int = _f(
@@ -141,8 +142,8 @@ class RunConfig:
     )
     precision: str = _f(
         "auto",
-        "Number format: auto (bf16/fp16 on GPUs that support it, bf16 on CPUs with bf16 matrix units such as Intel AMX, "
-        "else fp32), fp32, bf16 or fp16.",
+        "Number format: auto (bf16/fp16 on GPUs that support it, bf16 on CPUs with bf16 instructions such as Intel AMX "
+        "or AVX-512 bf16, else fp32), fp32, bf16 or fp16.",
         choices=PRECISIONS,
     )
     trust_remote_code: bool = _f(
@@ -320,7 +321,7 @@ def _check_precision(c: RunConfig) -> str | None:
     from core.devices import cpu_has_bf16_units  # here, not at the top: core.devices imports the scheduler
 
     if c.precision == "bf16" and not cpu_has_bf16_units():
-        return ("bf16 on this CPU would be slower than fp32 (it has no bf16 matrix units such as Intel AMX); "
+        return ("bf16 on this CPU would be slower than fp32 (it has no bf16 matrix instructions: Intel AMX or AVX-512 bf16); "
                 "choose precision auto or fp32.")
     return None
 
@@ -372,7 +373,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "learning_rate": 1e-4,
         "batch_size": 16,
         "max_length": 64,
-        "warmup_ratio": 0.06,
+        "warmup_ratio": 0.0,  # one short epoch: a warm-up delays learning (measured in BENCHMARKS.md)
     },
     "Balanced": {
         "epochs": 3.0,

@@ -34,7 +34,7 @@ class Hardware:
             return f"{len(self.gpus)} × {names} — runs train on a free GPU with {precision}; pick one or several under Advanced."
         if self.mps:
             return "Apple GPU (MPS) — runs train on it, one at a time."
-        bf16 = " in bf16 on its AMX units" if cpu_has_bf16_units() else ""
+        bf16 = " in bf16 mixed precision" if cpu_has_bf16_units() else ""
         return f"No GPU found — runs train on the CPU{bf16}, one at a time (small models such as MiniLM are fine)."
 
     def device_options(self) -> list[str]:
@@ -47,10 +47,11 @@ class Hardware:
 
 @functools.cache
 def cpu_has_bf16_units() -> bool:
-    """Whether this CPU multiplies bf16 matrices in hardware (Intel AMX), where bf16 autocast trains faster than fp32.
+    """Whether this CPU multiplies bf16 matrices in hardware, where bf16 autocast trains faster than fp32.
 
-    Read from ``/proc/cpuinfo`` (Linux) so the UI can ask without importing torch.  CPUs with only the AVX-512 bf16
-    instructions gain too little to be worth the rounding; elsewhere (macOS, Windows) the answer is False.
+    Intel AMX (bf16 matmuls ~10× fp32) and the AVX-512 bf16 instructions (AMD Zen 4: ~2.7× fp32, training ~1.3×
+    faster end to end; BENCHMARKS.md) both count.  Read from ``/proc/cpuinfo`` (Linux) so the UI can ask without
+    importing torch; elsewhere (macOS, Windows) the answer is False.
     """
     try:
         return cpuinfo_has_bf16_units(Path("/proc/cpuinfo").read_text(errors="replace"))
@@ -59,9 +60,9 @@ def cpu_has_bf16_units() -> bool:
 
 
 def cpuinfo_has_bf16_units(cpuinfo: str) -> bool:
-    """Whether the text of a ``/proc/cpuinfo`` lists the AMX bf16 flags."""
+    """Whether the text of a ``/proc/cpuinfo`` lists bf16 matrix instructions (AMX or AVX-512 bf16)."""
     flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), [])
-    return "amx_bf16" in flags and "amx_tile" in flags
+    return ("amx_bf16" in flags and "amx_tile" in flags) or "avx512_bf16" in flags
 
 
 def _gpu_names() -> list[str]:

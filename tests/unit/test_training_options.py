@@ -49,10 +49,11 @@ def test_cpu_precision_follows_the_cpus_bf16_units(monkeypatch, precision, units
     assert training.precision_description(config) == ("bf16 mixed precision" if expected else "fp32")
 
 
-def test_cpu_bf16_detection_reads_the_amx_flags():
+def test_cpu_bf16_detection_reads_the_bf16_flags():
     sapphire = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n"
+    zen4 = "flags\t\t: fpu avx2 avx512f avx512_bf16\n"  # AVX-512 bf16 dot products, no AMX: still ~2.7× fp32 matmuls
     cascade = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_vnni\n"
-    zen4 = "flags\t\t: fpu avx2 avx512f avx512_bf16\n"  # bf16 instructions but no matrix units
-    assert devices.cpuinfo_has_bf16_units(sapphire)
-    assert not devices.cpuinfo_has_bf16_units(cascade) and not devices.cpuinfo_has_bf16_units(zen4)
+    zen3 = "flags\t\t: fpu avx avx2 fma\n"
+    assert devices.cpuinfo_has_bf16_units(sapphire) and devices.cpuinfo_has_bf16_units(zen4)
+    assert not devices.cpuinfo_has_bf16_units(cascade) and not devices.cpuinfo_has_bf16_units(zen3)
     assert not devices.cpuinfo_has_bf16_units("")
