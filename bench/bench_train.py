@@ -11,6 +11,7 @@ contender trains in a fresh process (its own peak memory, no shared allocator st
                                                 # the race over seeds: median speed-up, MLPerf trimmed mean,
                                                 #   crossing of the seed-averaged curves
     python -m bench.bench_train --profile       # where a Tuneboard training step's time goes, by operator family
+    python -m bench.bench_train --ablation      # only the ablation: each speed-up switched off in turn (~9 min)
     python -m bench.bench_train --smoke         # seconds: 64 rows, tiny random model, in one process
     python -m bench.bench_train --seeds 0,1,2 --contenders trainer,tuneboard
                                                 # accuracy parity: mean dev accuracy and speed-up over seeds
@@ -632,7 +633,7 @@ def _add_ratios_floor(rows: list[dict[str, Any]]) -> None:
             row["floor_fraction"] = row["samples_per_s"] / tb["floor_samples_per_s"]
 
 
-ABLATIONS = ["tight_buckets", "fast_collator", "sequential_eval", "allocator", "cpu_kernels", "lazy_clip"]
+ABLATIONS = ["tight_buckets", "fast_collator", "sequential_eval", "allocator", "lazy_clip"]
 
 
 # Defaults of the run settings that buy speed (RunConfig fields, unlike the PerfOptions above, because they change
@@ -661,6 +662,13 @@ def ablation(opts: Options, *, isolated: bool, quick: bool = False) -> list[dict
         row["relative"] = row["samples_per_s"] / base if base and row.get("samples_per_s") else None
         if row.get("padded_tokens") and row.get("real_tokens"):
             row["pad_overhead"] = row["padded_tokens"] / row["real_tokens"]
+    return rows
+
+
+def _print_ablation(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    print(common.table(rows, [("contender", "variant", 0), ("samples_per_s", "samples/s", 1), ("relative", "relative", 2),
+                              ("pad_overhead", "padded/real", 3), ("peak_rss_mb", "peak RSS MB", 0),
+                              ("eval_s", "eval s", 2), ("prepare_s", "prepare s", 2), ("other_cpu", "other CPU", 2)]))
     return rows
 
 
@@ -793,6 +801,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_train", description=__doc__.split("\n")[0])
     parser.add_argument("--long", action="store_true", help="also ablations, UI polling and the time-to-85%% race")
     parser.add_argument("--time-to-acc", action="store_true", help="only the time-to-accuracy race")
+    parser.add_argument("--ablation", action="store_true", help="only the ablation: each speed-up switched off in turn")
     parser.add_argument("--smoke", action="store_true", help="tiny and fast, in one process (tests)")
     parser.add_argument("--contenders", default="reference,trainer,tuneboard")
     parser.add_argument("--repeat", type=int, default=1, help="alternate the contenders this many rounds; report medians")
@@ -843,6 +852,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         file = common.write_results("train_profile", results, args.out)
         print(f"wrote {file}")
         return results
+    if args.ablation:
+        print(f"bench_train --ablation: {opts.model}, {opts.rows} SST-2 rows × {opts.epochs:g} epochs", flush=True)
+        results["ablation"] = _print_ablation(ablation(opts, isolated=isolated, quick=args.smoke))
+        file = common.write_results("train_ablation", results, args.out)
+        print(f"wrote {file}")
+        return results
     if args.seeds and args.time_to_acc:
         race_opts = opts if args.smoke else race_options
         print(f"time to {race_opts.target_acc:.0%} dev accuracy over seeds {seed_list}: {race_opts.model}, "
@@ -883,11 +898,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"useful-work floor: {tb['floor_samples_per_s']:.0f} samples/s "
                   f"(matmul {tb['matmul_gflops']:.0f} GFLOP/s, {tb['useful_flops'] / tb['samples'] / 1e6:.0f} MFLOP/sample)")
     if args.long or args.smoke:
-        rows = ablation(opts, isolated=isolated, quick=args.smoke)
-        results["ablation"] = rows
-        print(common.table(rows, [("contender", "variant", 0), ("samples_per_s", "samples/s", 1), ("relative", "relative", 2),
-                                  ("pad_overhead", "padded/real", 3), ("peak_rss_mb", "peak RSS MB", 0),
-                                  ("eval_s", "eval s", 2), ("prepare_s", "prepare s", 2), ("other_cpu", "other CPU", 2)]))
+        results["ablation"] = _print_ablation(ablation(opts, isolated=isolated, quick=args.smoke))
         poll_opts = Options(**{**asdict(opts), "epochs": 1.0})
         rows = polling(poll_opts, isolated=isolated, repeats=1 if args.smoke else 2, modes=("page",) if args.smoke else ("", "reads", "page"))
         results["polling"] = rows

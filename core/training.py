@@ -36,8 +36,7 @@ class PerfOptions:
     """Speed-ups of the training path; each can be switched off to measure what it buys.
 
     ``TUNEBOARD_PERF_OFF=name,name`` switches options off for one process (the benchmark's ablation).
-    None of them changes what is learned: same model, data, optimizer, schedule and dropout probability
-    (``cpu_kernels`` draws the dropout masks from another seeded random stream).
+    None of them changes what is learned: same model, data, optimizer, schedule and dropout.
     """
 
     token_cache: bool = True  # tokenise once per dataset + tokenizer + max_length (core.tokencache)
@@ -45,7 +44,6 @@ class PerfOptions:
     fast_collator: bool = True  # pad a batch with numpy instead of tokenizer.pad
     sequential_eval: bool = True  # validation is sorted by length once; evaluate it in that order
     allocator: bool = True  # glibc: keep freed memory instead of mmap/munmap per step (no page faults)
-    cpu_kernels: bool = True  # on a CPU: numpy dropout masks and plain-ops attention (core.fastops)
     lazy_clip: bool = True  # on a CPU: skip clipping's multiply-by-1.0 when the gradient norm is under the limit
 
     @classmethod
@@ -386,9 +384,7 @@ def _trainer_class() -> Any:
 
         def _clip_grad_norm(self, model: Any) -> Any:
             if self.perf.lazy_clip and self.args.world_size <= 1 and _device_of(model).type == "cpu":
-                from core import fastops
-
-                return fastops.clip_grad_norm(model.parameters(), self.args.max_grad_norm)
+                return clip_grad_norm_cpu(model.parameters(), self.args.max_grad_norm)
             return super()._clip_grad_norm(model)
 
     _TRAINER_CLASS = TuneboardTrainer
@@ -474,12 +470,25 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
 
     trainer.remove_callback(PrinterCallback)  # our callback logs; raw dicts on stdout are noise
     trainer.perf = perf
-    trainer.fast_ops = None
-    if perf.cpu_kernels and _on_cpu(c):
-        from core import fastops
-
-        trainer.fast_ops = fastops.install(prep.model, c.seed)
     return trainer
+
+
+def clip_grad_norm_cpu(parameters: Any, max_norm: float) -> Any:
+    """``torch.nn.utils.clip_grad_norm_`` for CPU tensors, skipping the multiply by 1.0 when nothing is clipped.
+
+    torch multiplies every gradient by ``min(1, max_norm / norm)`` on every step to avoid a device sync on GPUs; on a
+    CPU there is no sync to avoid, and the norm is under the limit on most steps. Same norm, same gradients.
+    """
+    import torch
+
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    norm = torch.nn.utils.get_total_norm(grads, norm_type=2.0)
+    coef = max_norm / (float(norm) + 1e-6)  # clip_grad_norm_'s formula
+    if coef < 1.0:
+        torch._foreach_mul_(grads, coef)
+    return norm
 
 
 # ---------------------------------------------------------------------------- finishing
@@ -510,10 +519,6 @@ def finish(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_secon
     # Mixed-precision training leaves Accelerate's autocast wrapper on model.forward; drop it, so the test metrics are
     # those of the fp32 model that is saved and that users load (not of its bf16-autocast twin).
     model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
-    if getattr(trainer, "fast_ops", None):
-        from core import fastops
-
-        fastops.uninstall(model, trainer.fast_ops)  # evaluate and save the stock modules
     test = prep.frames["test"]
     texts = test["text"].astype(str).tolist()
     device = _device_of(model)

@@ -37,6 +37,17 @@ def test_bench_train_seeds_smoke(tmp_path):
     assert (tmp_path / "train_seeds.json").is_file()
 
 
+def test_bench_train_ablation_smoke(tmp_path):
+    from bench import bench_train
+
+    results = bench_train.main(["--smoke", "--ablation", "--out", str(tmp_path)])
+    rows = results["ablation"]
+    assert [r["contender"] for r in rows] == ["tuneboard", "tuneboard_before"]  # --smoke: all on vs all off
+    assert rows[0]["relative"] == 1 and all(r["samples_per_s"] > 0 for r in rows)
+    assert "throughput" not in results and "time_to_accuracy" not in results
+    assert list(tmp_path.glob("train_ablation*.json"))
+
+
 def test_bench_infer_smoke(tmp_path):
     from bench import bench_infer
 

@@ -57,3 +57,22 @@ def test_cpu_bf16_detection_reads_the_bf16_flags():
     assert devices.cpuinfo_has_bf16_units(sapphire) and devices.cpuinfo_has_bf16_units(zen4)
     assert not devices.cpuinfo_has_bf16_units(cascade) and not devices.cpuinfo_has_bf16_units(zen3)
     assert not devices.cpuinfo_has_bf16_units("")
+
+
+@pytest.mark.parametrize("max_norm", [1e-3, 1.0, 1e3])
+def test_clip_grad_norm_matches_torch(max_norm):
+    """Same norm and same gradients as torch's clip_grad_norm_, whether or not the limit clips."""
+    import torch
+
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.randn(5, 5)) for _ in range(3)] + [torch.nn.Parameter(torch.randn(2))]
+    for p in params[:3]:  # the last one has no gradient, like a frozen weight
+        p.grad = torch.randn_like(p) * 0.1
+    copies = [torch.nn.Parameter(p.detach().clone()) for p in params]
+    for p, c in zip(params, copies, strict=True):
+        c.grad = None if p.grad is None else p.grad.clone()
+    ours = training.clip_grad_norm_cpu(params, max_norm)
+    theirs = torch.nn.utils.clip_grad_norm_(copies, max_norm)
+    torch.testing.assert_close(ours, theirs)
+    for p, c in zip(params[:3], copies[:3], strict=True):
+        torch.testing.assert_close(p.grad, c.grad)
