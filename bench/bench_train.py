@@ -15,6 +15,9 @@ contender trains in a fresh process (its own peak memory, no shared allocator st
     python -m bench.bench_train --smoke         # seconds: 64 rows, tiny random model, in one process
     python -m bench.bench_train --seeds 0,1,2 --contenders trainer,tuneboard
                                                 # accuracy parity: mean dev accuracy and speed-up over seeds
+    python -m bench.bench_train --seeds 0,1,2 --contenders tuneboard --set precision=fp32
+                                                # the same with a run setting changed (--set is repeatable;
+                                                #   --perf-off NAME,… switches PerfOptions off)
 
 Contenders
   reference        pad every text to 128 tokens, constant LR, torch AdamW, random order: a plain PyTorch loop
@@ -553,6 +556,20 @@ CONTENDERS = {
 }
 
 
+def parse_settings(items: list[str]) -> dict[str, Any]:
+    """``["precision=fp32", "train_word_embeddings=true"]`` → RunConfig fields; a VALUE that is not JSON is a string."""
+    settings: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--set expects FIELD=VALUE, got {item!r}")
+        try:
+            settings[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            settings[key.strip()] = raw
+    return settings
+
+
 def run_contender(name: str, opts: Options, *, isolated: bool) -> dict[str, Any]:
     """Run one contender, in a fresh process when ``isolated``."""
     if isolated:
@@ -653,7 +670,7 @@ def ablation(opts: Options, *, isolated: bool, quick: bool = False) -> list[dict
         variants = [variants[0], variants[-1]]
     for label, off, extra in variants:
         print(f"  ablation: {label} …", flush=True)
-        row = run_contender("tuneboard", Options(**{**asdict(opts), "perf_off": off, "extra": {**opts.extra, **extra}}),
+        row = run_contender("tuneboard", Options(**{**asdict(opts), "perf_off": ",".join(filter(None, [opts.perf_off, off])), "extra": {**opts.extra, **extra}}),
                             isolated=isolated)
         row["contender"] = label
         rows.append(row)
@@ -817,6 +834,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--race-rows", type=int, default=8000, help="training rows available to the race (its cap)")
     parser.add_argument("--target", type=float, default=0.85)
     parser.add_argument("--eval-steps", type=int, default=50)
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="settings",
+                        help="a RunConfig field for the tuneboard contender (repeatable; VALUE is JSON or a string), "
+                        "e.g. --set precision=fp32 --set train_word_embeddings=true")
+    parser.add_argument("--perf-off", default="", help="PerfOptions to switch off for the tuneboard contender, "
+                        "comma-separated core.training.PerfOptions names, e.g. tight_buckets or tight_buckets,fast_collator")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default bench/results)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--options", help=argparse.SUPPRESS)
@@ -836,6 +858,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     else:
         opts = Options(model=args.model, rows=args.rows, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                        seed=args.seed, target_acc=args.target, eval_steps=args.eval_steps)
+    opts.extra = parse_settings(args.settings)
+    opts.perf_off = args.perf_off
     isolated = not args.smoke
     results: dict[str, Any] = {"options": asdict(opts)}
     seed_list = [int(x) for x in args.seeds.split(",") if x.strip()]
