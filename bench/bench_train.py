@@ -670,7 +670,8 @@ def ablation(opts: Options, *, isolated: bool, quick: bool = False) -> list[dict
         variants = [variants[0], variants[-1]]
     for label, off, extra in variants:
         print(f"  ablation: {label} …", flush=True)
-        row = run_contender("tuneboard", Options(**{**asdict(opts), "perf_off": ",".join(filter(None, [opts.perf_off, off])), "extra": {**opts.extra, **extra}}),
+        perf_off = ",".join(filter(None, [opts.perf_off, off]))  # --perf-off stays off in every variant
+        row = run_contender("tuneboard", Options(**{**asdict(opts), "perf_off": perf_off, "extra": {**opts.extra, **extra}}),
                             isolated=isolated)
         row["contender"] = label
         rows.append(row)
