@@ -4,11 +4,16 @@ Run with ``make run`` (or ``streamlit run app.py``).  Pages live in ``pages/``; 
 ``pages/components/``; all logic in ``core/`` (which never imports Streamlit).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.components import sidebar
 
-st.set_page_config(page_title="Tuneboard", page_icon=":material/tune:", layout="wide")
+# A local SVG: Streamlit inlines it as a data: URL.  A ":material/…:" page icon would make every browser fetch the
+# favicon from fonts.gstatic.com (Streamlit's frontend builds that URL), which fails offline and leaks the visit.
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
+st.set_page_config(page_title="Tuneboard", page_icon=str(FAVICON), layout="wide")
 
 PAGES = {
     "Tuneboard": [

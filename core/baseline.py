@@ -158,11 +158,41 @@ def _points(predict: Callable[[list[str]], np.ndarray], frames: dict[str, pd.Dat
     return points
 
 
+# What decides a baseline's result: the same data, split and loss weighting give the same fitted model.
+_IDENTITY_SETTINGS = ("test_size", "validation_size", "seed", "class_weighted_loss")
+
+
+def existing_baseline(run_id: str) -> Run | None:
+    """A completed baseline identical to the one ``run_id`` would get (same dataset, split and class
+    weighting, model files present), or None.  Its source may be another run with the same split."""
+    source = store.require_run(run_id)
+    if not source.dataset_id:
+        return None
+    defaults = RunConfig().to_dict()  # settings a stored config omits have their default value
+
+    def identity(config: dict) -> tuple:
+        return tuple(config.get(k, defaults[k]) for k in _IDENTITY_SETTINGS)
+
+    wanted = identity(source.config)
+    for run in store.list_runs(statuses=["completed"], dataset_id=source.dataset_id):
+        if (run.info.get("kind") == "baseline" and identity(run.config) == wanted
+                and (paths.run_dir(run.id) / "model" / _META_FILE).is_file()):
+            return run
+    return None
+
+
 def train_baseline(run_id: str) -> Run:
-    """Fit TF-IDF + logistic regression on run ``run_id``'s split and store it as a completed run."""
+    """Fit TF-IDF + logistic regression on run ``run_id``'s split and store it as a completed run.
+
+    Pressing the button twice (or again after leaving the page) must not add a second identical run,
+    so an existing identical baseline (:func:`existing_baseline`) is returned instead of refitting.
+    """
     from sklearn.exceptions import ConvergenceWarning
 
     source = store.require_run(run_id)
+    found = existing_baseline(run_id)
+    if found is not None:
+        return found
     frames, labels, config = split_for(source)
     dataset_name = source.info.get("dataset_name") or datasets.require(source.dataset_id).name
     train, test = frames["train"], frames["test"]

@@ -9,6 +9,8 @@ import pandas as pd
 from core.runs import smoothed
 
 MAX_POINTS = 2000  # drawing more points than pixels only slows the browser
+# Plotly's default SI prefixes write 0.0002 as "200µ"; scientific notation reads as a learning rate: 2e-4.
+LR_FORMAT = ".2~e"
 
 
 def downsample(df: pd.DataFrame, max_points: int = MAX_POINTS) -> pd.DataFrame:
@@ -91,6 +93,8 @@ def learning_rate_figure(history: pd.DataFrame) -> Any | None:
     lr = _series(history, "train", "learning_rate")
     if lr.empty:
         return None
-    fig = go.Figure(go.Scatter(x=lr["step"], y=lr["value"], mode="lines", name="learning rate"))
-    fig.update_layout(title="Learning rate", xaxis_title="step", height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig = go.Figure(go.Scatter(x=lr["step"], y=lr["value"], mode="lines", name="learning rate",
+                               hovertemplate="step %{x}<br>learning rate %{y:" + LR_FORMAT + "}<extra></extra>"))
+    fig.update_layout(title="Learning rate", xaxis_title="step", height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      yaxis={"tickformat": LR_FORMAT, "exponentformat": "e"})
     return fig

@@ -36,7 +36,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             continue
         flag = "--" + f.name.replace("_", "-")
         default = f.default
-        help_text = f"{f.metadata['help']} (default: {default})"
+        # argparse %-formats every help string, so a literal % in a field's help (e.g. "20% faster") must be doubled.
+        help_text = f"{f.metadata['help']} (default: {default})".replace("%", "%%")
         if f.type in ("bool", bool):
             group.add_argument(
                 flag,
@@ -75,26 +76,24 @@ def _config_from_args(args: argparse.Namespace) -> RunConfig:
 def cmd_train(args: argparse.Namespace) -> int:
     """Create a run (importing --data first), then wait for it unless --detach."""
     config = _config_from_args(args).validate()  # impossible settings fail before any data is stored
+    if args.data and args.example:
+        raise DataError("Pass either --data FILE or --example NAME, not both.")
+    record = None
     if args.data:
         from core import datasets
 
-        record = datasets.import_file(
-            Path(args.data),
-            Path(args.data).name,
-            text_column=args.text_column,
-            label_column=args.label_column,
-        )
-        config = config.replace(
-            dataset_id=record.id,
-            text_column=record.text_column,
-            label_column=record.label_column,
-        )
-        print(
-            f"dataset {record.id}: {record.n_rows} rows, labels {', '.join(record.labels)}",
-            file=sys.stderr,
-        )
+        record = datasets.import_file(Path(args.data), Path(args.data).name, text_column=args.text_column,
+                                      label_column=args.label_column)
+    elif args.example:
+        from core.demo import load_example
+
+        record = load_example(args.example)
+    if record is not None:
+        config = config.replace(dataset_id=record.id, text_column=record.text_column, label_column=record.label_column)
+        print(f"dataset {record.id}: {record.n_rows} rows, labels {', '.join(record.labels)}", file=sys.stderr)
     if not config.dataset_id:
-        raise DataError("No data given; pass --data FILE (or --dataset-id of a stored dataset).")
+        raise DataError("No data given; pass --data FILE, --example NAME (see `python -m core examples`) "
+                        "or --dataset-id of a stored dataset.")
     run = jobs.submit(config)
     print(run.id, flush=True)
     if args.detach:
@@ -201,7 +200,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def cmd_check_data(args: argparse.Namespace) -> int:
     """Print the data health report; exit 0 when trainable, 2 when not."""
-    from core import dataio, health, models
+    from core import dataio, health, models, vocab
 
     table = dataio.read_table(Path(args.file), Path(args.file).name, encoding=args.encoding)
     guess = dataio.detect_columns(table.df)
@@ -212,6 +211,8 @@ def cmd_check_data(args: argparse.Namespace) -> int:
         dropped=clean.dropped,
         count_tokens=models.token_counter(args.model),
         max_length=args.max_length,
+        reading=table.row_count,
+        count_unknown=vocab.unknown_counter(args.model),
     )
     if args.json:
         print(
@@ -249,6 +250,23 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_examples(args: argparse.Namespace) -> int:
+    """List the built-in example datasets, or write one to a CSV file (data every user has, for trying the CLI)."""
+    from core.examples import EXAMPLES, example_bytes
+
+    if not args.name:
+        for key, example in EXAMPLES.items():
+            print(f"{key:20} {example.description}")
+        return 0
+    raw = example_bytes(args.name)  # a clear DataError for an unknown name
+    if args.out:
+        Path(args.out).write_bytes(raw)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(raw.decode("utf-8"))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Print or export a finished run's evaluation report."""
     from core import report as report_mod
@@ -280,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
         p.set_defaults(func=func)
         return p
 
@@ -289,56 +307,28 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_train,
         "Train a classifier on a data file (or a stored dataset) and print its final metrics as JSON.",
     )
-    train.add_argument(
-        "--data",
-        help="Data file: CSV, TSV, JSON, JSONL, Excel, Parquet or fastText-style text.",
-    )
-    train.add_argument(
-        "--dataset-id",
-        dest="dataset_id",
-        help="Use a stored dataset instead of --data.",
-    )
-    train.add_argument(
-        "--config",
-        help="Start from a run.json (as saved in each run's folder); other flags override it.",
-    )
-    train.add_argument(
-        "--detach",
-        action="store_true",
-        help="Queue the run, print its id and return at once.",
-    )
+    train.add_argument("--data", help="Data file: CSV, TSV, JSON, JSONL, Excel, Parquet or fastText-style text.")
+    train.add_argument("--example", metavar="NAME", help="Train on a built-in example dataset instead of --data "
+                       "(see `python -m core examples`).")
+    train.add_argument("--dataset-id", dest="dataset_id", help="Use a stored dataset instead of --data.")
+    train.add_argument("--config", help="Start from a run's config.json (saved in each run's folder); other flags override it.")
+    train.add_argument("--detach", action="store_true", help="Queue the run, print its id and return at once.")
     _add_config_flags(train)
 
     runs = add("runs", cmd_runs, "List runs.")
     runs.add_argument("--json", action="store_true", help="Print JSON.")
     for name, func, text in [
-        (
-            "show",
-            cmd_show,
-            "Show a run's status, queue position, error and final metrics.",
-        ),
-        (
-            "stop",
-            cmd_stop,
-            "Stop a running run (keeps its metrics and last checkpoint).",
-        ),
+        ("show", cmd_show, "Show a run's status, queue position, error and final metrics."),
+        ("stop", cmd_stop, "Stop a running run (keeps its metrics and last checkpoint)."),
         ("cancel", cmd_cancel, "Cancel a queued run."),
-        (
-            "resume",
-            cmd_resume,
-            "Resume a stopped or failed run from its last checkpoint.",
-        ),
+        ("resume", cmd_resume, "Resume a stopped or failed run from its last checkpoint."),
     ]:
         p = add(name, func, text)
         p.add_argument("run_id", help="Run id (see `python -m core runs`).")
         if name == "show":
             p.add_argument("--json", action="store_true", help="Print JSON.")
         if name == "resume":
-            p.add_argument(
-                "--detach",
-                action="store_true",
-                help="Return at once instead of following the run.",
-            )
+            p.add_argument("--detach", action="store_true", help="Return at once instead of following the run.")
 
     check = add(
         "check-data",
@@ -349,18 +339,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--text-col", help="Text column (default: detected).")
     check.add_argument("--label-col", help="Label column (default: detected).")
     check.add_argument("--encoding", help="Force a text encoding (default: detected).")
-    check.add_argument(
-        "--model",
-        default="all-MiniLM-L6-v2",
-        help="Model whose tokenizer measures text lengths.",
-    )
-    check.add_argument(
-        "--max-length",
-        type=int,
-        default=128,
-        help="Token limit to check truncation against.",
-    )
+    check.add_argument("--model", default="all-MiniLM-L6-v2", help="Model whose tokenizer measures text lengths.")
+    check.add_argument("--max-length", type=int, default=128, help="Token limit to check truncation against.")
     check.add_argument("--json", action="store_true", help="Print JSON.")
+
+    ex = add("examples", cmd_examples, "List the built-in example datasets, or write one as CSV (--out FILE).")
+    ex.add_argument("name", nargs="?", help="Example to write (default: list them).")
+    ex.add_argument("--out", metavar="FILE", help="Write the CSV here (default: standard output).")
 
     ds = add("datasets", cmd_datasets, "List stored datasets.")
     ds.add_argument("--json", action="store_true", help="Print JSON.")

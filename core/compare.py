@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from core import charts, paths, store
+from core.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height
 from core.errors import RunError
 from core.report import METRIC_NAMES, format_metric
 from core.runs import smoothed
@@ -273,30 +274,30 @@ def curves(
     return pd.concat(frames, ignore_index=True)
 
 
+def without_curves(runs: Sequence[Run]) -> tuple[list[Run], list[Run]]:
+    """``(runs with training curves, baselines)``: a one-shot baseline has no curve over steps, only a
+    final result, so it belongs in the tables but not on a step axis as a flat 'train loss' line."""
+    baselines = [r for r in runs if r.info.get("kind") == "baseline"]
+    return [r for r in runs if r not in baselines], baselines
+
+
 def curves_figure(data: pd.DataFrame, *, name: str, x: str = "step", title: str | None = None, splits: Sequence[str] = ("train", "validation")) -> Any:
     """Overlaid curves of metric ``name``: one colour per run, train solid, validation dashed with markers.
 
-    A run with a single value for a series (the one-shot scikit-learn baseline) is drawn as a dotted
-    horizontal line across the chart, so it reads as a reference level instead of a lone dot.
+    A series with a single point (a run evaluated once) is drawn as a marker: a line needs two points.
     """
     import plotly.graph_objects as go
 
     fig = go.Figure()
     part = data[(data["name"] == name) & (data["split"].isin(splits))] if len(data) else data
-    span = (float(part["x"].min()), float(part["x"].max())) if len(part) else (0.0, 1.0)
     order = list(dict.fromkeys(data["run_id"])) if len(data) else []
     for (run_id, split), series in part.groupby(["run_id", "split"], sort=False):
         color = _PALETTE[order.index(run_id) % len(_PALETTE)]
-        label = f"{series['label'].iloc[0]} · {split}"
-        if len(series) == 1:
-            value = float(series["value"].iloc[0])
-            fig.add_scatter(x=list(span), y=[value, value], name=label + " (single value)", mode="lines",
-                            line={"color": color, "dash": "dot", "width": 2})
-            continue
         dashed = split != "train"
+        markers = len(series) == 1 or (dashed and len(series) <= 60)
         fig.add_scatter(
-            x=series["x"], y=series["value"], name=label, mode="lines+markers" if dashed and len(series) <= 60 else "lines",
-            line={"color": color, "dash": "dash" if dashed else "solid", "width": 2},
+            x=series["x"], y=series["value"], name=f"{series['label'].iloc[0]} · {split}", mode="lines+markers" if markers else "lines",
+            line={"color": color, "dash": "dash" if dashed else "solid", "width": 2}, marker={"size": 9 if len(series) == 1 else 6},
         )
     fig.update_layout(
         title=title or name, xaxis_title=X_AXES.get(x, x), yaxis_title=name, height=380,
@@ -390,9 +391,9 @@ def per_class_figure(frame: pd.DataFrame, labels: dict[str, str]) -> Any:
         fig.add_bar(x=frame[run_id], y=list(frame.index), orientation="h", name=labels.get(run_id, run_id),
                     marker_color=_PALETTE[i % len(_PALETTE)])
     fig.update_layout(
-        title="F1 per class", barmode="group", height=int(min(2400, max(320, 80 + 14 * len(frame) * max(1, len(frame.columns))))),
+        title="F1 per class", barmode="group", height=class_chart_height(len(frame), per_class=max(PX_PER_CLASS, 10 * len(frame.columns))),
         xaxis={"range": [0, 1], "tickformat": ".0%"},  # the chart title already says F1; an axis title would collide with the legend
-        yaxis={"type": "category", "automargin": True, "autorange": "reversed"}, legend={"orientation": "h", "y": -0.15},
+        yaxis={**class_axis_style(len(frame)), "autorange": "reversed"}, legend={"orientation": "h", "y": -0.15},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return fig
@@ -436,10 +437,11 @@ def confusion_figure(report: dict, *, order: Sequence[str] | None = None, normal
         text = [[(f"{v:.0%}" if normalized else f"{int(v)}") if v else "" for v in row] for row in z]
         heat.update(text=text, texttemplate="%{text}")
     fig = go.Figure(heat)
-    size = int(min(900, max(320, 160 + 22 * len(order))))
-    axis = {"type": "category", "automargin": True}
-    fig.update_layout(title=title, height=size, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      xaxis={**axis, "title": {"text": "Predicted"}, "tickangle": -45},
+    size = class_chart_height(len(order), extra=180, minimum=320)
+    axis = class_axis_style(len(order))
+    wide = len(order) > 30  # then a fixed width, one readable column per class; the page scrolls sideways
+    fig.update_layout(title=title, height=size, width=size + 100 if wide else None, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      xaxis={**axis, "title": {"text": "Predicted"}, "tickangle": -90 if wide else -45},
                       yaxis={**axis, "title": {"text": "True"}, "autorange": "reversed"})
     return fig
 

@@ -392,8 +392,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "eval_strategy": "epoch",
     },
 }
-PRESET_HELP = {
-    "Quick demo": "One short epoch with short texts: results in a minute or two, good for trying things out.",
-    "Balanced": "Three epochs: a solid model for most datasets.",
-    "Best quality": "More epochs with early stopping and longer texts: slower, usually a little better.",
+PRESET_HELP = {  # what each preset does; how long it takes is estimated for the data and hardware on the Train page
+    "Quick demo": "One epoch over texts cut to 64 tokens, no warm-up: the fastest way to a first score, good for trying things out.",
+    "Balanced": "Three epochs at up to 128 tokens with a short warm-up: a solid model for most datasets.",
+    "Best quality": "Up to five epochs at up to 256 tokens, stopping early when the validation score stops improving: "
+                    "slower, usually a little better.",
 }

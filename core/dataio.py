@@ -20,7 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core import rowcheck
 from core.errors import DataError
+from core.rowcheck import RowCount
+from core.text import plural
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (
     ".csv",
@@ -67,6 +70,7 @@ class LoadedTable:
     encoding: str | None
     delimiter: str | None
     notes: list[str] = field(default_factory=list)
+    row_count: RowCount | None = None  # lines vs rows of delimited text (see core.rowcheck)
 
 
 @dataclass
@@ -290,7 +294,7 @@ def _read_parquet(raw: bytes, kind: str | None) -> LoadedTable:
         df = pq.read_table(io.BytesIO(raw)).to_pandas()
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise _corrupt_parquet() from exc
-    notes = [f"Read a Parquet file with {df.shape[1]} columns."]
+    notes = [f"Read a Parquet file with {plural(df.shape[1], 'column')}."]
     return LoadedTable(df=df, format="parquet", encoding=None, delimiter=None, notes=notes)
 
 
@@ -543,16 +547,11 @@ def _is_json_object(line: str) -> bool:
 
 def _read_delimited(text: str, default: str) -> LoadedTable:
     sep = _sniff_delimiter(text, default)
-    df, quoting = _read_csv_or_unquoted(text, sep)
-    notes = [f", {_DELIMITER_NAMES[sep]}-separated."]
-    if quoting == csv.QUOTE_NONE:
-        notes.append("Quote marks were kept as ordinary characters, because the file does not use them for quoting.")
-    if _header_looks_like_data(df):
-        df = _read_csv(text, sep, header=None, quoting=quoting)
-        df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
-        notes.append("The first line looks like data, not column names, so the columns were numbered.")
+    # core.rowcheck makes every line one row (stray quotes must not merge examples) and decides the header.
+    read = rowcheck.read_delimited(text, sep, _read_csv)
+    notes = [f", {_DELIMITER_NAMES[sep]}-separated.", *read.notes]
     fmt = {",": "csv", "\t": "tsv"}.get(sep, "delimited")
-    return LoadedTable(df=df, format=fmt, encoding=None, delimiter=sep, notes=notes)
+    return LoadedTable(df=read.df, format=fmt, encoding=None, delimiter=sep, notes=notes, row_count=read.count)
 
 
 def _sniff_delimiter(text: str, default: str) -> str:
@@ -596,21 +595,6 @@ def _consistency(sample: str, delimiter: str) -> float:
     return sum(len(r) == width for r in rows) / len(rows)
 
 
-def _read_csv_or_unquoted(text: str, sep: str) -> tuple[pd.DataFrame, int]:
-    """Read with standard quoting; tab-separated files (GLUE style) often contain stray quote
-    marks that were never meant as quoting, so for those retry with quotes as plain text."""
-    try:
-        return _read_csv(text, sep), csv.QUOTE_MINIMAL
-    except DataError:
-        if sep != "\t":
-            raise
-        try:
-            return _read_csv(text, sep, quoting=csv.QUOTE_NONE), csv.QUOTE_NONE
-        except DataError:
-            pass
-        raise
-
-
 def _read_csv(text: str, sep: str, header: int | None = 0, quoting: int = csv.QUOTE_MINIMAL) -> pd.DataFrame:
     """Parse with the pandas C engine, everything as strings; "" is missing, "NA" is text."""
     try:
@@ -636,7 +620,7 @@ def _parser_error(text: str, sep: str, message: str) -> DataError:
         expected, record, saw = (int(g) for g in fields.groups())
         line = _physical_line(text, sep, record - 1)
         return DataError(
-            f"Line {line} has {saw} fields but the header has {expected}; put quotes around "
+            f"Line {line} has {plural(saw, 'field')} but the header has {expected}; put quotes around "
             f"texts that contain a {_DELIMITER_NAMES[sep]}, or fix that line."
         )
     eof = re.search(r"EOF inside string starting at (?:row|line) (\d+)", message)
@@ -662,11 +646,6 @@ def _physical_line(text: str, sep: str, record_index: int) -> int:
     except csv.Error:
         pass
     return start
-
-
-def _header_looks_like_data(df: pd.DataFrame) -> bool:
-    """Column names are short; a long or multi-line "name" means the file has no header."""
-    return any(len(str(c)) > 50 or "\n" in str(c) for c in df.columns)
 
 
 # ----- plain text (fastText / label<TAB>text)
@@ -709,7 +688,7 @@ def _read_fasttext(text: str) -> LoadedTable:
     notes = [", fastText style (‘__label__name text’ on each line)."]
     several = int(parts[0].str.count("__label__").gt(1).sum())
     if several:
-        notes.append(f"{several:,} lines have several labels; the first label of each was used.")
+        notes.append(f"{plural(several, 'line')} {'has' if several == 1 else 'have'} several labels; the first label of each was used.")
     return LoadedTable(df=df, format="fasttext", encoding=None, delimiter=None, notes=notes)
 
 
@@ -1041,8 +1020,8 @@ def _label_reason(s: _ColumnStats | None) -> str:
     if s is None:
         return "No column looks like a label (a column with a few repeating class names); choose it by hand."
     if _name_role(s.name) == "label":
-        return f"‘{s.name}’ is named like a label column and has {s.distinct:,} different values."
-    return f"‘{s.name}’ has only {s.distinct:,} different values, like a set of classes."
+        return f"‘{s.name}’ is named like a label column and has {plural(s.distinct, 'different value')}."
+    return f"‘{s.name}’ has only {plural(s.distinct, 'different value')}, like a set of classes."
 
 
 def _pick_slices(stats: list[_ColumnStats]) -> list[str]:
@@ -1241,7 +1220,8 @@ def _check_result(out: pd.DataFrame, label_col: str) -> None:
     classes = out["label"].unique()
     if len(classes) < 2:
         raise DataError(
-            f"All {len(out):,} examples have the label ‘{classes[0]}’; a classifier needs at least "
+            f"{'The only example has' if len(out) == 1 else f'All {len(out):,} examples have'} the label ‘{classes[0]}’; "
+            "a classifier needs at least "
             "two classes, so add examples of another class or choose another column than "
             f"‘{label_col}’."
         )

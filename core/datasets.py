@@ -28,6 +28,21 @@ def content_hash(df: pd.DataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
+def unique_name(base: str) -> str:
+    """``base``, or ``base (2)``, ``base (3)``, … when a stored dataset already has that name.
+
+    Files are often called train.csv or data.csv, so names taken from file names must not clash.
+    """
+    base = base.strip() or "dataset"
+    taken = {r.name for r in store.list_datasets()}
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base} ({n})" in taken:
+        n += 1
+    return f"{base} ({n})"
+
+
 def save_frame(
     df: pd.DataFrame,
     *,
@@ -83,18 +98,21 @@ def import_file(
     encoding: str | None = None,
 ) -> DatasetRecord:
     """Read, clean and store one file (used by the CLI; the UI does the same steps with previews)."""
-    from core import dataio
+    from core import dataio, health
 
     table = dataio.read_table(source, filename, encoding=encoding)
     guess = dataio.detect_columns(table.df)
     text_column, label_column = text_column or guess.text, label_column or guess.label
     clean = dataio.clean_examples(table.df, text_column, label_column)
-    label = name or Path(filename or str(source)).stem
+    dropped = dict(clean.dropped)
+    if table.row_count is not None and table.row_count.lost:  # lines merged by stray quotes are lost rows too
+        dropped = {health.MERGED_LINES: table.row_count.lost, **dropped}
+    label = name or unique_name(Path(filename or str(source)).stem)
     meta = {
         "source": Path(filename or str(source)).name,
         "format": table.format,
         "encoding": table.encoding,
-        "dropped": clean.dropped,
+        "dropped": dropped,
         "label_mapping": clean.label_mapping,
     }
     return save_frame(

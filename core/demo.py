@@ -24,7 +24,7 @@ def load_example(key: str) -> DatasetRecord:
 
 
 def start_demo(key: str = DEMO_EXAMPLE, *, model: str | None = None) -> Run:
-    """Load the example and queue a quick run with settings that finish in a couple of minutes on a CPU."""
+    """Load the example and queue a quick run with the Quick demo settings (the shortest preset)."""
     record = load_example(key)
     config = RunConfig(dataset_id=record.id, name=f"Demo · {record.name}", **PRESETS["Quick demo"])
     config = config.replace(epochs=3.0, learning_rate=2e-4, max_length=64)  # small data: a few more passes help

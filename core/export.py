@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from core import paths, quantize, serving, store
+from core import latency, paths, quantize, serving, store
 from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
 from core.errors import ModelError, RunError
 
@@ -221,11 +221,11 @@ def _int8_section(run_id: str) -> list[str]:
         fp32, q = comparison["fp32"], comparison["int8"]
         lines += ["", "| | fp32 | int8 |", "|---|---:|---:|",
                   f"| size on disk | {fp32['size_bytes'] / 1e6:.1f} MB | {q['size_bytes'] / 1e6:.1f} MB |",
-                  f"| latency, 1 text (p50) | {fp32['latency_p50_ms']:.1f} ms | {q['latency_p50_ms']:.1f} ms |",
+                  f"| latency, 1 text (median) | {fp32['latency_p50_ms']:.1f} ms | {q['latency_p50_ms']:.1f} ms |",
                   f"| throughput, batches of 32 | {fp32['throughput_texts_per_s']:.0f} texts/s | {q['throughput_texts_per_s']:.0f} texts/s |",
                   f"| test accuracy | {_pct(fp32['accuracy'])} | {_pct(q['accuracy'])} |",
                   f"| test macro F1 | {_pct(fp32['f1_macro'])} | {_pct(q['f1_macro'])} |",
-                  "", f"Measured on the CPU with {comparison.get('threads', '?')} threads; the two agree on "
+                  "", f"{latency.describe(quantize.speed_measurement(comparison))} The two agree on "
                   f"{_pct(comparison.get('agreement'))} of the test texts."
                   + (" A training run shared the CPU during the measurement, so the timings are unreliable."
                      if comparison.get("busy_with_training") else "")]

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from core.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height, confusion_subset
+
 __all__ = [
     "confidence_histogram_figure",
     "confusion_matrix_figure",
@@ -56,25 +58,6 @@ def _q(label: str) -> str:
 # --------------------------------------------------------------------------- confusion matrix
 
 
-def _pick_classes(conf: dict, support: np.ndarray, max_classes: int) -> list[int]:
-    """Indices of the classes to draw: all, or those in the top confusions topped up by frequency."""
-    labels = conf["labels"]
-    if len(labels) <= max_classes:
-        return list(range(len(labels)))
-    index = {label: i for i, label in enumerate(labels)}
-    chosen: list[int] = []
-    for true, pred, _count in conf["top_confusions"]:
-        for name in (true, pred):
-            if index[name] not in chosen and len(chosen) < max_classes:
-                chosen.append(index[name])
-    for i in np.argsort(-support, kind="stable"):
-        if len(chosen) >= max_classes:
-            break
-        if int(i) not in chosen:
-            chosen.append(int(i))
-    return chosen
-
-
 def _cell_text(z: np.ndarray, normalized: bool) -> list[list[str]]:
     """Cell annotations: share as % or raw count; blank for zero to reduce clutter."""
     if normalized:
@@ -83,38 +66,31 @@ def _cell_text(z: np.ndarray, normalized: bool) -> list[list[str]]:
 
 
 def _confusion_layout(fig: Any, names: list[str], title: str) -> None:
-    """Category axes in frequency order, first class at the top-left, size by class count."""
+    """Category axes in frequency order, first class at the top-left, sized by the class count."""
     n = len(names)
-    tick_font = {"size": 11 if n <= 30 else 9 if n <= 60 else 7}
-    axis = {
-        "type": "category",
-        "categoryorder": "array",
-        "categoryarray": names,
-        "tickfont": tick_font,
-        "automargin": True,
-    }
-    size = int(min(2000, max(450, 200 + 18 * n)))
+    axis = {**class_axis_style(n), "categoryorder": "array", "categoryarray": names}
+    size = class_chart_height(n, extra=260, minimum=450)
+    layout: dict[str, Any] = {}
+    if n > 30:  # too many columns for a page-wide chart: fix the width, the page scrolls sideways
+        layout["width"] = size + 120
     fig.update_layout(
         title=title,
         height=size,
-        xaxis={
-            **axis,
-            "title": {"text": "Predicted label"},
-            "tickangle": -45,
-            "side": "bottom",
-        },
+        xaxis={**axis, "title": {"text": "Predicted label"}, "tickangle": -90 if n > 30 else -45, "side": "bottom"},
         yaxis={**axis, "title": {"text": "True label"}, "autorange": "reversed"},
         plot_bgcolor="white",
+        **layout,
     )
 
 
-def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_classes: int = 30) -> Any:
+def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_classes: int = 30,
+                            classes: list[str] | None = None) -> Any:
     """Heatmap of true (rows) vs predicted (columns) labels.
 
-    Classes are ordered by test frequency.  Above ``max_classes`` only the classes
-    involved in the most frequent confusions are drawn.  Cell numbers are written
-    only up to 20 classes.  A transparent scatter layer sits on top of the heatmap
-    because Streamlit's ``on_select`` does not report heatmap clicks but does
+    Classes are ordered by test frequency.  Above ``max_classes`` only the classes involved in the
+    most errors are drawn (or the ``classes`` the user picked; :func:`confusion_subset` says which in a
+    sentence).  Cell numbers are written only up to 20 classes.  A transparent scatter layer sits on
+    top of the heatmap because Streamlit's ``on_select`` does not report heatmap clicks but does
     report scatter points (with ``customdata`` = [true, predicted, count, row share]).
     """
     go = _go()
@@ -125,7 +101,7 @@ def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_class
     counts = np.asarray(conf["counts"], dtype=float)
     shares = np.asarray(conf["normalized"], dtype=float)
     support = counts.sum(axis=1)
-    chosen = _pick_classes(conf, support, max_classes)
+    chosen, _ = confusion_subset(report, max_classes, classes)
     order = sorted(chosen, key=lambda i: (-support[i], i))
     names = [labels[i] for i in order]
     sub_counts, sub_shares = counts[np.ix_(order, order)], shares[np.ix_(order, order)]
@@ -146,7 +122,7 @@ def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_class
     rows, cols = np.meshgrid(range(n), range(n), indexing="ij")
     rows, cols = rows.ravel(), cols.ravel()
     custom = [[names[r], names[c], int(sub_counts[r, c]), float(sub_shares[r, c])] for r, c in zip(rows, cols, strict=True)]
-    marker_size = int(max(6, min(40, 600 / n)))
+    marker_size = PX_PER_CLASS - 2 if n > 30 else int(max(8, min(40, 600 / n)))
     hit = go.Scatter(
         x=[names[c] for c in cols],
         y=[names[r] for r in rows],
@@ -161,7 +137,7 @@ def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_class
     fig = go.Figure([heat, hit])
     title = "Confusion matrix — " + ("share of each true label" if normalized else "counts")
     if n < len(labels):
-        title += f" ({n} of {len(labels)} classes: those most often confused)"
+        title += f" ({n} of {len(labels)} classes)"
     _confusion_layout(fig, names, title)
     return fig
 
@@ -194,13 +170,9 @@ def per_class_f1_figure(report: dict) -> Any:
     )
     fig.update_layout(
         title="F1 per class (worst at the top)",
-        height=int(min(2200, max(300, 120 + 18 * len(rows)))),
+        height=class_chart_height(len(rows)),
         xaxis={"title": {"text": "F1"}, "range": [0, 1], "tickformat": ".0%"},
-        yaxis={
-            "type": "category",
-            "automargin": True,
-            "tickfont": {"size": 11 if len(rows) <= 40 else 8},
-        },
+        yaxis=class_axis_style(len(rows)),
     )
     return fig
 

@@ -19,9 +19,13 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.text import plural
 
 if TYPE_CHECKING:  # plotly is imported lazily: the CLI and tests need not load it
     import plotly.graph_objects as go
+
+    from core.rowcheck import RowCount
+    from core.vocab import UnknownShare
 
 SEVERITIES = ("error", "warning", "info")
 FIXES = ("drop_duplicates", "drop_conflicts", "drop_leakage", "merge_rare")
@@ -32,6 +36,7 @@ SOFT_MIN_CLASS = 10  # a class with fewer examples than this is hard to learn
 IMBALANCE_WARNING = 10.0
 IMBALANCE_INFO = 3.0
 TRUNCATION_WARNING = 0.05
+MERGED_LINES = "lines merged by stray quotes"  # a `dropped` reason counted while reading, not cleaning
 SHORT_CHARS = 3
 EVAL_SPLITS = ("validation", "test")
 
@@ -65,6 +70,8 @@ class HealthReport:
     truncated_share: float | None
     split_counts: dict[str, dict[str, int]] | None
     min_class_size: int = field(default=0)
+    lines: int | None = None  # non-blank data lines in the file(s), when counted (delimited text)
+    unknown: dict | None = None  # core.vocab.UnknownShare.to_dict() of a sample, when measured
 
     @property
     def trainable(self) -> bool:
@@ -82,11 +89,11 @@ class HealthReport:
         n_classes = len(self.label_counts)
         n_errors = sum(f.severity == "error" for f in self.findings)
         verdict = "ready to train" if self.trainable else f"NOT ready to train ({n_errors} to fix)"
-        lines = [f"Data health: {self.n_rows:,} rows, {n_classes} classes, {verdict}."]
+        lines = [f"Data health: {plural(self.n_rows, 'row')}, {plural(n_classes, 'class')}, {verdict}."]
         lines.append("Classes: " + _format_counts(self.label_counts, self.n_rows))
         if self.split_counts:
             for split, counts in self.split_counts.items():
-                lines.append(f"  {split}: {sum(counts.values()):,} rows")
+                lines.append(f"  {split}: {plural(sum(counts.values()), 'row')}")
         if self.truncated_share is not None:
             lines.append(
                 f"Length: {_pct(round(self.truncated_share * 1e6), 1_000_000)} of sampled texts are longer than {self.max_length} tokens."
@@ -132,21 +139,29 @@ def health_report(
     validation_size: float = 0.1,
     sample_size: int = 20000,
     seed: int = 0,
+    reading: RowCount | None = None,
+    count_unknown: Callable[[list[str]], UnknownShare] | None = None,
 ) -> HealthReport:
     """Check a cleaned table (text, label, optional split) before training.
 
     ``count_tokens`` maps texts to token counts (e.g. a tokenizer); it runs on a seeded sample
     of at most ``sample_size`` texts.  ``test_size``/``validation_size`` are the fractions the
-    trainer will split off when the table has no ``split`` column.
+    trainer will split off when the table has no ``split`` column.  ``reading`` (from
+    :func:`core.dataio.read_table`) makes lines merged by stray quotes count as dropped rows;
+    ``count_unknown`` (see :func:`core.vocab.unknown_counter`) measures how much of a sample the
+    model's tokenizer does not know.
     """
     _require_columns(df)
     dropped = {k: int(v) for k, v in (dropped or {}).items()}
+    if reading is not None and reading.lost:
+        dropped = {MERGED_LINES: reading.lost, **dropped}
     has_split = "split" in df.columns
     counts = _label_counts(df["label"])
     key = _text_key(df["text"])
     min_class = 1 if has_split else min_class_size(test_size, validation_size)
     lengths = _token_lengths(df["text"], count_tokens, sample_size, seed)
     share = float(np.mean(np.asarray(lengths) > max_length)) if lengths else None
+    unknown = _unknown_share(df["text"], count_unknown, seed)
 
     findings = [
         *_size_findings(len(df), counts),
@@ -158,7 +173,9 @@ def health_report(
         *_rare_findings(counts, min_class, has_split),
         *_truncation_findings(lengths, max_length),
         *_short_findings(df["text"]),
-        *_dropped_findings(dropped, len(df)),
+        *_dropped_findings({k: n for k, n in dropped.items() if k != MERGED_LINES}, len(df)),
+        *_reading_findings(reading),
+        *_unknown_findings(unknown),
     ]
     return HealthReport(
         n_rows=len(df),
@@ -170,6 +187,8 @@ def health_report(
         truncated_share=share,
         split_counts=_split_counts(df) if has_split else None,
         min_class_size=min_class,
+        lines=reading.lines if reading is not None else None,
+        unknown=unknown.to_dict() if unknown is not None else None,
     )
 
 
@@ -230,7 +249,7 @@ def _size_findings(n_rows: int, counts: dict[str, int]) -> list[Finding]:
                 "single_class",
                 "error",
                 "Only one class",
-                f"The data has {len(counts)} class{only}; a classifier needs examples of at least "
+                f"The data has {plural(len(counts), 'class')}{only}; a classifier needs examples of at least "
                 "two classes. Add examples of another class or choose another label column.",
                 count=len(counts),
             )
@@ -241,7 +260,7 @@ def _size_findings(n_rows: int, counts: dict[str, int]) -> list[Finding]:
                 "too_few_rows",
                 "error",
                 "Too few examples",
-                f"There are only {n_rows} examples; at least {MIN_ROWS} are needed to train and "
+                f"There {'is' if n_rows == 1 else 'are'} only {plural(n_rows, 'example')}; at least {MIN_ROWS} are needed to train and "
                 "test, and a few hundred to get a useful model. Add more rows.",
                 count=n_rows,
             )
@@ -282,7 +301,8 @@ def _split_findings(df: pd.DataFrame) -> list[Finding]:
             "unseen_classes",
             "warning",
             "Classes missing from training",
-            f"{len(unseen)} classes ({names}) appear in validation/test but never in train; the "
+            f"{plural(len(unseen), 'class')} ({names}) {'appears' if len(unseen) == 1 else 'appear'} in validation/test "
+            "but never in train; the "
             "model cannot predict them. Add training examples for them.",
             count=len(unseen),
         )
@@ -301,7 +321,8 @@ def _duplicate_findings(df: pd.DataFrame, key: pd.Series) -> list[Finding]:
             "duplicates",
             "warning",
             "Duplicate examples",
-            f"{extra:,} rows ({_pct(extra, len(df))}) repeat a text with the same label; "
+            f"{plural(extra, 'row')} ({_pct(extra, len(df))}) {'repeats' if extra == 1 else 'repeat'} a text with the "
+            "same label; "
             "duplicates "
             "can land in both training and test data and make the test score look better than it "
             "is. Drop them.",
@@ -328,7 +349,8 @@ def _conflict_findings(df: pd.DataFrame, key: pd.Series) -> list[Finding]:
             "conflicts",
             "warning",
             "Same text, different labels",
-            f"{n_texts:,} texts ({n_rows:,} rows) carry different labels in different rows; the "
+            f"{plural(n_texts, 'text')} ({plural(n_rows, 'row')}) {'carries' if n_texts == 1 else 'carry'} different "
+            "labels in different rows; the "
             "model cannot learn both and the score counts one as wrong. Check and correct them, "
             "or drop them.",
             count=n_texts,
@@ -355,7 +377,8 @@ def _leakage_findings(df: pd.DataFrame, key: pd.Series) -> list[Finding]:
             "leakage",
             "warning",
             "Test texts also in training",
-            f"{leaked:,} validation/test rows ({_pct(leaked, n_eval)} of them) have a text that "
+            f"{plural(leaked, 'validation/test row')} ({_pct(leaked, n_eval)} of them) {'has' if leaked == 1 else 'have'} "
+            "a text that "
             "also appears in the training split, so the scores will be too optimistic. Drop them "
             "from validation/test.",
             count=leaked,
@@ -475,11 +498,41 @@ def _short_findings(texts: pd.Series) -> list[Finding]:
             "short_texts",
             "warning" if share > 0.1 else "info",
             "Very short texts",
-            f"{n:,} texts ({_pct(n, len(texts))}) are shorter than {SHORT_CHARS} characters, such as "
+            f"{plural(n, 'text')} ({_pct(n, len(texts))}) {'is' if n == 1 else 'are'} shorter than {SHORT_CHARS} "
+            "characters, such as "
             f"{examples}; they carry little meaning. Check that the right text column was chosen.",
             count=n,
         )
     ]
+
+
+def _unknown_share(texts: pd.Series, count_unknown: Callable | None, seed: int) -> UnknownShare | None:
+    from core.vocab import SAMPLE_TEXTS
+
+    if count_unknown is None or texts.empty:
+        return None
+    sample = texts.sample(SAMPLE_TEXTS, random_state=seed) if len(texts) > SAMPLE_TEXTS else texts
+    return count_unknown(sample.astype(str).tolist())
+
+
+def _unknown_findings(unknown: UnknownShare | None) -> list[Finding]:
+    from core.vocab import warning_message
+
+    message = warning_message(unknown)
+    if message is None or unknown is None:
+        return []
+    return [Finding("unknown_tokens", "warning", "The model does not know this language", message,
+                    count=unknown.unknown_chars)]
+
+
+def _reading_findings(reading: RowCount | None) -> list[Finding]:
+    """Why the file's line count and the row count differ (merged by stray quotes, or multi-line texts)."""
+    if reading is None or not reading.message:
+        return []
+    if reading.lost:
+        return [Finding("merged_lines", "warning", "Lines merged by quote marks", reading.message, count=reading.lost)]
+    return [Finding("multiline_texts", "info", "Texts spanning several lines", reading.message,
+                    count=reading.multiline_rows)]
 
 
 def _dropped_findings(dropped: dict[str, int], n_kept: int) -> list[Finding]:
@@ -493,7 +546,7 @@ def _dropped_findings(dropped: dict[str, int], n_kept: int) -> list[Finding]:
             "dropped_rows",
             "warning" if share > 0.2 else "info",
             "Rows removed while cleaning",
-            f"Cleaning removed {total:,} rows ({_pct(total, total + n_kept)}): {reasons}. If that is more than you "
+            f"Cleaning removed {plural(total, 'row')} ({_pct(total, total + n_kept)}): {reasons}. If that is more than you "
             "expected, check the chosen columns.",
             count=total,
         )
@@ -565,20 +618,25 @@ def label_distribution_figure(report: HealthReport) -> go.Figure:
     """Bar chart of examples per class (stacked by split when the data has a split column)."""
     import plotly.graph_objects as go
 
+    from core.class_layout import class_axis_style, class_chart_height
+
     classes = list(report.label_counts)
+    many = len(classes) > 20  # then horizontal bars, one readable row per class (a tall chart)
+    cls, num = ("y", "x") if many else ("x", "y")
     fig = go.Figure()
     if report.split_counts:
         for split, counts in report.split_counts.items():
-            fig.add_bar(name=split, x=classes, y=[counts.get(c, 0) for c in classes])
+            fig.add_bar(name=split, **{cls: classes, num: [counts.get(c, 0) for c in classes]}, orientation="h" if many else "v")
         fig.update_layout(barmode="stack")
     else:
-        fig.add_bar(name="examples", x=classes, y=[report.label_counts[c] for c in classes])
-    fig.update_layout(
-        title="Examples per class",
-        xaxis_title="class",
-        yaxis_title="examples",
-        xaxis_type="category",  # keeps class names like "1" and "2" from becoming a number axis
-    )
+        fig.add_bar(name="examples", **{cls: classes, num: [report.label_counts[c] for c in classes]}, orientation="h" if many else "v")
+    axis = {**class_axis_style(len(classes)), "title": {"text": "class"}}  # category: "1", "2" stay names, not numbers
+    if many:
+        fig.update_layout(height=class_chart_height(len(classes)), yaxis={**axis, "autorange": "reversed"},
+                          xaxis={"title": {"text": "examples"}})
+    else:
+        fig.update_layout(xaxis=axis, yaxis={"title": {"text": "examples"}})
+    fig.update_layout(title="Examples per class")
     return fig
 
 

@@ -27,6 +27,7 @@ def load_hub_dataset(name: str, config: str | None = None, split: str = "train",
             frame[column] = frame[column].map(lambda i, names=feature.names: names[i] if 0 <= i < len(names) else i)
     guess = dataio.detect_columns(frame)
     clean = dataio.clean_examples(frame, guess.text, guess.label)
-    return datasets.save_frame(clean.df, name=f"{name}{'/' + config if config else ''} ({split})",
+    default_name = datasets.unique_name(f"{name}{'/' + config if config else ''} ({split})")
+    return datasets.save_frame(clean.df, name=default_name,
                                text_column=guess.text, label_column=guess.label,
                                meta={"source": f"Hugging Face Hub: {name}", "format": "hub", "dropped": clean.dropped})

@@ -24,15 +24,26 @@ def encode(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[i
     return tokenizer([str(t) for t in texts], truncation=True, max_length=max_length, padding=False)["input_ids"]
 
 
-def _pad_batch(ids: Sequence[Sequence[int]], batch: np.ndarray, pad_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """Right-padded ``(input_ids, attention_mask)`` arrays for the texts in ``batch``."""
-    lengths = [len(ids[i]) for i in batch]
-    width = max(lengths)
-    input_ids = np.full((len(batch), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(batch), width), dtype=np.int64)
-    for row, (i, n) in enumerate(zip(batch, lengths, strict=True)):
-        input_ids[row, :n] = ids[i]
-        mask[row, :n] = 1
+def pad_side(tokenizer: Any) -> str:
+    """``"left"`` or ``"right"``: where this tokenizer pads (its ``padding_side``; right when it has none)."""
+    return "left" if getattr(tokenizer, "padding_side", "right") == "left" else "right"
+
+
+def pad_ids(sequences: Sequence[Sequence[int]], pad_id: int, side: str = "right") -> tuple[np.ndarray, np.ndarray]:
+    """``(input_ids, attention_mask)`` arrays of ``sequences`` padded to the longest, pads on ``side``.
+
+    The one padding function of training batches and inference batches, so a model is run on inputs laid out as it
+    was trained on (a tokenizer whose ``padding_side`` is left: decoder models reading the last token).
+    """
+    lengths = [len(seq) for seq in sequences]
+    width = max(lengths, default=0)
+    input_ids = np.full((len(sequences), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(sequences), width), dtype=np.int64)
+    left = side == "left"
+    for row, (seq, n) in enumerate(zip(sequences, lengths, strict=True)):
+        cols = slice(width - n, width) if left else slice(0, n)
+        input_ids[row, cols] = seq
+        mask[row, cols] = 1
     return input_ids, mask
 
 
@@ -58,6 +69,7 @@ def predict_proba(
     device = device or next(model.parameters()).device
     ids = token_ids if token_ids is not None and len(token_ids) == len(texts) else encode(tokenizer, texts, max_length)
     pad_id = tokenizer.pad_token_id or 0
+    side = pad_side(tokenizer)
     out = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
     was_training = model.training
     model.eval()
@@ -65,7 +77,7 @@ def predict_proba(
     try:
         with torch.inference_mode():
             for batch in length_sorted_batches([len(x) for x in ids], batch_size):
-                input_ids, mask = _pad_batch(ids, batch, pad_id)
+                input_ids, mask = pad_ids([ids[i] for i in batch], pad_id, side)
                 logits = model(
                     input_ids=torch.from_numpy(input_ids).to(device),
                     attention_mask=torch.from_numpy(mask).to(device),

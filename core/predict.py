@@ -157,11 +157,15 @@ def read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def launch(module: str, arg: str, log_file: Path) -> subprocess.Popen:
-    """Start ``python -m module arg`` in its own session (a UI restart never stops it), output to ``log_file``."""
+def launch(module: str, arg: str, log_file: Path, placement: tuple[str, list[int]] = ("cpu", [])) -> subprocess.Popen:
+    """Start ``python -m module arg`` in its own session (a UI restart never stops it), output to ``log_file``.
+
+    ``placement`` (from :func:`core.scheduler.place_side_job`) is the only GPU the process may see; none for the CPU.
+    """
     from core import jobs
 
-    return jobs.spawn_detached([sys.executable, "-m", module, arg], log_file, jobs.worker_env([], "auto"))
+    device, gpus = placement
+    return jobs.spawn_detached([sys.executable, "-m", module, arg], log_file, jobs.worker_env(gpus, device))
 
 
 def background_state(status_file: Path, pid_file: Path, crashed: str) -> dict[str, Any]:
@@ -215,7 +219,7 @@ def prune_jobs(max_age_days: float = KEEP_JOBS_DAYS) -> int:
 
 def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: str = "") -> str:
     """Queue a batch prediction of ``df[text_column]`` with a run's model; returns the job id at once."""
-    from core import serving
+    from core import scheduler, serving
 
     serving.require_model(run_id)
     texts_of(df, text_column)  # fail now, in the UI, on a wrong column
@@ -224,11 +228,12 @@ def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: s
     folder = job_dir(job_id)
     folder.mkdir(parents=True)
     _storable(df).to_parquet(folder / "input.parquet", index=False)
+    placement = scheduler.place_side_job()  # a GPU no training run holds, else the CPU
     meta = {"job_id": job_id, "run_id": run_id, "text_column": str(text_column), "source_name": source_name,
-            "n_rows": len(df), "created_at": time.time()}
+            "n_rows": len(df), "created_at": time.time(), "device": placement[0]}
     write_json(folder / "job.json", meta)
     write_json(folder / "progress.json", {"state": "queued", "done": 0, "total": len(df), "created_at": meta["created_at"]})
-    proc = launch("core.predict_worker", str(folder), folder / "worker.out")
+    proc = launch("core.predict_worker", str(folder), folder / "worker.out", placement)
     (folder / "worker.pid").write_text(str(proc.pid))
     return job_id
 
@@ -270,7 +275,10 @@ def _cmd_predict(args: Any) -> int:
         raise DataError("Give --out FILE.csv or FILE.xlsx for the predictions of --file.")
     if args.out and Path(args.out).suffix.lower() not in {".csv", ".xlsx"}:
         raise DataError(f"Cannot write ‘{Path(args.out).suffix}’ files; name the output file .csv or .xlsx.")
-    bundle = serving.load_run_model(args.run_id)
+    from core import scheduler
+
+    # The same placement as a background job: never onto the GPU a training run holds.
+    bundle = serving.load_run_model(args.run_id, device=scheduler.torch_device(scheduler.place_side_job()))
     if args.text:
         frame = serving.predict_texts(args.run_id, args.text, bundle=bundle)
         rows = [{"text": row["text"], "label": row["pred"],

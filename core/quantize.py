@@ -204,30 +204,34 @@ def _agreement(proba_fp32: Any, proba_int8: Any) -> dict[str, float | int]:
     }
 
 
-def _speed(models: dict[str, tuple[Any, Any]], texts: list[str], max_length: int, n_single: int,
-           repeats: int) -> dict[str, dict[str, float]]:
+def _speed(models: dict[str, tuple[Any, Any]], texts: list[str], max_length: int, repeats: int,
+           n_single: int | None = None) -> dict[str, dict[str, Any]]:
     """Best of ``repeats`` alternating measurements per model: other processes on the machine only ever slow a
-    measurement down, so the best one is the fairest estimate, and alternating keeps both sides equally exposed."""
-    from core import efficiency
+    measurement down, so the best one is the fairest estimate, and alternating keeps both sides equally exposed.
 
-    best: dict[str, dict[str, float]] = {}
+    Each one is :func:`core.latency.measure`, the measurement of the run's report, on the CPU."""
+    from core import latency
+
+    best: dict[str, dict[str, Any]] = {}
     for _ in range(repeats):
         for name, (model, tokenizer) in models.items():
-            speed = efficiency.measure_inference(model, tokenizer, texts[:256] or ["example"], device="cpu",
-                                                 max_length=max_length, n_single=n_single, batch_size=32)
+            speed = latency.measure(model, tokenizer, texts, device="cpu", max_length=max_length,
+                                    n_single=n_single or latency.N_SINGLE)
             old = best.get(name)
             if old is None or speed["latency_p50_ms"] < old["latency_p50_ms"]:
-                best[name] = {**(old or {}), "latency_p50_ms": speed["latency_p50_ms"], "latency_p95_ms": speed["latency_p95_ms"]}
-            if speed["throughput_texts_per_s"] > best[name].get("throughput_texts_per_s", 0.0):
-                best[name]["throughput_texts_per_s"] = speed["throughput_texts_per_s"]
+                best[name] = {**speed, "throughput_texts_per_s": max(speed["throughput_texts_per_s"],
+                                                                     (old or {}).get("throughput_texts_per_s", 0.0))}
+            elif speed["throughput_texts_per_s"] > old["throughput_texts_per_s"]:
+                old["throughput_texts_per_s"] = speed["throughput_texts_per_s"]
     return best
 
 
-def compare(run_id: str, *, n_single: int = 30, repeats: int = 2) -> dict[str, Any]:
+def compare(run_id: str, *, repeats: int = 2, n_single: int | None = None) -> dict[str, Any]:
     """fp32 vs int8 on the CPU: size on disk, batch-1 latency p50, batch-32 throughput, test accuracy and macro-F1.
 
     Saved to ``runs/<id>/int8/comparison.json`` and returned.  Makes the int8 copy first if needed.
-    Timings include tokenisation and are the best of ``repeats`` alternating measurements.
+    Timings are :func:`core.latency.measure` (the run report's measurement, here on the CPU), best of ``repeats``
+    alternating measurements.
     """
     import torch
 
@@ -244,7 +248,7 @@ def compare(run_id: str, *, n_single: int = 30, repeats: int = 2) -> dict[str, A
     scores_fp32, proba_fp32 = _accuracy(fp32.model, fp32.tokenizer, texts, truth, fp32.labels, fp32.max_length)
     scores_int8, proba_int8 = _accuracy(int8_model, int8_tokenizer, texts, truth, fp32.labels, fp32.max_length)
     speed = _speed({"fp32": (fp32.model, fp32.tokenizer), "int8": (int8_model, int8_tokenizer)}, texts, fp32.max_length,
-                   n_single, repeats)
+                   repeats, n_single)
     rows = {"fp32": {**scores_fp32, **speed["fp32"]}, "int8": {**scores_int8, **speed["int8"]}}
     rows["fp32"]["size_bytes"] = efficiency.dir_size_bytes(serving.model_dir(run_id))
     rows["int8"]["size_bytes"] = efficiency.dir_size_bytes(int8_dir(run_id))
@@ -266,6 +270,11 @@ def compare(run_id: str, *, n_single: int = 30, repeats: int = 2) -> dict[str, A
     return result
 
 
+def speed_measurement(comparison: dict[str, Any], name: str = "int8") -> dict[str, Any]:
+    """One side of a saved comparison as a :mod:`core.latency` measurement (older files kept the threads outside)."""
+    return {"device": comparison.get("device", "cpu"), "threads": comparison.get("threads"), **comparison[name]}
+
+
 def load_comparison(run_id: str) -> dict[str, Any] | None:
     """The saved fp32-vs-int8 comparison of a run, or None."""
     return predict.read_json(int8_dir(run_id) / COMPARISON_FILE) if has_int8(run_id) else None
@@ -278,14 +287,15 @@ def _status_file(run_id: str) -> Path:
 
 def start_job(run_id: str) -> None:
     """Make the int8 copy and its comparison in a separate process (``python -m core.quantize RUN_ID``)."""
-    from core import serving
+    from core import scheduler, serving
 
     serving.require_model(run_id)
     if job_status(run_id).get("state") in {"queued", "running"}:
         return
     run_dir = paths.run_dir(run_id)
     predict.write_json(_status_file(run_id), {"state": "queued", "created_at": time.time()})
-    proc = predict.launch("core.quantize", run_id, run_dir / "int8.log")
+    # int8 (dynamic quantisation) is CPU-only work: the process sees no GPU, so it can never take a training run's.
+    proc = predict.launch("core.quantize", run_id, run_dir / "int8.log", scheduler.place_side_job(gpu=False))
     (run_dir / "int8.pid").write_text(str(proc.pid))
 
 

@@ -71,6 +71,33 @@ def place(device: str, busy: list[str], gpus: list[int]) -> tuple[str, list[int]
     return (f"cuda:{','.join(map(str, ids))}", ids) if not (set(ids) & busy_gpus) else None
 
 
+def running_devices() -> list[str]:
+    """Device labels held by running training runs (``cuda:0``, ``cuda:0,1``, ``cpu``)."""
+    return [r.device or "cpu" for r in store.list_runs(statuses=["running"])]
+
+
+def place_side_job(*, gpu: bool = True, busy: list[str] | None = None, gpus: list[int] | None = None) -> tuple[str, list[int]]:
+    """Where a batch prediction or int8 job runs: a GPU no training run holds, else the CPU; it never waits.
+
+    The same rule as :func:`place` for ``device=auto`` (one training run per GPU), so a side job never lands on the
+    GPU a run trains on.  ``gpu=False`` (int8: CPU-only work) always answers the CPU.  Returns (label, GPU ids).
+    """
+    if not gpu:
+        return ("cpu", [])
+    gpus = available_gpus() if gpus is None else gpus
+    placement = place("auto", running_devices() if busy is None else busy, gpus) if gpus else None
+    return placement if placement and placement[1] else ("cpu", [])
+
+
+def torch_device(placement: tuple[str, list[int]]) -> str:
+    """The torch device string for a placement used in this process (GPU ids renumbered by CUDA_VISIBLE_DEVICES)."""
+    _label, gpus = placement
+    if not gpus:
+        return "cpu"
+    visible = [int(x) for x in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if x.strip().isdigit()]
+    return f"cuda:{visible.index(gpus[0]) if gpus[0] in visible else gpus[0]}"
+
+
 class Scheduler:
     """State of one scheduler process: the workers it started."""
 
@@ -110,7 +137,7 @@ class Scheduler:
 
     def start_queued(self) -> None:
         """Start every queued run whose device is free, oldest first."""
-        busy = [r.device or "cpu" for r in store.list_runs(statuses=["running"])]
+        busy = running_devices()
         for run in store.queued_runs():
             placement = place(RunConfig.from_dict(run.config).device, busy, self.gpus)
             if placement is None:

@@ -45,11 +45,59 @@ def has_model(run_id: str) -> bool:
     return (folder / "config.json").is_file() or is_peft_folder(folder)
 
 
+BASELINE_MODEL = "tfidf-logreg"  # = core.baseline.BASELINE_MODEL; not imported, baseline pulls in sklearn
+
+
+class Predictor(NamedTuple):
+    """Any run's classifier as ``texts -> probabilities`` (columns in ``labels`` order)."""
+
+    predict_proba: Callable[[Sequence[str]], np.ndarray]
+    labels: list[str]
+
+
+def is_baseline(run: store.Run) -> bool:
+    """Whether the run is a TF-IDF + logistic regression baseline (no transformer folder)."""
+    return run.info.get("kind") == "baseline" or run.config.get("model") == BASELINE_MODEL
+
+
+def playground_problem(run_id: str) -> str | None:
+    """Why the run cannot be tried in the playground, in one sentence; None when it can."""
+    run = store.get_run(run_id)
+    if run is None:
+        return f"There is no run {run_id}; it may have been deleted."
+    if run.status != "completed":
+        return f"Run {run_id} is {run.status}; only completed runs have a model to try."
+    if is_baseline(run):
+        if not (model_dir(run_id) / "baseline.json").is_file():
+            return f"The saved TF-IDF baseline of run {run_id} is missing; train the baseline again."
+        return None
+    if not has_model(run_id):
+        return f"The model files of run {run_id} are missing from the workspace; train the run again."
+    return None
+
+
+def load_predictor(run_id: str) -> Predictor:
+    """A completed run's classifier: the transformer, or the saved TF-IDF baseline (never another run's model)."""
+    problem = playground_problem(run_id)
+    if problem:
+        raise RunError(problem)
+    if is_baseline(store.require_run(run_id)):
+        from core import baseline
+
+        predict, labels = baseline.load_predictor(run_id)
+        return Predictor(lambda texts: predict([str(t) for t in texts]), labels)
+    bundle = load_run_model(run_id)
+    return Predictor(lambda texts: probabilities(bundle, texts), bundle.labels)
+
+
 def require_model(run_id: str) -> store.Run:
     """The run, if it is completed and its model folder exists; else a :class:`RunError`."""
     run = store.require_run(run_id)
     if run.status != "completed":
         raise RunError(f"Run {run_id} is {run.status}; only completed runs have a model to use.")
+    if not has_model(run_id) and is_baseline(run):
+        raise RunError(f"Run {run_id} is a TF-IDF baseline: try it under ‘Try texts’; batch prediction and export "
+                       "need a transformer run.")
     if not has_model(run_id):
         raise RunError(f"The model files of run {run_id} are missing from the workspace; train the run again.")
     return run

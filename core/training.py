@@ -22,7 +22,7 @@ import pandas as pd
 
 from core import datasets, metrics, models, paths, store, tokencache
 from core.config import RunConfig
-from core.inference import predict_proba
+from core.inference import pad_ids, pad_side
 
 log = logging.getLogger("tuneboard.training")
 
@@ -100,23 +100,19 @@ class EncodedSplit:
 
 
 class PadCollator:
-    """Pads a batch to its longest item (dynamic padding) with numpy; what DataCollatorWithPadding does, faster."""
+    """Pads a batch to its longest item (dynamic padding) with numpy; what DataCollatorWithPadding does, faster.
 
-    def __init__(self, pad_id: int, left: bool = False) -> None:
+    Pads on ``side`` with :func:`core.inference.pad_ids`, the function inference pads with too.
+    """
+
+    def __init__(self, pad_id: int, side: str = "right") -> None:
         self.pad_id = pad_id
-        self.left = left
+        self.side = side
 
     def __call__(self, features: list[dict[str, Any]]) -> dict[str, Any]:
         import torch
 
-        lengths = [len(f["input_ids"]) for f in features]
-        width = max(lengths)
-        ids = np.full((len(features), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(features), width), dtype=np.int64)
-        for row, (feature, n) in enumerate(zip(features, lengths, strict=True)):
-            cols = slice(width - n, width) if self.left else slice(0, n)
-            ids[row, cols] = feature["input_ids"]
-            mask[row, cols] = 1
+        ids, mask = pad_ids([f["input_ids"] for f in features], self.pad_id, self.side)
         return {
             "input_ids": torch.from_numpy(ids),
             "attention_mask": torch.from_numpy(mask),
@@ -353,18 +349,36 @@ def _compute_metrics(labels: list[str]) -> Any:
 
 
 def _class_weight_loss(weights: Any, smoothing: float) -> Any:
+    """Class-weighted cross-entropy for ``Trainer(compute_loss_func=...)``: the weighted mean over the whole step.
+
+    The Trainer treats a ``compute_loss_func`` loss as already normalised over all micro-batches of a step and does
+    not divide it by the gradient accumulation steps; a per-micro-batch mean would make the loss and the gradients
+    k times too large with k accumulation steps.  So each micro-batch returns its *sum* of weighted losses divided by
+    ``num_items_in_batch``, which TuneboardTrainer makes the sum of class weights of the step's labels (not their
+    count): the micro-batches then add up to exactly what ``cross_entropy(weight=...)`` gives on the full batch.
+    """
     import torch
 
     def loss_fn(outputs: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
         logits = outputs["logits"] if isinstance(outputs, dict) else outputs.logits
-        return torch.nn.functional.cross_entropy(
-            logits.float(),
-            labels,
-            weight=weights.to(logits.device),
-            label_smoothing=smoothing,
+        weight = weights.to(logits.device)
+        if num_items_in_batch is None:  # a lone batch: its own weighted mean
+            return torch.nn.functional.cross_entropy(logits.float(), labels, weight=weight, label_smoothing=smoothing)
+        total = torch.nn.functional.cross_entropy(
+            logits.float(), labels, weight=weight, label_smoothing=smoothing, reduction="sum"
         )
+        return total / num_items_in_batch
 
     return loss_fn
+
+
+def class_weight_sum(weights: Any, labels: Any) -> Any:
+    """Sum of the class weights of ``labels`` (ignored labels, -100, count 0): the weighted "number of items"."""
+    import torch
+
+    labels = labels.to(weights.device)
+    valid = labels.ne(-100)
+    return torch.where(valid, weights[labels.clamp(min=0)], torch.zeros((), dtype=weights.dtype)).sum()
 
 
 _TRAINER_CLASS: Any = None
@@ -382,6 +396,16 @@ def _trainer_class() -> Any:
         """Length-bucketed training batches; validation (already sorted by length) evaluated in order."""
 
         perf = PerfOptions()
+        class_weights: Any = None  # set by build_trainer with the class-weighted loss
+
+        def _get_num_items_in_batch(self, batch_samples: list, device: Any) -> Any:
+            # With class weights the loss is a weighted mean, so a step's "items" are its summed label weights.
+            if self.class_weights is None or self.args.n_gpu > 1 or not batch_samples or "labels" not in batch_samples[0]:
+                return super()._get_num_items_in_batch(batch_samples, device)
+            total = sum(class_weight_sum(self.class_weights, batch["labels"]) for batch in batch_samples).to(device)
+            if self.args.average_tokens_across_devices and self.args.world_size > 1:
+                total = self.accelerator.gather(total).sum()  # DDP: every rank divides by the global weight sum
+            return total
 
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             dataset = self.train_dataset if train_dataset is None else train_dataset
@@ -453,7 +477,7 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
     callbacks = [callback]
     if best:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=c.early_stopping_patience))
-    loss_func = None
+    loss_func = weights = None
     if c.class_weighted_loss:
         counts = prep.frames["train"]["label"].value_counts()
         freq = np.array([counts.get(label, 0) for label in prep.labels], dtype=np.float64)
@@ -463,7 +487,7 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
         )
         loss_func = _class_weight_loss(weights, c.label_smoothing)
     if perf.fast_collator:
-        collator = PadCollator(prep.tokenizer.pad_token_id or 0, left=getattr(prep.tokenizer, "padding_side", "right") == "left")
+        collator = PadCollator(prep.tokenizer.pad_token_id or 0, pad_side(prep.tokenizer))
     else:
         collator = DataCollatorWithPadding(prep.tokenizer)
     trainer_class = _trainer_class()
@@ -482,6 +506,7 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
 
     trainer.remove_callback(PrinterCallback)  # our callback logs; raw dicts on stdout are noise
     trainer.perf = perf
+    trainer.class_weights = weights  # the step's weighted item count (TuneboardTrainer._get_num_items_in_batch)
     return trainer
 
 
@@ -524,94 +549,15 @@ def _device_of(model: Any) -> Any:
 
 
 def finish(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_seconds: float) -> dict[str, Any]:
-    """Test predictions, metrics, report and the saved model; returns the final metrics."""
-    from core import efficiency, report, robustness
+    """Test predictions, metrics, report and the saved model; returns the final metrics.
 
-    store.update_run(run_id, progress={**(store.require_run(run_id).progress), "phase": "evaluating"})
-    # Mixed-precision training leaves Accelerate's autocast wrapper on model.forward; drop it, so the test metrics are
-    # those of the fp32 model that is saved and that users load (not of its bf16-autocast twin).
-    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
-    test = prep.frames["test"]
-    texts = test["text"].astype(str).tolist()
-    device = _device_of(model)
-    proba = predict_proba(
-        model,
-        prep.tokenizer,
-        texts,
-        max_length=prep.config.max_length,
-        device=device,
-        token_ids=prep.encoded["test"].tokens,  # tokenised once in prepare
-    )
-    pred_ids = proba.argmax(1)
-    predictions = pd.DataFrame(
-        {
-            "row_id": np.arange(len(test)),
-            "text": texts,
-            "label": test["label"].tolist(),
-            "pred": [prep.labels[i] for i in pred_ids],
-            "confidence": proba.max(1),
-        }
-    )
-    for j, label in enumerate(prep.labels):
-        predictions[f"prob::{label}"] = proba[:, j]
-    slice_columns = [c for c in test.columns if c not in {"text", "label", "split"} and 1 < test[c].nunique() <= 50]
-    for column in slice_columns:
-        predictions[column] = test[column].astype(str).tolist()
-    predictions.to_parquet(run_dir / "predictions.parquet", index=False)
-    final = metrics.summary_metrics(predictions["label"], predictions["pred"], labels=prep.labels, y_proba=proba)
+    The work, its phases (shown live) and their timings live in :mod:`core.evaluation`.
+    """
+    from core.evaluation import finish_run
 
-    model_dir = _save_model(prep, trainer, run_dir)
-    log.info("saved model to %s", model_dir)
-
-    def predict(batch: list[str]) -> np.ndarray:
-        return predict_proba(
-            model,
-            prep.tokenizer,
-            batch,
-            max_length=prep.config.max_length,
-            device=device,
-        )
-
-    robust = robustness.robustness_report(
-        texts,
-        predictions["label"].tolist(),
-        predict,
-        prep.labels,
-        seed=prep.config.seed,
-        clean_accuracy=final["accuracy"],
-    )
-    params = efficiency.count_parameters(model)
-    eff = {
-        **params,
-        "model_size_bytes": efficiency.dir_size_bytes(model_dir),
-        "train_seconds": train_seconds,
-        **efficiency.measure_inference(
-            model,
-            prep.tokenizer,
-            texts[:200] or ["example"],
-            device=str(device),
-            max_length=prep.config.max_length,
-        ),
-    }
+    final, timings = finish_run(prep, trainer, run_id, run_dir, train_seconds, save_model=_save_model)
     run = store.require_run(run_id)
-    info = {
-        "name": run.name,
-        "id": run_id,
-        "model": prep.config.model,
-        "dataset_id": prep.config.dataset_id,
-        "labels": prep.labels,
-        "config": prep.config.to_dict(),
-        "split_sizes": {k: len(v) for k, v in prep.frames.items()},
-    }
-    rep = report.build_report(
-        predictions,
-        prep.labels,
-        slice_columns=slice_columns,
-        robustness=robust,
-        efficiency=eff,
-        run_info=info,
-    )
-    (run_dir / "report.json").write_text(report.report_to_json(rep))
+    store.update_run(run_id, info={**run.info, "finish_seconds": {k: round(v, 2) for k, v in timings.items()}})
     return final
 
 

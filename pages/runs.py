@@ -1,9 +1,15 @@
-"""Runs & results: every run with its status; the selected run's live view, controls and report."""
+"""Runs & results: every run with its status; the selected run's live view, controls and report.
+
+Everything that depends on a run's status (the table's status column, the header facts, Stop/Cancel/Resume,
+the error and stopped notices, the live view) is drawn inside fragments that re-read the store on every tick
+while a run is queued or running; when the run ends, one full rerun draws the report.
+"""
 
 import streamlit as st
 
 from core import jobs, runs, store
 from core.errors import TuneboardError
+from core.store import Run
 from pages.components import export_panel, live_view, run_manage, run_table
 from pages.components.report_view import render_report
 from pages.components.safe_text import escape_markdown
@@ -19,7 +25,7 @@ if not all_runs:
     st.stop()
 
 shown = run_table.filter_bar(all_runs)
-picked = run_table.select_runs(shown)
+picked = run_table.live_select_runs(shown, poll_s=live_view.POLL_S)
 if len(picked) == 1:
     st.query_params["run"] = picked[0]
 elif len(picked) > 1:
@@ -30,51 +36,33 @@ run = store.get_run(run_id) or all_runs[0]
 
 st.divider()
 st.subheader(escape_markdown(run.name))
-st.caption(" · ".join(escape_markdown(f) for f in runs.header_facts(run)))
+
+
+def _status_panel(run_id: str, was_active: bool) -> None:
+    """Header facts, controls, notices and (until it completes) the live view, from a fresh read of the run."""
+    now = store.get_run(run_id)
+    if now is None:
+        st.warning("This run no longer exists.")
+        return
+    if now.is_active:
+        jobs.reconcile()  # a worker that died shows as failed within one tick
+        now = store.get_run(run_id) or now
+    if now.is_active != was_active:
+        st.rerun(scope="app")  # it ended (or was resumed): redraw the page once, polling only if it is active
+    st.caption(" · ".join(escape_markdown(f) for f in [jobs.status_line(now), *runs.header_facts(now)]))
+    run_manage.controls(now)
+    run_manage.notices(now)
+    if now.status != "completed":
+        live_view.body(now)
+
+
+st.fragment(run_every=live_view.POLL_S if run.is_active else None)(_status_panel)(run.id, run.is_active)
 run_manage.render(run)
-for retry in run.info.get("oom_retries", []):
-    st.info(f"Ran out of memory at batch size {retry['from_batch_size']}; retried with {retry['to_batch_size']} "
-            "and more gradient accumulation (same effective batch).", icon=":material/memory:")
-
-
-def _controls() -> None:
-    cols = st.columns(4)
-    try:
-        if run.status == "running" and cols[0].button("Stop", icon=":material/stop:", help="Stop after the current step; keeps metrics and a checkpoint."):
-            jobs.request_stop(run.id)
-            st.toast("Stopping… (the run keeps its last checkpoint)")
-        if run.status == "queued" and cols[0].button("Cancel", icon=":material/cancel:"):
-            jobs.cancel(run.id)
-            st.rerun()
-        if run.status in {"stopped", "failed"} and cols[0].button("Resume", icon=":material/play_arrow:",
-                                                                  help="Continue from the last checkpoint."):
-            jobs.resume(run.id)
-            st.rerun()
-        if run.status == "completed":
-            more = cols[1].number_input("More epochs", min_value=0.5, value=1.0, step=0.5, label_visibility="collapsed")
-            if cols[0].button("Train further", icon=":material/add:", help="Start a new linked run from this model."):
-                new = jobs.continue_training(run.id, more)
-                st.query_params["run"] = new.id
-                st.rerun()
-        with cols[2]:
-            new = run_manage.baseline_button(run)
-            if new:
-                st.query_params["run"] = new.id
-                st.rerun()
-    except TuneboardError as exc:
-        st.error(str(exc))
-
-
-_controls()
-if run.status == "failed" and run.error:
-    st.error(run.error, icon=":material/error:")
-if run.status == "stopped":
-    st.warning("This run was stopped. Its metrics so far and its last checkpoint are kept; Resume continues it.")
-
 with st.expander("Reproduce this run"):
     st.code(run.info["cli"] if run.info.get("kind") == "baseline" else jobs.cli_command(run), language="bash")
 
-if run.status == "completed":
+
+def _results(run: Run) -> None:
     st.page_link("pages/playground.py", label="Try this model in the Playground", icon=":material/science:",
                  query_params={"run": run.id})
     tab_report, tab_curves, tab_export = st.tabs(["Evaluation report", "Training curves", "Export & use"])
@@ -87,5 +75,7 @@ if run.status == "completed":
             render_report(runs.load_report(run.id), runs.load_predictions(run.id), key=f"report_{run.id}")
         except TuneboardError as exc:
             st.warning(str(exc))
-else:
-    live_view.render(run)
+
+
+if run.status == "completed":
+    _results(run)

@@ -8,9 +8,11 @@ from core import jobs, store
 from core.config import RunConfig
 from core.devices import detect
 from core.errors import TuneboardError
+from core.estimate import estimate_run
 from core.models import MODEL_CHOICES
 from core.params import count_in_subprocess
 from pages.components.config_form import settings_form
+from pages.components.dataset_library import render_model_fit
 
 st.title("Train a classifier")
 datasets = store.list_datasets()
@@ -38,6 +40,7 @@ with right:
     else:
         model = choice
         st.caption(next(m.description for m in MODEL_CHOICES if m.name == choice))
+render_model_fit(dataset_id, model or "")  # warns when the model's tokenizer does not know the data's language
 
 name = st.text_input("Run name (optional)", placeholder="e.g. minilm-lr1e-4", help="Shown in tables and charts.")
 config = None
@@ -48,7 +51,8 @@ except TuneboardError as exc:
     st.error(str(exc), icon=":material/error:")
     config = None
 
-st.caption(f"Hardware: {detect().describe()} Runs wait in a queue until their device is free.")
+hardware = detect()
+st.caption(f"Hardware: {hardware.describe()} Runs wait in a queue until their device is free.")
 
 
 @st.cache_data(show_spinner="Loading the model to count its parameters…", max_entries=32)
@@ -67,7 +71,12 @@ if config is not None:
             right.error(str(exc))
     with st.expander("Equivalent command line"):
         st.code(config.cli_command(), language="bash")
-    if st.button("Start training", type="primary", icon=":material/play_arrow:"):
+    launch, estimate = st.columns([1, 3], vertical_alignment="center")
+    try:  # from earlier runs of this model on this hardware, the data's token count and the settings above
+        estimate.caption(f"Time: {estimate_run(config, auto_device=hardware.auto_device).describe()}")
+    except TuneboardError as exc:
+        estimate.caption(f"No time estimate: {exc}")
+    if launch.button("Start training", type="primary", icon=":material/play_arrow:"):
         try:
             run = jobs.submit(config)
         except TuneboardError as exc:

@@ -1,4 +1,10 @@
-"""Shared fixtures: every test gets its own empty workspace; helpers to make datasets and wait for runs."""
+"""Shared fixtures: every test gets its own empty workspace; helpers to make datasets and wait for runs.
+
+Tests train and evaluate on data written for them (``tests/sentiment_data.py``, the built-in examples of
+``core/examples.py``).  The few tests that are about the public datasets in ``../shared/datasets`` carry
+``@pytest.mark.needs_shared``: they skip when that folder is absent and fail under ``CI=true``.
+``TUNEBOARD_SHARED_DATASETS`` points them at another folder (e.g. a missing one, to check the skips).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,25 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.sentiment_data import sentiment_frame
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "datasets"
+SHARED = Path(os.environ.get("TUNEBOARD_SHARED_DATASETS") or ROOT.parent / "shared" / "datasets")
+SHARED_MISSING = "../shared/datasets is not available"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``needs_shared`` tests skip without the public datasets, except in CI where that is a broken setup."""
+    if item.get_closest_marker("needs_shared") is None or SHARED.is_dir():
+        return
+    if _in_ci():
+        pytest.fail(f"{SHARED_MISSING} ({SHARED}), and CI must run every test; put the datasets there or set "
+                    "TUNEBOARD_SHARED_DATASETS.", pytrace=False)
+    pytest.skip(SHARED_MISSING)
 
 
 @pytest.fixture(scope="session")
@@ -35,21 +58,20 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models_dir: Path)
 
 
 def shared_csv(name: str, split: str = "train") -> Path:
-    """Path of a shared real dataset CSV (never copied into the project)."""
+    """Path of a public dataset CSV in ../shared (never copied into the project); only for ``needs_shared`` tests."""
     return SHARED / name / f"{split}.csv"
 
 
-def sst2_sample(n: int = 400, seed: int = 0) -> pd.DataFrame:
-    """A balanced sample of SST-2."""
-    df = pd.read_csv(shared_csv("sst2"))
-    return df.groupby("label", group_keys=False).sample(n // 2, random_state=seed).reset_index(drop=True)
+def sentiment_sample(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """``n`` generated review sentences, half negative and half positive (see tests/sentiment_data.py)."""
+    return sentiment_frame(n, seed)
 
 
-def save_sample(n: int = 400, name: str = "sst2-sample") -> str:
-    """Store an SST-2 sample as a dataset; returns its id."""
+def save_sample(n: int = 400, name: str = "sentiment-sample") -> str:
+    """Store a generated sentiment sample as a dataset; returns its id."""
     from core import datasets
 
-    return datasets.save_frame(sst2_sample(n), name=name).id
+    return datasets.save_frame(sentiment_sample(n), name=name).id
 
 
 def wait_for(run_id: str, statuses: set[str], timeout: float = 240.0):
@@ -76,7 +98,7 @@ def wait_for(run_id: str, statuses: set[str], timeout: float = 240.0):
 @pytest.fixture
 def in_ci() -> bool:
     """Whether we run in CI (where a missing browser must fail, not skip)."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    return _in_ci()
 
 
 @contextmanager

@@ -59,9 +59,14 @@ def _curves(runs: Sequence[Run]) -> None:
     x = left.radio("X axis", list(compare.X_AXES), format_func=lambda k: {"time": "wall-clock time"}.get(k, k),
                    horizontal=True, key="cmp_x")
     smooth = right.toggle("Smooth train loss", value=True, key="cmp_smooth", help="Moving average, as in the live view.")
-    data = compare.curves(runs, names=("loss", "accuracy", "f1_macro"), x=x, smooth=smooth)
+    trained, baselines = compare.without_curves(runs)
+    if baselines:
+        names = ", ".join(f"‘{compare.run_labels(runs)[r.id]}’" for r in baselines)
+        st.caption(plain(f"Baselines have no training curve, so {names} "
+                         f"{'is' if len(baselines) == 1 else 'are'} left out here; see the other tabs."))
+    data = compare.curves(trained, names=("loss", "accuracy", "f1_macro"), x=x, smooth=smooth)
     if data.empty:
-        st.info("None of these runs has logged any metric yet.")
+        st.info("None of these runs has logged any metric yet." if trained else "Baselines have no training curves to show.")
         return
     st.plotly_chart(compare.curves_figure(data, name="loss", x=x, title="Train (solid) and validation (dashed) loss"),
                     key="cmp_loss_chart")
@@ -134,7 +139,12 @@ def _settings(runs: Sequence[Run], labels: dict[str, str]) -> None:
         st.info("These runs have identical settings (apart from their names).")
         return
     st.caption(f"Only the settings that differ between the runs ({len(diff)} of them).")
-    st.dataframe(diff.rename(columns=labels), key="cmp_config_diff")
+    st.dataframe(diff.rename(columns=labels, index=_words), key="cmp_config_diff")
+
+
+def _words(name: str) -> str:
+    """'learning_rate' -> 'learning rate': setting names as words in tables."""
+    return str(name).replace("_", " ")
 
 
 def _per_class(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> None:
@@ -153,12 +163,13 @@ def _confusions(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> N
     if not result.aligned:
         st.warning(result.message)
     shown = [r for r in runs if (reports.get(r.id) or {}).get("confusion")]
-    per_row = 2 if len(shown) <= 4 else 3
+    many = len(result.labels or (reports[shown[0].id] or {})["confusion"]["labels"]) > 15 if shown else False
+    per_row = 1 if many else 2 if len(shown) <= 4 else 3  # many classes need the full width to stay readable
     for start in range(0, len(shown), per_row):
         cols = st.columns(per_row)
         for col, run in zip(cols, shown[start : start + per_row], strict=False):
             fig = compare.confusion_figure(reports[run.id], order=result.labels or None, normalized=normalized, title=labels[run.id])
-            col.plotly_chart(fig, key=f"cmp_cm_{run.id}")
+            col.plotly_chart(fig, key=f"cmp_cm_{run.id}", width="content" if fig.layout.width else "stretch")
 
 
 # ---------------------------------------------------------------------------- hyperparameters, disagreements
@@ -167,7 +178,7 @@ def _hyperparameters(runs: Sequence[Run], labels: dict[str, str]) -> None:
     frame = compare.hyperparameter_frame(runs, metric)
     st.plotly_chart(compare.parallel_figure(frame, metric), key="cmp_parallel")
     # Settings as text (a column may mix numbers and "None"); the metric stays a number so it sorts.
-    table = frame.drop(columns=[metric]).astype(str).assign(**{metric: frame[metric]}).rename(index=labels)
+    table = frame.drop(columns=[metric]).astype(str).rename(columns=_words).assign(**{metric: frame[metric]}).rename(index=labels)
     percent = metric not in {"mcc", "cohen_kappa", "log_loss"}
     st.dataframe(table, key="cmp_hp_table",
                  column_config={metric: st.column_config.NumberColumn(METRIC_NAMES[metric], format="percent" if percent else "%.3f")})

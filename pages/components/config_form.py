@@ -61,7 +61,7 @@ def settings_form(base: RunConfig, *, key_prefix: str = "cfg_") -> RunConfig:
     """Preset picker + basic fields + an Advanced section; returns the (unvalidated) config."""
     preset = st.segmented_control("Preset", list(PRESETS), default="Quick demo", key=f"{key_prefix}preset",
                                   help="A starting point; every value stays editable below.") or "Quick demo"
-    st.caption(PRESET_HELP[preset])
+    st.caption(f"{PRESET_HELP[preset]} How long it will take here is shown next to *Start training*.")
     values = {**base.to_dict(), **PRESETS[preset]}
     prefix = f"{key_prefix}{preset}_"  # new widgets per preset, so picking a preset resets the fields
     cols = st.columns(len(BASIC))

@@ -7,10 +7,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import datasets, store
+from core import datasets, store, vocab
 from core.demo import load_example
 from core.errors import TuneboardError
 from core.examples import EXAMPLES
+from core.text import plural
+from pages.components.safe_text import escape_markdown
 
 
 def render_examples() -> None:
@@ -21,7 +23,7 @@ def render_examples() -> None:
         if right.button("Load", key=f"ex_{example.key}", icon=":material/download:"):
             record = load_example(example.key)
             st.session_state["train_dataset"] = record.id
-            st.success(f"Loaded ‘{record.name}’: {record.n_rows:,} rows, {len(record.labels)} classes.")
+            st.success(f"Loaded ‘{record.name}’: {plural(record.n_rows, 'row')}, {plural(len(record.labels), 'class')}.")
             st.page_link("pages/train.py", label="Train on it →", icon=":material/model_training:")
 
 
@@ -40,7 +42,7 @@ def render_hub() -> None:
         except TuneboardError as exc:
             st.error(str(exc))
         else:
-            st.success(f"Loaded ‘{record.name}’: {record.n_rows:,} rows.")
+            st.success(f"Loaded ‘{record.name}’: {plural(record.n_rows, 'row')}.")
 
 
 def render_library() -> None:
@@ -61,7 +63,25 @@ def render_library() -> None:
                                placeholder="Choose a dataset to delete…")
     if target:
         used = len(store.list_runs(dataset_id=target))
-        st.warning(f"Delete ‘{by_id[target].name}’? {used} run(s) used it; their results stay, but they cannot be re-run.")
+        st.warning(f"Delete ‘{by_id[target].name}’? {plural(used, 'run')} used it; their results stay, "
+                   "but they cannot be re-run.")
         if st.button("Yes, delete it", type="primary", key="confirm_delete_ds"):
             datasets.delete(target)
             st.rerun()
+
+
+@st.cache_data(show_spinner="Checking that the model knows the data's language…", max_entries=64)
+def _model_fit(dataset_id: str, model: str) -> str | None:
+    return vocab.dataset_fit_warning(dataset_id, model)
+
+
+def render_model_fit(dataset_id: str, model: str) -> None:
+    """A warning on the Train page when the model's tokenizer does not know much of the data's text."""
+    if not dataset_id or not model:
+        return
+    try:
+        message = _model_fit(dataset_id, model)
+    except TuneboardError:
+        return  # a missing dataset is reported elsewhere on the page
+    if message:
+        st.warning(escape_markdown(message), icon=":material/translate:")

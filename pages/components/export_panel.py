@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import export, quantize, serving
+from core import export, latency, quantize, serving
 from core.errors import TuneboardError
 from core.store import Run
 
@@ -20,7 +20,7 @@ def _comparison_table(comparison: dict) -> pd.DataFrame:
     fp32, q = comparison["fp32"], comparison["int8"]
     rows = [
         ("size on disk (MB)", fp32["size_bytes"] / 1e6, q["size_bytes"] / 1e6),
-        ("latency, 1 text, p50 (ms)", fp32["latency_p50_ms"], q["latency_p50_ms"]),
+        ("latency, 1 text, median (ms)", fp32["latency_p50_ms"], q["latency_p50_ms"]),
         ("throughput, batches of 32 (texts/s)", fp32["throughput_texts_per_s"], q["throughput_texts_per_s"]),
         ("test accuracy", fp32["accuracy"], q["accuracy"]),
         ("test macro F1", fp32["f1_macro"], q["f1_macro"]),
@@ -51,8 +51,8 @@ def _int8_body(run_id: str, was_active: bool) -> None:
                + (f" ({comparison['agreement_confident']:.1%} of the {comparison['n_confident']} the fp32 model is confident "
                   f"about; probabilities move by {comparison['mean_abs_prob_delta']:.3f} on average)"
                   if "agreement_confident" in comparison else "")
-               + f". Timings include tokenisation (best of "
-               f"{comparison.get('repeats', 1)} runs).")
+               + f". {latency.describe(quantize.speed_measurement(comparison))} Best of {comparison.get('repeats', 1)} "
+               "runs; the report's Efficiency tab measures the same way on the device the run trained on.")
     if comparison.get("busy_with_training"):
         st.warning("A training run was using the CPU during the measurement, so the timings are unreliable; "
                    "make the int8 copy again when the CPU is free.", icon=":material/warning:")

@@ -1,7 +1,9 @@
-"""Live view of a run: progress, loss curves, validation metrics, LR, log — polled while it trains.
+"""Live view of a run: progress (training steps, then the finishing phases), loss curves, validation
+metrics, LR and the log.
 
-The fragment polls only while the run is queued or running; when the run ends it triggers one
-full rerun, after which the page draws the fragment again *without* ``run_every``.
+``body(run)`` draws it from one fresh store read; the Runs page calls it inside its polling fragment
+(together with the run's status, header and controls), and ``render(run)`` draws it once (the
+"Training curves" tab of a finished run).
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import time
 
 import streamlit as st
 
-from core import charts, jobs, runs, store
+from core import charts, evaluation, jobs, runs
 from core.store import Run
 
 POLL_S = 1.5
+# The finishing phases in the order the worker runs them (core.evaluation), for "Finishing 3/5".
+_FINISHING = [evaluation.TEST, evaluation.SAVE, evaluation.ROBUSTNESS, evaluation.LATENCY, evaluation.REPORT]
 
 
 def _fmt_seconds(seconds: float | None) -> str:
@@ -23,23 +27,45 @@ def _fmt_seconds(seconds: float | None) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _bar(run: Run) -> str | None:
+    """Draw the progress bar; returns the finishing phase (None while training or starting)."""
+    p = run.progress or {}
+    total, step, phase = p.get("total_steps") or 0, p.get("step") or 0, p.get("phase") or "starting"
+    if phase in _FINISHING:
+        index, done, of = _FINISHING.index(phase), p.get("phase_done") or 0, p.get("phase_total")
+        within = min(1.0, done / of) if of else 0.0
+        count = f" {done:,} / {of:,}" if of else "…"
+        st.progress((index + within) / len(_FINISHING),
+                    text=f"Training done · finishing {index + 1}/{len(_FINISHING)}: {phase}{count}")
+        return phase
+    if not total:
+        st.progress(0.0, text=f"{phase}…")
+        return None
+    fraction = min(1.0, step / total)
+    st.progress(fraction, text=f"step {step:,} / {total:,} · {fraction:.0%}")
+    return None
+
+
 def _progress(run: Run) -> None:
     p = run.progress or {}
     if run.status == "queued":
         st.info(f"Queued: position {jobs.queue_position(run.id) or '?'} — it starts when its device is free.", icon=":material/schedule:")
         return
-    total, step = p.get("total_steps") or 0, p.get("step") or 0
-    fraction = min(1.0, step / total) if total else 0.0
-    phase = p.get("phase", "starting")
-    label = f"step {step:,} / {total:,}" if total else phase
-    st.progress(fraction, text=f"{label} · {fraction:.0%}" if total else label)
-    cols = st.columns(5)
+    finishing = _bar(run) if run.status == "running" else None
+    gpu = p.get("gpu_mem_gb")
+    # Short labels: five metrics share the width, and at 800 px longer ones were cut ("Time left (E…").
+    cols = st.columns(5 if gpu else 4)
     cols[0].metric("Epoch", f"{p.get('epoch') or 0:.2f}")
     cols[1].metric("Elapsed", _fmt_seconds(run.duration_s))
-    cols[2].metric("Time left (ETA)", _fmt_seconds(p.get("eta_s")) if run.status == "running" else "–")
-    cols[3].metric("Samples / s", f"{p.get('samples_per_s', 0):.1f}")
-    cols[4].metric("GPU memory", f"{p['gpu_mem_gb']:.1f} GB" if p.get("gpu_mem_gb") else "–",
-                   help="Peak GPU memory of the worker (only on a GPU).")
+    if finishing:
+        cols[2].metric("Time left", "–", help="Training is done; the test evaluation, robustness checks, "
+                       "latency measurement and report are being made (see the bar above).")
+    else:
+        cols[2].metric("Time left", _fmt_seconds(p.get("eta_s")) if run.status == "running" else "–",
+                       help="Estimated time to the last training step, from the speed so far.")
+    cols[3].metric("Texts / s", f"{p.get('samples_per_s', 0):.1f}", help="Training speed in texts per second.")
+    if gpu:
+        cols[4].metric("GPU GB", f"{gpu:.1f}", help="Peak GPU memory of the worker, in GB.")
 
 
 def _charts(run: Run) -> None:
@@ -61,13 +87,8 @@ def _charts(run: Run) -> None:
             st.plotly_chart(fig, key=f"lr_{run.id}")
 
 
-def _body(run_id: str, was_active: bool) -> None:
-    run = store.get_run(run_id)
-    if run is None:
-        st.warning("This run no longer exists.")
-        return
-    if was_active and not run.is_active:
-        st.rerun(scope="app")  # the run ended: redraw the page once, without polling
+def body(run: Run) -> None:
+    """Progress, charts and log of ``run`` as read now (no polling of its own)."""
     _progress(run)
     _charts(run)
     with st.expander("Training log (last lines)", expanded=False):
@@ -76,7 +97,5 @@ def _body(run_id: str, was_active: bool) -> None:
 
 
 def render(run: Run) -> None:
-    """Draw the live view; polls every ``POLL_S`` seconds only while the run is active."""
-    active = run.is_active
-    fragment = st.fragment(run_every=POLL_S if active else None)(_body)
-    fragment(run.id, active)
+    """Draw the live view once (for a run that is no longer active; active runs are drawn by the Runs page)."""
+    body(run)

@@ -20,21 +20,21 @@ TEXTS_LABEL = "Texts to classify (one per line)"
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=2)
-def _bundle(run_id: str, stamp: float) -> serving.RunModel:
-    """The run's model, loaded once (``stamp`` = model folder time, so a replaced folder reloads)."""
-    return serving.load_run_model(run_id)
+def _predictor(run_id: str, stamp: float) -> serving.Predictor:
+    """The run's model (transformer or TF-IDF baseline), loaded once (``stamp`` = model folder time, so a
+    replaced folder reloads)."""
+    return serving.load_predictor(run_id)
 
 
-def _model(run_id: str) -> serving.RunModel:
-    return _bundle(run_id, serving.model_dir(run_id).stat().st_mtime)
+def _model(run_id: str) -> serving.Predictor:
+    return _predictor(run_id, serving.model_dir(run_id).stat().st_mtime)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _explanation(run_id: str, text: str, target: int, stamp: float) -> list[tuple[str, float]]:
     from core.explain import occlusion_scores
 
-    bundle = _model(run_id)
-    return occlusion_scores(lambda texts: serving.probabilities(bundle, texts), text, target)
+    return occlusion_scores(_model(run_id).predict_proba, text, target)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -81,8 +81,9 @@ def _summary(frame: pd.DataFrame, truth: list[str | None]) -> None:
     if any(truth):
         table["true label"] = [t or "" for t in truth]
     st.dataframe(table, hide_index=True, key="pg_summary", column_config={
-        "text": st.column_config.TextColumn("text", width="large"),
-        "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.3f"),
+        # Medium widths: text + predicted + confidence fit an 800 px window without hiding the confidence.
+        "text": st.column_config.TextColumn("text", width="medium"),
+        "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="percent", width="medium"),
     })
 
 
@@ -93,19 +94,19 @@ def _details(run: Run, frame: pd.DataFrame, labels: list[str]) -> None:
         index = st.selectbox("Look closer at", range(len(frame)), key="pg_pick",
                              format_func=lambda i: f"{i + 1}. {frame['text'].iloc[i][:90]}")
     row = frame.iloc[index]
-    left, right = st.columns([2, 3])
-    with left:
-        st.metric("Predicted class", str(row["pred"]), help="The class with the highest probability.")
-        probs = pd.DataFrame({"class": labels, "probability": [float(row[f"prob::{x}"]) for x in labels]})
-        st.dataframe(probs.sort_values("probability", ascending=False), hide_index=True, key="pg_probs", column_config={
-            "probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0, format="%.3f")})
-    with right:
-        st.markdown("**Which words mattered**")
-        target = labels.index(row["pred"])
-        with st.spinner("Explaining (one prediction per word)…"):
-            stamp = serving.model_dir(run.id).stat().st_mtime
-            scores = _explanation(run.id, str(row["text"]), target, stamp)
-        playground_explain.render(scores, str(row["pred"]))
+    # Stacked, not side by side: in a narrow column the probability bars were cut off at 800 px.
+    st.metric("Predicted class", str(row["pred"]), help="The class with the highest probability.")
+    probs = pd.DataFrame({"class": labels, "probability": [float(row[f"prob::{x}"]) for x in labels]})
+    st.dataframe(probs.sort_values("probability", ascending=False), hide_index=True, key="pg_probs", width="stretch",
+                 column_config={"class": st.column_config.TextColumn("class", width="medium"),
+                                "probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0,
+                                                                               format="percent", width="medium")})
+    st.markdown("**Which words mattered**")
+    target = labels.index(row["pred"])
+    with st.spinner("Explaining (one prediction per word)…"):
+        stamp = serving.model_dir(run.id).stat().st_mtime
+        scores = _explanation(run.id, str(row["text"]), target, stamp)
+    playground_explain.render(scores, str(row["pred"]))
 
 
 def render(run: Run) -> None:
@@ -115,10 +116,10 @@ def render(run: Run) -> None:
         st.caption("Type a text and press Classify, or fill the box with test examples.")
         return
     try:
-        bundle = _model(run.id)
-        frame = serving.predict_texts(run.id, texts, bundle=bundle)
-    except TuneboardError as exc:
+        model = _model(run.id)
+        frame = serving.predictions_frame(texts, model.predict_proba(texts), model.labels)
+    except (TuneboardError, OSError) as exc:
         st.error(str(exc), icon=":material/error:")
         return
     _summary(frame, _true_labels(run.id, texts))
-    _details(run, frame, bundle.labels)
+    _details(run, frame, model.labels)

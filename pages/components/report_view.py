@@ -17,6 +17,8 @@ import streamlit as st
 
 from core import figures, metrics
 from core.report import METRIC_NAMES, PROB_PREFIX, format_metric
+from core.text import plural
+from pages.components import report_efficiency
 
 __all__ = ["render_report"]
 
@@ -69,6 +71,9 @@ def _show_examples(frame: pd.DataFrame, *, key: str) -> None:
         hide_index=True,
         key=key,
         column_config={
+            "row_id": st.column_config.NumberColumn("row"),
+            "label": st.column_config.TextColumn("true label"),
+            "pred": st.column_config.TextColumn("predicted"),
             "confidence": _PCT,
             "text": st.column_config.TextColumn("text", width="large"),
         },
@@ -102,7 +107,15 @@ def _overview(report: dict, *, key: str) -> None:
         per_class[table_columns],
         hide_index=True,
         key=f"{key}-per-class",
-        column_config={"precision": _PCT, "recall": _PCT, "f1": _PCT},
+        column_config={
+            "label": st.column_config.TextColumn("class"),
+            "precision": st.column_config.NumberColumn("precision", format="percent"),
+            "recall": st.column_config.NumberColumn("recall", format="percent"),
+            "f1": st.column_config.NumberColumn("F1", format="percent"),
+            "support": st.column_config.NumberColumn("test examples", help="Test examples whose true class this is."),
+            "n_predicted": st.column_config.NumberColumn("predicted as this class",
+                                                         help="Test examples the model assigned to this class."),
+        },
     )
     _class_sentences(per_class, key=key)
     st.plotly_chart(figures.per_class_f1_figure(report), key=f"{key}-f1-chart")
@@ -144,29 +157,52 @@ def _default_cell(report: dict) -> tuple[str, str]:
     return (str(top[0][0]), str(top[0][1])) if top else (labels[0], labels[0])
 
 
+def _apply_click(event: Any, *, key: str) -> None:
+    """A new click on a cell moves the True/Predicted pickers to it (they are drawn after the chart).
+
+    Only a *changed* selection is applied: the chart keeps its selection across reruns, and
+    re-applying it would undo every later change the user makes with the pickers.
+    """
+    cell = _selected_cell(event)
+    if cell is None or cell == st.session_state.get(f"{key}-cm-clicked"):
+        return
+    st.session_state[f"{key}-cm-clicked"] = cell
+    st.session_state[f"{key}-cm-true"], st.session_state[f"{key}-cm-pred"] = cell
+
+
 def _confusion(report: dict, frame: pd.DataFrame, *, key: str) -> None:
     labels = report["confusion"]["labels"]
     normalized = st.toggle("Row-normalised (share of each true label)", key=f"{key}-cm-norm")
-    max_classes = 30
+    max_classes, picked = 30, []
     if len(labels) > 30:
-        max_classes = st.slider("Classes shown", 2, min(len(labels), 100), 30, key=f"{key}-cm-max")
-    fig = figures.confusion_matrix_figure(report, normalized=normalized, max_classes=max_classes)
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"{key}-cm-chart")
+        left, right = st.columns([1, 2])
+        max_classes = left.slider("Classes shown", 2, min(len(labels), 100), 30, key=f"{key}-cm-max")
+        picked = right.multiselect("Pick classes", labels, key=f"{key}-cm-classes", placeholder="the classes with the most errors",
+                                   help="Leave empty to show the classes with the most errors.")
+    fig = figures.confusion_matrix_figure(report, normalized=normalized, max_classes=max_classes, classes=picked)
+    note = figures.confusion_subset(report, max_classes, picked)[1]
+    if note:
+        st.caption(note)
+    # A matrix too wide for the page keeps its size (readable labels); the page scrolls sideways.
+    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"{key}-cm-chart",
+                            width="content" if fig.layout.width else "stretch")
     st.caption("Click a cell to list its test examples, or pick the cell below.")
-    true_default, pred_default = _default_cell(report)
+    _apply_click(event, key=key)
+    for name, default in zip(("true", "pred"), _default_cell(report), strict=True):
+        if st.session_state.get(f"{key}-cm-{name}") not in labels:
+            st.session_state[f"{key}-cm-{name}"] = default
     left, right = st.columns(2)
-    true_label = left.selectbox("True label", labels, index=labels.index(true_default), key=f"{key}-cm-true")
-    pred_label = right.selectbox(
-        "Predicted label",
-        labels,
-        index=labels.index(pred_default),
-        key=f"{key}-cm-pred",
-    )
-    chosen = _selected_cell(event) or (true_label, pred_label)
-    cell = frame[(frame["label"] == chosen[0]) & (frame["pred"] == chosen[1])]
-    st.text(f"True ‘{chosen[0]}’, predicted ‘{chosen[1]}’: {len(cell)} test examples.")
+    true_label = left.selectbox("True label", labels, key=f"{key}-cm-true")
+    pred_label = right.selectbox("Predicted label", labels, key=f"{key}-cm-pred")
+    cell = frame[(frame["label"] == true_label) & (frame["pred"] == pred_label)]
+    st.text(f"True ‘{true_label}’, predicted ‘{pred_label}’: {_examples(len(cell))}.")
     if len(cell):
         _show_examples(cell, key=f"{key}-cm-examples")
+
+
+def _examples(n: int, what: str = "test example") -> str:
+    """'1 test example', '3 test examples'."""
+    return plural(n, what)
 
 
 # --------------------------------------------------------------------------- errors
@@ -185,7 +221,7 @@ def _errors(report: dict, frame: pd.DataFrame, *, key: str) -> None:
         wrong = wrong[wrong["label"].isin(true_filter)]
     if pred_filter:
         wrong = wrong[wrong["pred"].isin(pred_filter)]
-    st.text(f"{len(wrong)} misclassified examples, most confident first.")
+    st.text(f"{_examples(len(wrong), 'misclassified example')}, most confident first.")
     _show_examples(wrong, key=f"{key}-err-table")
 
 
@@ -269,63 +305,11 @@ def _robustness(report: dict, *, key: str) -> None:
         key=f"{key}-robustness-table",
         column_config={
             "accuracy": _PCT,
-            "changed_share": _PCT,
-            "texts_modified_share": _PCT,
+            "changed_share": st.column_config.NumberColumn("predictions changed", format="percent"),
+            "texts_modified_share": st.column_config.NumberColumn("texts modified", format="percent"),
             "drop": st.column_config.NumberColumn("drop (points)", format="%.1f"),
         },
     )
-
-
-def _flatten(data: dict, prefix: str = "") -> dict[str, Any]:
-    """{'parameters': {'total': 3}} -> {'parameters.total': 3}."""
-    out: dict[str, Any] = {}
-    for k, v in data.items():
-        name = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{name}."))
-        else:
-            out[name] = v
-    return out
-
-
-_EFFICIENCY_TILES = {
-    "latency_p50_ms": ("Latency p50", "{:.1f} ms"),
-    "latency_p95_ms": ("Latency p95", "{:.1f} ms"),
-    "throughput_texts_per_s": ("Throughput", "{:,.0f} texts/s"),
-    "parameters.total": ("Parameters", "{:,}"),
-    "parameters_total": ("Parameters", "{:,}"),
-    "total": ("Parameters", "{:,}"),
-}
-
-
-def _efficiency_tiles(flat: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, formatted value) for the measures we know how to present."""
-    tiles = [
-        (name, fmt.format(flat[k]))
-        for k, (name, fmt) in _EFFICIENCY_TILES.items()
-        if isinstance(flat.get(k), (int, float)) and not isinstance(flat.get(k), bool)
-    ]
-    tiles += [
-        ("Size on disk", f"{v / 1e6:,.1f} MB") for k, v in flat.items() if k.endswith("bytes") and isinstance(v, (int, float))
-    ]
-    unique: dict[str, str] = {}
-    for name, value in tiles:  # several key spellings map to one tile; keep the first
-        unique.setdefault(name, value)
-    return list(unique.items())
-
-
-def _efficiency(report: dict, *, key: str) -> None:
-    eff = report.get("efficiency")
-    if not eff:
-        _na("Efficiency measurement")
-        return
-    flat = _flatten(eff)
-    tiles = _efficiency_tiles(flat)
-    if tiles:
-        for col, (name, value) in zip(st.columns(len(tiles)), tiles, strict=True):
-            col.metric(name, value)
-    table = pd.DataFrame({"measure": list(flat), "value": [str(v) for v in flat.values()]})
-    st.dataframe(table, hide_index=True, key=f"{key}-efficiency-table")
 
 
 def _slices(report: dict, *, key: str) -> None:
@@ -344,8 +328,9 @@ def _slices(report: dict, *, key: str) -> None:
         hide_index=True,
         key=f"{key}-slice-table",
         column_config={
+            "n": st.column_config.NumberColumn("examples"),
             "accuracy": _PCT,
-            "f1_macro": _PCT,
+            "f1_macro": st.column_config.NumberColumn("macro F1", format="percent"),
             "gap_points": st.column_config.NumberColumn("gap to overall (points)", format="%+.1f"),
         },
     )
@@ -380,6 +365,6 @@ def render_report(report: dict, predictions: pd.DataFrame | None, *, key: str) -
     with tabs["Robustness"]:
         _robustness(report, key=key)
     with tabs["Efficiency"]:
-        _efficiency(report, key=key)
+        report_efficiency.render(report, key=key)
     with tabs["Slices"]:
         _slices(report, key=key)

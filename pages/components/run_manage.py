@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core import manage
+from core import jobs, manage, store
 from core.errors import TuneboardError
 from core.store import Run
 from pages.components.compare_view import plain
@@ -126,3 +126,70 @@ def baseline_button(run: Run) -> Run | None:
         except TuneboardError as exc:
             st.error(str(exc))
             return None
+
+
+# ---------------------------------------------------------------------------- status-dependent controls
+_NOTICE = "run_control_notice"
+
+
+def _act(action: str, run_id: str) -> None:
+    """Button callback: act on the run's status *now* (the store's), not the one the button was drawn for."""
+    try:
+        if action == "stop":
+            jobs.request_stop(run_id)
+            st.session_state[_NOTICE] = ("info", "Stopping… (the run keeps its last checkpoint)")
+        elif action == "cancel":
+            jobs.cancel(run_id)  # raises for a run that is no longer queued: never a silent stop
+        elif action == "resume":
+            jobs.resume(run_id)
+    except TuneboardError as exc:
+        now = store.get_run(run_id)
+        hint = " It started before the cancel arrived; press Stop to stop it." if action == "cancel" and now and now.status == "running" else ""
+        st.session_state[_NOTICE] = ("warning", f"{exc}{hint}")
+
+
+def controls(run: Run) -> None:
+    """The buttons that fit the run's status as just read: Stop (running), Cancel (queued), Resume (stopped, failed),
+    Train further (completed), and a TF-IDF baseline.  Cancel never stands in for Stop, nor the other way round."""
+    cols = st.columns([1, 1, 1.4, 0.6])  # the baseline button's label fits at 800 px
+    if run.status == "running":
+        cols[0].button("Stop", icon=":material/stop:", key=f"stop_{run.id}", on_click=_act, args=("stop", run.id),
+                       help="Stop after the current step; keeps metrics and a checkpoint.")
+    elif run.status == "queued":
+        cols[0].button("Cancel", icon=":material/cancel:", key=f"cancel_{run.id}", on_click=_act, args=("cancel", run.id),
+                       help="Take the run out of the queue before it starts.")
+    elif run.status in {"stopped", "failed"}:
+        cols[0].button("Resume", icon=":material/play_arrow:", key=f"resume_{run.id}", on_click=_act,
+                       args=("resume", run.id), help="Continue from the last checkpoint.")
+    elif run.status == "completed":
+        more = cols[1].number_input("More epochs", min_value=0.5, value=1.0, step=0.5, label_visibility="collapsed",
+                                    key=f"more_{run.id}")
+        if cols[0].button("Train further", icon=":material/add:", help="Start a new linked run from this model."):
+            try:
+                new = jobs.continue_training(run.id, more)
+            except TuneboardError as exc:
+                st.error(str(exc))
+            else:
+                st.query_params["run"] = new.id
+                st.rerun()
+    with cols[2]:
+        new = baseline_button(run)
+        if new:
+            st.query_params["run"] = new.id
+            st.rerun()
+    kind, text = st.session_state.pop(_NOTICE, (None, None))
+    if kind == "info":
+        st.toast(text)
+    elif kind:
+        st.warning(text)
+
+
+def notices(run: Run) -> None:
+    """Out-of-memory retries, the error of a failed run, the note on a stopped one."""
+    for retry in run.info.get("oom_retries", []):
+        st.info(f"Ran out of memory at batch size {retry['from_batch_size']}; retried with {retry['to_batch_size']} "
+                "and more gradient accumulation (same effective batch).", icon=":material/memory:")
+    if run.status == "failed" and run.error:
+        st.error(run.error, icon=":material/error:")
+    if run.status == "stopped":
+        st.warning("This run was stopped. Its metrics so far and its last checkpoint are kept; Resume continues it.")

@@ -11,11 +11,16 @@ import streamlit as st
 from core import compare, jobs, manage, store
 from core.store import Run
 
+# Name, status and the two headline metrics come first with fixed widths, so at 800 px they are all in view
+# (accuracy and F1 used to be pushed off to the right); the rest scrolls sideways.
 _COLUMN_CONFIG = {
+    "name": st.column_config.TextColumn("name", width=170),
+    "status": st.column_config.TextColumn("status", width=110),
+    "accuracy": st.column_config.NumberColumn("accuracy", format="%.3f", width=75),
+    "f1_macro": st.column_config.NumberColumn("macro F1", format="%.3f", width=75),
     "id": st.column_config.TextColumn("id", width="small"),
-    "accuracy": st.column_config.ProgressColumn("accuracy", min_value=0, max_value=1, format="%.3f"),
-    "f1_macro": st.column_config.ProgressColumn("macro F1", min_value=0, max_value=1, format="%.3f"),
 }
+_COLUMN_ORDER = ["name", "status", "accuracy", "f1_macro", "model", "dataset", "minutes", "created", "tags", "id"]
 
 
 def runs_frame(runs: list[Run]) -> pd.DataFrame:
@@ -41,7 +46,7 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
 def select_run(runs: list[Run], *, key: str = "runs_table") -> str | None:
     """Show the table; return the id of the selected row (or None)."""
     frame = runs_frame(runs)
-    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="single-row", hide_index=True, column_config=_COLUMN_CONFIG)
+    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="single-row", hide_index=True, column_config=_COLUMN_CONFIG, column_order=_COLUMN_ORDER)
     rows = _valid_rows(event, len(frame))
     return frame.iloc[rows[0]]["id"] if rows else None
 
@@ -49,8 +54,29 @@ def select_run(runs: list[Run], *, key: str = "runs_table") -> str | None:
 def select_runs(runs: list[Run], *, key: str = "runs_table_multi") -> list[str]:
     """Show the table with checkboxes; return the ids of all selected rows (in table order)."""
     frame = runs_frame(runs)
-    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True, column_config=_COLUMN_CONFIG)
+    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True, column_config=_COLUMN_CONFIG, column_order=_COLUMN_ORDER)
     return [frame.iloc[i]["id"] for i in sorted(_valid_rows(event, len(frame)))]
+
+
+def live_select_runs(runs: list[Run], *, poll_s: float, key: str = "runs_table_multi") -> list[str]:
+    """:func:`select_runs` for these runs, re-read from the store every ``poll_s`` seconds while any is queued or
+    running, so statuses and queue positions stay current.  A selection change reruns the whole page (the page
+    below the table depends on it); the ids selected are returned."""
+    run_ids = [r.id for r in runs]
+    active = any(r.is_active for r in runs)
+
+    def table() -> list[str]:
+        fresh = {r.id: r for r in store.list_runs()}
+        picked = select_runs([fresh[i] for i in run_ids if i in fresh], key=key)
+        seen = st.session_state.get(f"{key}_seen", picked)
+        st.session_state[f"{key}_seen"] = picked
+        if picked != seen:
+            st.rerun(scope="app")
+        if active and not any(fresh[i].is_active for i in run_ids if i in fresh):
+            st.rerun(scope="app")  # the last active run ended: redraw once, without polling
+        return picked
+
+    return st.fragment(run_every=poll_s if active else None)(table)()
 
 
 def _valid_rows(event: object, n_rows: int) -> list[int]:

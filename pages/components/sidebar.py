@@ -17,14 +17,28 @@ def _reconcile_once() -> list[str]:
     return crashed
 
 
+POLL_S = 2.0
+
+
+def _active_runs() -> None:
+    """The queued/running runs, re-read on every tick so their status never goes stale."""
+    active = store.list_runs(statuses=["queued", "running"])
+    if active:
+        st.caption("Active runs")
+        for run in active[:5]:
+            st.page_link("pages/runs.py", label=f"{escape_markdown(run.name)} — {jobs.status_line(run)}",
+                         icon=":material/play_circle:", query_params={"run": run.id})
+    elif st.session_state.get("_sidebar_polling"):
+        # The last run just ended: one full rerun redraws the page once and defines the fragment without polling.
+        st.session_state["_sidebar_polling"] = False
+        st.rerun()
+
+
 def render() -> None:
     """Draw the shared sidebar."""
     _reconcile_once()
+    polling = bool(store.list_runs(statuses=["queued", "running"], limit=1))
+    st.session_state["_sidebar_polling"] = polling
     with st.sidebar:
-        active = store.list_runs(statuses=["queued", "running"])
-        if active:
-            st.caption("Active runs")
-            for run in active[:5]:
-                st.page_link("pages/runs.py", label=f"{escape_markdown(run.name)} — {jobs.status_line(run)}",
-                             icon=":material/play_circle:", query_params={"run": run.id})
+        st.fragment(_active_runs, run_every=POLL_S if polling else None)()
         st.caption(f"Workspace: `{paths.home()}`")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import dataio, datasets, health, models
+from core import dataio, datasets, health, models, rowcheck, vocab
 from core.config import BUILTIN_MODEL
 from core.errors import DataError, TuneboardError
+from core.text import plural
 from pages.components.safe_text import escape_markdown
 
 ENCODINGS = ["auto-detect", "utf-8", "utf-8-sig", "utf-16", "gb18030", "cp1252", "latin-1"]
@@ -22,6 +23,11 @@ def _read(raw: bytes, filename: str, encoding: str | None) -> dataio.LoadedTable
 @st.cache_resource(show_spinner=False)
 def _counter(model: str):
     return models.token_counter(model)
+
+
+@st.cache_resource(show_spinner=False)
+def _unknown_counter(model: str):
+    return vocab.unknown_counter(model)
 
 
 def _uploads() -> dict[str, st.runtime.uploaded_file_manager.UploadedFile]:
@@ -70,14 +76,16 @@ def _clean(tables: dict[str, dataio.LoadedTable], text_col: str, label_col: str)
     return dataio.clean_examples(combined, text_col, label_col, split_col="split")
 
 
-def _health(clean: dataio.CleanResult) -> tuple[pd.DataFrame, health.HealthReport]:
+def _health(clean: dataio.CleanResult, tables: dict[str, dataio.LoadedTable]) -> tuple[pd.DataFrame, health.HealthReport]:
     left, right = st.columns(2)
     model = left.text_input("Model used to measure text length", BUILTIN_MODEL,
                             help="Token counts depend on the model's tokenizer.")
     max_length = right.slider("Max length (tokens)", 16, 512, 128, step=16,
                               help="Texts longer than this are cut during training.")
     df = clean.df
-    report = health.health_report(df, dropped=clean.dropped, count_tokens=_counter(model), max_length=max_length)
+    options = {"count_tokens": _counter(model), "max_length": max_length, "count_unknown": _unknown_counter(model),
+               "reading": rowcheck.combine([t.row_count for t in tables.values()])}
+    report = health.health_report(df, dropped=clean.dropped, **options)
     fixes = [f for f in report.findings if f.fix]
     if fixes:
         chosen = st.pills("Apply fixes", [f.fix for f in fixes], selection_mode="multi",
@@ -85,7 +93,7 @@ def _health(clean: dataio.CleanResult) -> tuple[pd.DataFrame, health.HealthRepor
                           help="Each fix changes the stored dataset; the original file is not touched.")
         if chosen:
             df = health.apply_fixes(df, chosen, min_count=report.min_class_size)
-            report = health.health_report(df, dropped=clean.dropped, count_tokens=_counter(model), max_length=max_length)
+            report = health.health_report(df, dropped=clean.dropped, **options)
     return df, report
 
 
@@ -95,6 +103,8 @@ def _show_report(report: health.HealthReport) -> None:
     cols[0].metric("Rows kept", f"{report.n_rows:,}")
     cols[1].metric("Classes", len(report.label_counts))
     cols[2].metric("Rows dropped", f"{sum(report.dropped.values()):,}")
+    if report.lines is not None:
+        st.caption(f"Lines in the upload, headers not counted: {report.lines:,}.")
     if report.trainable:
         st.success("Ready to train." + (" Check the notes below first." if report.findings else " No problems found."),
                    icon=":material/check_circle:")
@@ -126,7 +136,7 @@ def render() -> None:
         if clean.label_mapping and any(k != v for k, v in clean.label_mapping.items()):
             with st.expander("How labels were normalised"):
                 st.dataframe(pd.DataFrame(list(clean.label_mapping.items()), columns=["in the file", "class name"]), hide_index=True)
-        df, report = _health(clean)
+        df, report = _health(clean, tables)
         _show_report(report)
     except TuneboardError as exc:
         st.error(str(exc), icon=":material/error:")
@@ -136,8 +146,8 @@ def render() -> None:
 
 def _save(df: pd.DataFrame, report: health.HealthReport, files: dict, text_col: str, label_col: str, tables: dict) -> None:
     st.subheader("Save")
-    default_name = next(iter(files.values())).name.rsplit(".", 1)[0]
-    name = st.text_input("Dataset name", default_name)
+    default_name = datasets.unique_name(next(iter(files.values())).name.rsplit(".", 1)[0])
+    name = st.text_input("Dataset name", default_name, help="A new name is suggested when one is already taken.")
     if not report.trainable:
         st.error("This data cannot be trained on yet; fix the problems marked in red above.")
         return
@@ -147,6 +157,7 @@ def _save(df: pd.DataFrame, report: health.HealthReport, files: dict, text_col: 
                                      meta={"source": ", ".join(f.name for f in files.values()), "format": first.format,
                                            "encoding": first.encoding, "health": report.to_dict() | {"token_lengths": None}})
         st.session_state["train_dataset"] = record.id
-        st.success(f"Saved ‘{escape_markdown(record.name)}’: {record.n_rows:,} rows, {len(record.labels)} classes.")
+        st.success(f"Saved ‘{escape_markdown(record.name)}’: {plural(record.n_rows, 'row')}, "
+                   f"{plural(len(record.labels), 'class')}.")
     if st.session_state.get("train_dataset"):
         st.page_link("pages/train.py", label="Train on it →", icon=":material/model_training:")

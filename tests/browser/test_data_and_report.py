@@ -5,16 +5,17 @@ import re
 import pandas as pd
 import pytest
 
+from bench.bench_compare import fabricate_run
 from core import jobs, store
 from core.config import RunConfig
-from tests.browser.conftest import wait_idle
-from tests.conftest import save_sample, sst2_sample, wait_for
+from tests.browser.conftest import ARTIFACTS, wait_idle
+from tests.conftest import save_sample, sentiment_sample, wait_for
 
 pytestmark = pytest.mark.browser
 
 
 def test_upload_health_report_fix_and_save(app_url, page, tmp_path):
-    df = sst2_sample(120)
+    df = sentiment_sample(120)
     dirty = pd.concat([df, df.head(15), pd.DataFrame({"text": [df.text[0]], "label": ["positive" if df.label[0] == "negative" else "negative"]})])
     data = tmp_path / "dirty.csv"
     dirty.to_csv(data, index=False)
@@ -69,3 +70,29 @@ def test_report_confusion_matrix_cell_lists_its_examples(app_url, page):
         if after != before:
             break
     assert after != before, "clicking a confusion-matrix cell changed the listed examples"
+    true, pred = re.match(r"True ‘(\w+)’, predicted ‘(\w+)’", after).groups()
+    wait_idle(page)
+    pickers = page.locator('[data-testid="stSelectbox"]:visible')
+    assert true in pickers.filter(has_text="True label").first.inner_text()  # the pickers moved to the clicked cell
+    assert pred in pickers.filter(has_text="Predicted label").first.inner_text()
+
+
+def test_77_classes_get_a_readable_label_each(app_url, page):
+    labels = [f"intent_{i:02d}" for i in range(77)]
+    run = fabricate_run("ds-77", name="77 intents", labels=labels, n_test=800, seed=7)
+    page.set_default_timeout(120_000)  # a 77-class report is a big page for a busy test machine
+    page.goto(f"{app_url}/runs?run={run.id}")
+    page.get_by_role("tab", name="Confusion matrix").click()
+    page.get_by_text(re.compile("Showing the 30 classes with the most errors .* of 77")).wait_for()
+    matrix = page.locator('[data-testid="stPlotlyChart"]:visible').first
+    matrix.locator(".xtick text").first.wait_for()
+    assert matrix.locator(".xtick text").count() == 30 and matrix.locator(".ytick text").count() == 30
+    size = matrix.locator(".ytick text").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 10
+    ARTIFACTS.mkdir(exist_ok=True)
+    matrix.screenshot(path=str(ARTIFACTS / "confusion-77-classes.png"))
+    page.get_by_role("tab", name="Overview").click()
+    f1_chart = page.locator('[data-testid="stPlotlyChart"]:visible').first  # the only chart on the Overview tab
+    f1_chart.locator(".ytick text").first.wait_for()
+    assert "F1 per class" in f1_chart.locator(".gtitle").text_content()
+    assert f1_chart.locator(".ytick text").count() == 77  # every class named, none skipped as crowded

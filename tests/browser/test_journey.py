@@ -5,14 +5,14 @@ import re
 import pytest
 
 from tests.browser.conftest import choose, wait_idle
-from tests.conftest import sst2_sample
+from tests.conftest import sentiment_sample
 
 pytestmark = pytest.mark.browser
 
 
 def test_upload_train_watch_and_read_accuracy(app_url, page, tmp_path):
     data = tmp_path / "reviews.csv"
-    sst2_sample(200).to_csv(data, index=False)
+    sentiment_sample(200).to_csv(data, index=False)
 
     page.goto(f"{app_url}/data")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(data))

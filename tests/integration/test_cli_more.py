@@ -9,7 +9,8 @@ import pytest
 
 from core import jobs, store
 from core.config import RunConfig
-from tests.conftest import ROOT, save_sample, shared_csv, wait_for
+from core.examples import example_path
+from tests.conftest import ROOT, save_sample, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -19,10 +20,10 @@ def _cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
 
 
 def test_check_data_reports_and_exits_by_trainability(tmp_path):
-    ok = _cli("check-data", str(shared_csv("trec6", "test")), "--json")
+    ok = _cli("check-data", str(example_path("finance_sentiment")), "--json")
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
-    assert report["text_column"] == "text" and report["label_column"] == "label" and report["n_rows"] == 500
+    assert report["text_column"] == "text" and report["label_column"] == "label" and report["n_rows"] == 505
     one_class = tmp_path / "one.csv"
     one_class.write_text("text,label\n" + "".join(f"sentence number {i},same\n" for i in range(30)))
     bad = _cli("check-data", str(one_class))

@@ -56,7 +56,7 @@ def minilm_run(module_home: Path, models_dir: Path) -> str:
     split, so one flipped row moves accuracy by 0.5 points, not 1.25.
     """
     with module_workspace(module_home, models_dir):
-        run = jobs.submit(RunConfig(dataset_id=save_sample(1000, name="sst2-1000"), model="all-MiniLM-L6-v2", max_steps=40))
+        run = jobs.submit(RunConfig(dataset_id=save_sample(1000, name="sentiment-1000"), model="all-MiniLM-L6-v2", max_steps=40))
         done = wait_for(run.id, {"completed", "failed"}, timeout=600)
         assert done.status == "completed", done.error
         return run.id
@@ -96,7 +96,7 @@ def test_zip_layout_card_and_labels(home, tiny_runs, tmp_path):
     assert json.loads(archive.read("model/config.json"))["id2label"] == {"0": "negative", "1": "positive"}
     card = archive.read("README.md").decode()
     report = runs.load_report(run_id)
-    for expected in ("sst2-sample", "| negative | 200 |", "| positive | 200 |", "280 train, 40 validation, 80 test",
+    for expected in ("sentiment-sample", "| negative | 200 |", "| positive | 200 |", "280 train, 40 validation, 80 test",
                      "| learning_rate | 0.001 |", "| max_steps | 10 |", "## Test results (80 held-back texts)",
                      f"| accuracy | {100 * report['summary']['accuracy']:.1f}% |", "## Intended use", "## Limits",
                      "Texts longer than 128 tokens", "tiny untrained test model", 'pipeline("text-classification", model="model")'):

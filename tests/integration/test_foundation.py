@@ -8,7 +8,8 @@ import pytest
 
 from core import jobs, paths, runs, store
 from core.config import RunConfig
-from tests.conftest import ROOT, save_sample, shared_csv, wait_for
+from core.examples import example_path
+from tests.conftest import ROOT, save_sample, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +45,7 @@ def test_tiny_run_completes_with_history_metrics_and_a_loadable_model():
 
 def test_cli_trains_from_a_file_and_prints_final_metrics():
     result = subprocess.run(
-        [sys.executable, "-m", "core", "train", "--data", str(shared_csv("trec6", "test")), "--model", "tiny-random-bert",
+        [sys.executable, "-m", "core", "train", "--data", str(example_path("finance_sentiment")), "--model", "tiny-random-bert",
          "--max-steps", "6", "--batch-size", "16"],
         cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr
@@ -66,7 +67,7 @@ def test_cli_bad_input_is_one_error_line(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
-    bad = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(shared_csv("trec6", "test")), "--lr", "0"],
+    bad = subprocess.run([sys.executable, "-m", "core", "train", "--data", str(example_path("finance_sentiment")), "--lr", "0"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "learning_rate" in bad.stderr
     # Nothing left behind: bad data and bad settings store neither a dataset nor a run.

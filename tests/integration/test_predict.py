@@ -15,7 +15,7 @@ import pytest
 
 from core import dataio, predict, predict_worker, runs, serving
 from core.errors import DataError, RunError
-from tests.conftest import ROOT, sst2_sample, train_tiny_in
+from tests.conftest import ROOT, sentiment_sample, train_tiny_in
 
 pytestmark = pytest.mark.integration
 HYPERLINK = '=HYPERLINK("http://evil.example","click me")'
@@ -51,7 +51,7 @@ def _wait_job(job_id: str, timeout: float = 600) -> dict:
 
 
 def test_ten_thousand_rows_in_the_worker(home, run_id, tmp_path):
-    texts = sst2_sample(2000)["text"].tolist()
+    texts = sentiment_sample(2000)["text"].tolist()
     rows = pd.DataFrame({"id": np.arange(10_000), "review": [texts[i % len(texts)] for i in range(10_000)],
                          "source": ["web", "mail"] * 5000})
     rows.loc[7, "review"] = HYPERLINK

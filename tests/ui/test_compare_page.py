@@ -198,3 +198,16 @@ def test_run_table_filter_bar():
     at.multiselect(key="runs_filter_datasets").set_value([]).run()
     at.text_input(key="runs_filter_text").set_value("REVIEWS").run()
     assert at.session_state["shown"] == [a.id]
+
+
+def test_a_baseline_is_left_out_of_the_curves_with_a_caption_but_kept_in_the_tables():
+    import json
+
+    a = fabricate_run(name="A", seed=1)
+    base = fabricate_run(name="TF-IDF base", seed=2, n_steps=1, eval_every=1)
+    store.update_run(base.id, info={**base.info, "kind": "baseline"})
+    at = _compare(runs=[a.id, base.id])
+    assert any("Baselines have no training curve" in t and "TF\\-IDF base" in t for t in _texts(at.caption))
+    loss = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert {t["name"] for t in loss["data"]} == {"A · train", "A · validation"}
+    assert "TF-IDF base" in at.dataframe[0].value.columns  # still in the metric table

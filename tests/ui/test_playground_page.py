@@ -124,3 +124,55 @@ def test_export_panel_offers_zip_snippet_card_and_int8_comparison(home, run_id):
     table = _frame(at, "int8 / fp32")
     assert table["measure"].tolist()[0] == "size on disk (MB)" and table["int8 / fp32"].iloc[0] < 1
     assert "Download int8 model (zip)" in [b.proto.label for b in at.get("download_button")]
+
+
+def _baseline_workspace() -> tuple[str, str]:
+    """A source run without model files and its TF-IDF baseline (the only run the playground can open)."""
+    from core import baseline, store
+    from core.config import RunConfig
+    from tests.conftest import save_sample
+
+    dataset_id = save_sample(200)
+    config = RunConfig(dataset_id=dataset_id, model="tiny-random-bert")
+    source = store.create_run(config.to_dict(), name="source", dataset_id=dataset_id, status="completed",
+                              info={"dataset_name": "sst2-sample"})
+    return source.id, baseline.train_baseline(source.id).id
+
+
+def _playground_at(run: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.query_params["run"] = run
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_baseline_run_opens_with_its_own_tfidf_model():
+    _, baseline_id = _baseline_workspace()
+    at = _playground_at(baseline_id)
+    assert at.selectbox(key="pg_run").value == baseline_id and not at.warning
+    _text_area(at).set_value("a gripping, beautifully acted story\nawful and boring")
+    next(b for b in at.button if b.label == "Classify").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    from core import baseline
+
+    predict, labels = baseline.load_predictor(baseline_id)
+    expected = predict(["a gripping, beautifully acted story"])[0]
+    probs = _frame(at, "probability").set_index("class")["probability"]
+    assert probs.to_dict() == pytest.approx(dict(zip(labels, expected, strict=True)))
+    assert at.metric[0].value == labels[int(expected.argmax())]
+    assert len(_frame(at, "influence")) > 0
+    assert any("TF-IDF + logistic regression baseline" in i.value for i in at.info)  # the batch tab says why not
+
+
+def test_a_run_that_cannot_be_opened_is_named_and_no_other_model_is_loaded():
+    source_id, baseline_id = _baseline_workspace()
+    at = _playground_at(source_id)  # completed, but its model files are missing
+    assert any(source_id in w.value and "missing" in w.value for w in at.warning)
+    assert at.selectbox(key="pg_run").value is None  # nothing chosen for the user, no other run's model
+    assert not at.metric and not any(t.label == TEXTS for t in at.text_area)
+    at = _playground_at("nosuchrun")
+    assert any("There is no run nosuchrun" in w.value for w in at.warning)
+    at.selectbox(key="pg_run").set_value(baseline_id).run()
+    assert not at.warning and any(t.label == TEXTS for t in at.text_area)

@@ -116,3 +116,52 @@ def test_chart_selection_is_read_from_the_click_layer():
     assert _selected_cell({"selection": {"points": [{"x": "p", "y": "t"}]}}) == ("t", "p")
     assert _selected_cell({"selection": {"points": []}}) is None
     assert _selected_cell(None) is None
+
+
+def test_a_large_matrix_says_which_classes_it_shows_and_lets_you_pick():
+    at = _run([f"c{i:02d}" for i in range(40)], full=False)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Showing the 30 classes with the most errors") and "of 40" in c for c in captions), captions
+    at.multiselect(key="r-cm-classes").set_value(["c03", "c07", "c11"]).run()
+    assert not at.exception
+    assert "Showing the 3 classes you picked of 40." in [c.value for c in at.caption]
+
+
+def test_tables_use_plain_column_names():
+    at = _run([f"intent_{i}" for i in range(12)])
+    configs = " ".join(d.proto.columns for d in at.dataframe)
+    for plain in ("predicted as this class", "test examples", "predictions changed", "macro F1", "true label"):
+        assert f'"label": "{plain}"' in configs, plain
+    # Efficiency measures are words, not keys.
+    measures = next(d.value for d in at.dataframe if "measure" in d.value.columns)["measure"].tolist()
+    assert "Latency p50 (ms)" in measures and not any("_" in m for m in measures), measures
+
+
+def _click_app(root: str) -> None:
+    """Simulates what a click on the matrix does: the chart reports a new selection before the pickers."""
+    import sys
+
+    sys.path.insert(0, root)
+    import streamlit as st
+
+    from pages.components.report_view import _apply_click
+
+    clicks = st.session_state.setdefault("clicks", [])
+    event = {"selection": {"points": [{"customdata": list(clicks[-1])}]}} if clicks else None
+    _apply_click(event, key="r")
+    st.session_state.setdefault("r-cm-true", "a")
+    st.session_state.setdefault("r-cm-pred", "a")
+    st.selectbox("True label", ["a", "b", "c"], key="r-cm-true")
+    st.selectbox("Predicted label", ["a", "b", "c"], key="r-cm-pred")
+
+
+def test_a_click_moves_the_pickers_once_and_then_lets_them_be():
+    at = AppTest.from_function(_click_app, args=(ROOT,)).run()
+    at.session_state["clicks"] = [("b", "c")]
+    at.run()
+    assert (at.selectbox(key="r-cm-true").value, at.selectbox(key="r-cm-pred").value) == ("b", "c")
+    at.selectbox(key="r-cm-pred").set_value("a").run()  # the same selection is still reported: the user's pick stays
+    assert (at.selectbox(key="r-cm-true").value, at.selectbox(key="r-cm-pred").value) == ("b", "a")
+    at.session_state["clicks"] = [("b", "c"), ("c", "b")]
+    at.run()
+    assert (at.selectbox(key="r-cm-true").value, at.selectbox(key="r-cm-pred").value) == ("c", "b")

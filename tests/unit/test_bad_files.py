@@ -95,7 +95,7 @@ CASES: dict[str, Case] = {
         "ragged2.csv", b'text,label\n"two\nlines",pos\nok,neg\nbad,row,here\n', "Line 5 has 3 fields but the header has 2"
     ),
     "unclosed_quote": Case(
-        "quote.csv", b'text,label\nfine,pos\n"never closed,neg\nmore,pos\n', "starts on line 3 is never closed"
+        "quote.csv", b'text,label\nfine,pos\n"never closed, at all,neg\nmore,pos\n', "starts on line 3 is never closed"
     ),
     "txt_without_labels": Case("plain.txt", b"just a sentence\nanother sentence\n", "This text file has no labels"),
     "forced_wrong_encoding": Case(

@@ -122,3 +122,23 @@ def test_baseline_uses_exactly_the_test_set_of_a_real_training_run():
     assert ours[["row_id", "text", "label"]].equals(trained[["row_id", "text", "label"]])
     aligned = compare.align_predictions([run, base], {run.id: trained, base.id: ours})
     assert aligned.method == "row_id"
+
+
+def test_pressing_baseline_twice_returns_the_existing_run():
+    dataset_id = save_sample(200)
+    source = _source(dataset_id, seed=3)
+    first = baseline.train_baseline(source.id)
+    again = baseline.train_baseline(source.id)  # the second press, or a press after leaving the page
+    assert again.id == first.id
+    twin = _source(dataset_id, seed=3, learning_rate=1e-3)  # another run on the same split: same baseline
+    assert baseline.train_baseline(twin.id).id == first.id
+    assert baseline.existing_baseline(twin.id).id == first.id
+    other_split = baseline.train_baseline(_source(dataset_id, seed=4).id)
+    assert other_split.id != first.id
+    weighted = baseline.train_baseline(_source(dataset_id, seed=3, class_weighted_loss=True).id)
+    assert weighted.id not in {first.id, other_split.id}
+    kinds = [r for r in store.list_runs() if r.info.get("kind") == "baseline"]
+    assert len(kinds) == 3
+    # A baseline whose model files were removed is not reused: a fresh one is trained.
+    (paths.run_dir(first.id) / "model" / "baseline.json").unlink()
+    assert baseline.train_baseline(source.id).id != first.id

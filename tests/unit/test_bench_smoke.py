@@ -5,8 +5,10 @@ import json
 import pytest
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+needs_sst2 = pytest.mark.needs_shared  # the benchmarks measure on SST-2 from ../shared/datasets (bench/common.py)
 
 
+@needs_sst2
 def test_bench_train_smoke(tmp_path):
     from bench import bench_train
 
@@ -24,6 +26,7 @@ def test_bench_train_smoke(tmp_path):
     assert saved["benchmark"] == "train_smoke" and "machine" in saved
 
 
+@needs_sst2
 def test_bench_train_seeds_smoke(tmp_path):
     from bench import bench_train
 
@@ -37,6 +40,7 @@ def test_bench_train_seeds_smoke(tmp_path):
     assert (tmp_path / "train_seeds.json").is_file()
 
 
+@needs_sst2
 def test_bench_train_ablation_smoke(tmp_path):
     from bench import bench_train
 
@@ -48,6 +52,7 @@ def test_bench_train_ablation_smoke(tmp_path):
     assert list(tmp_path.glob("train_ablation*.json"))
 
 
+@needs_sst2
 def test_bench_infer_smoke(tmp_path):
     from bench import bench_infer
 
@@ -59,6 +64,7 @@ def test_bench_infer_smoke(tmp_path):
     assert (tmp_path / "infer_smoke.json").is_file()
 
 
+@needs_sst2
 def test_bench_data_smoke(tmp_path):
     from bench import bench_data
 
@@ -85,6 +91,7 @@ def test_bench_main_runs_the_chosen_scripts(capsys, monkeypatch):
     assert "ran train ['--smoke']" in out and "ran infer ['--smoke']" in out
 
 
+@needs_sst2
 def test_bench_train_race_seeds_smoke(tmp_path):
     from bench import bench_train
 
@@ -98,6 +105,7 @@ def test_bench_train_race_seeds_smoke(tmp_path):
     assert (tmp_path / "train_race_seeds.json").is_file()
 
 
+@needs_sst2
 def test_bench_train_profile_smoke(tmp_path):
     from bench import bench_train
 

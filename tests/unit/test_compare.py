@@ -244,3 +244,38 @@ def test_half_written_files_read_as_missing():
     assert compare.load_report(b.id) is None and compare.load_predictions(b.id) is None
     assert compare.metric_table([a, b]).values.at["accuracy", b.id] == b.final_metrics["accuracy"]
     assert "no test predictions yet" in compare.align_predictions([a, b], {a.id: compare.load_predictions(a.id), b.id: None}).message
+
+
+def test_single_evaluation_is_a_marker_and_baselines_stay_off_the_curves():
+    once = fabricate_run("ds-a", name="once", n_steps=40, eval_every=40, seed=5)  # evaluated a single time
+    base = fabricate_run("ds-a", name="base", n_steps=1, eval_every=1, seed=6)
+    store.update_run(base.id, info={**base.info, "kind": "baseline"})
+    base = store.require_run(base.id)
+    trained, baselines = compare.without_curves([once, base])
+    assert [r.id for r in trained] == [once.id] and [r.id for r in baselines] == [base.id]
+    data = compare.curves(trained, names=("loss", "accuracy"))
+    fig = compare.curves_figure(data, name="accuracy", splits=("validation",))
+    (trace,) = fig.data
+    assert len(trace.x) == 1 and "markers" in trace.mode  # a lone point is visible, not an empty line
+    loss = compare.curves_figure(data, name="loss")
+    assert {t.name for t in loss.data} == {"once · train", "once · validation"}
+    # Nothing is stretched into a flat line across the step axis any more.
+    assert all(len(t.x) == len(data[(data["name"] == "loss") & (data["split"] == t.name.split(" · ")[1])]) for t in loss.data)
+
+
+def test_learning_rate_axis_reads_as_scientific_notation():
+    history = pd.DataFrame({"step": [1, 2, 3], "split": "train", "name": "learning_rate", "value": [2e-4, 1.5e-4, 1e-4]})
+    fig = charts.learning_rate_figure(history)
+    assert fig.layout.yaxis.tickformat == charts.LR_FORMAT == ".2~e"  # 0.0002 -> "2e-4", never "200µ"
+    assert charts.LR_FORMAT in fig.data[0].hovertemplate
+
+
+def test_many_classes_keep_readable_labels_in_comparison_charts():
+    labels = [f"intent_{i:02d}" for i in range(77)]
+    frame = pd.DataFrame({"a": np.linspace(0, 1, 77), "b": np.linspace(1, 0, 77)}, index=pd.Index(labels, name="class"))
+    fig = compare.per_class_figure(frame, {"a": "A", "b": "B"})
+    assert fig.layout.height >= 77 * 20 and fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickfont.size >= 10
+    counts = np.eye(77, dtype=int) * 5
+    report = {"confusion": {"labels": labels, "counts": counts.tolist(), "normalized": (counts / 5).tolist()}}
+    matrix = compare.confusion_figure(report)
+    assert matrix.layout.height >= 77 * 20 and matrix.layout.width >= 77 * 20 and matrix.layout.xaxis.tickfont.size >= 10

@@ -23,8 +23,7 @@ from core.dataio import (
     read_table,
 )
 from core.errors import DataError
-
-DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+from tests.conftest import SHARED
 
 # Cells that break naive readers: delimiters, quotes, line breaks, non-ASCII, HTML, formulas.
 ROWS = [
@@ -310,11 +309,11 @@ def test_mixed_type_columns_load() -> None:
 # --------------------------------------------------------------------------- columns
 
 
+@pytest.mark.needs_shared
 @pytest.mark.parametrize("name", ["sst2", "sms_spam", "trec6", "ag_news"])
 def test_detect_columns_on_shared_datasets(name: str) -> None:
-    files = sorted((DATASETS / name).glob("*.csv"))
-    if not files:
-        pytest.skip(f"shared dataset {name} is not available")
+    files = sorted((SHARED / name).glob("*.csv"))
+    assert files, f"no CSV of the public dataset {name} in {SHARED / name}"
     table = read_table(files[0])
     guess = detect_columns(table.df)
     assert isinstance(guess, ColumnGuess)

@@ -37,3 +37,72 @@ def test_placement_one_run_per_gpu_and_cpu_slots(monkeypatch):
 def test_describe_exit():
     assert jobs.describe_exit(-9) == "killed by signal 9 (SIGKILL)"
     assert jobs.describe_exit(3) == "exit code 3"
+
+
+# ---------------------------------------------------------------------------- side jobs (batch prediction, int8)
+def test_side_jobs_take_a_gpu_no_run_holds_else_the_cpu():
+    from core.scheduler import place_side_job
+
+    assert place_side_job(busy=["cuda:0"], gpus=[0, 1]) == ("cuda:1", [1])
+    assert place_side_job(busy=["cuda:0,1"], gpus=[0, 1]) == ("cpu", [])  # every GPU trains: the CPU, never a wait
+    assert place_side_job(busy=["cpu"], gpus=[]) == ("cpu", [])  # no GPU: the CPU even when a CPU run is busy
+    assert place_side_job(busy=[], gpus=[2]) == ("cuda:2", [2])
+    assert place_side_job(gpu=False, busy=[], gpus=[0]) == ("cpu", [])
+
+
+def test_torch_device_renumbers_by_visible_devices(monkeypatch):
+    from core.scheduler import torch_device
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,3")
+    assert torch_device(("cuda:3", [3])) == "cuda:1"
+    assert torch_device(("cpu", [])) == "cpu"
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")
+    assert torch_device(("cuda:1", [1])) == "cuda:1"
+
+
+def _completed_run_with_model() -> str:
+    from core import paths, store
+
+    run = store.create_run({"model": "m", "max_length": 32}, name="done", dataset_id=None, status="completed")
+    model = paths.run_dir(run.id) / "model"
+    model.mkdir(parents=True)
+    (model / "config.json").write_text('{"id2label": {"0": "a", "1": "b"}}')
+    return run.id
+
+
+def _launched_env(monkeypatch) -> list[dict]:
+    """Capture the environment of every process the code would start (nothing is started)."""
+    seen: list[dict] = []
+
+    class Proc:
+        pid = 999_999
+
+    def fake_spawn(command, log_file, env):
+        seen.append(env)
+        return Proc()
+
+    monkeypatch.setattr(jobs, "spawn_detached", fake_spawn)
+    return seen
+
+
+def test_batch_prediction_and_int8_jobs_avoid_the_gpu_a_run_trains_on(monkeypatch):
+    import pandas as pd
+
+    from core import predict, quantize, scheduler, store
+
+    monkeypatch.setattr(scheduler, "available_gpus", lambda: [0, 1])
+    envs = _launched_env(monkeypatch)
+    run_id = _completed_run_with_model()
+    training = store.create_run({"model": "m"}, name="training", dataset_id=None, status="running")
+    store.update_run(training.id, device="cuda:0")
+
+    job = predict.start_job(run_id, pd.DataFrame({"text": ["x", "y"]}), "text")
+    assert envs[-1]["CUDA_VISIBLE_DEVICES"] == "1" and predict.job_info(job)["device"] == "cuda:1"
+
+    store.update_run(training.id, device="cuda:0,1")  # now every GPU trains
+    job = predict.start_job(run_id, pd.DataFrame({"text": ["x"]}), "text")
+    assert envs[-1]["CUDA_VISIBLE_DEVICES"] == "" and predict.job_info(job)["device"] == "cpu"
+
+    store.update_run(training.id, device="cuda:1")
+    quantize.start_job(run_id)  # int8 is CPU work: it sees no GPU at all, free or not
+    assert envs[-1]["CUDA_VISIBLE_DEVICES"] == ""

@@ -278,3 +278,42 @@ def test_figures_for_missing_sections_do_not_fail(many):
         note = fn(report).layout.annotations[0].text
         assert "available" in note or "need" in note
     assert "Not available" in figures.slice_figure(report, "channel").layout.annotations[0].text
+
+
+def test_a_large_matrix_shows_the_classes_with_most_errors_and_says_so(many):
+    frame, labels, report = many
+    wrong = frame[frame["label"] != frame["pred"]]
+    errors = pd.concat([wrong["label"], wrong["pred"]]).value_counts()
+    support = frame["label"].value_counts()
+    expected = sorted(labels, key=lambda x: (-errors.get(x, 0), -support.get(x, 0), labels.index(x)))[:20]
+    chosen, note = figures.confusion_subset(report, 20)
+    assert [labels[i] for i in chosen] == expected
+    assert note.startswith("Showing the 20 classes with the most errors") and "of 77" in note
+    assert set(_heatmap(figures.confusion_matrix_figure(report, max_classes=20)).x) == set(expected)
+    picked, note = figures.confusion_subset(report, 20, ["intent_05", "intent_70", "not-a-class"])
+    assert [labels[i] for i in picked] == ["intent_05", "intent_70"] and note == "Showing the 2 classes you picked of 77."
+    assert figures.confusion_subset(report, 20, ["intent_05"])[1] == "Showing the class you picked of 77."
+    assert figures.confusion_subset(report, 100) == (list(range(77)), "")
+
+
+def test_77_classes_get_a_readable_label_each(many):
+    _, _, report = many
+    for fig in (figures.per_class_f1_figure(report), figures.confusion_matrix_figure(report, max_classes=77)):
+        axes = [fig.layout.yaxis] + ([fig.layout.xaxis] if fig.layout.xaxis.type == "category" else [])
+        for axis in axes:  # every label drawn (no automatic skipping), never smaller than 10 px
+            assert axis.tickmode == "linear" and axis.dtick == 1 and axis.tickfont.size >= 10 and axis.automargin
+        assert fig.layout.height >= 77 * 20  # sized to the classes, not squeezed into a fixed height
+    matrix = figures.confusion_matrix_figure(report, max_classes=77)
+    assert matrix.layout.width >= 77 * 20  # wider than the page: scrolls instead of squeezing columns
+    assert figures.confusion_matrix_figure(report, max_classes=20).layout.width is None  # fits: page width
+
+
+def test_class_count_chart_turns_horizontal_and_tall_for_many_classes():
+    from core.health import health_report, label_distribution_figure
+
+    labels = [f"intent_{i:02d}" for i in range(77)]
+    df = pd.DataFrame({"text": [f"text {i}" for i in range(77 * 6)], "label": labels * 6})
+    fig = label_distribution_figure(health_report(df))
+    bar = fig.data[0]
+    assert bar.orientation == "h" and list(bar.y) == labels and fig.layout.height >= 77 * 20
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickfont.size >= 10

@@ -102,3 +102,34 @@ def test_robustness_report_uses_given_clean_accuracy_and_integer_labels():
     lower = next(r for r in rows if r["perturbation"] == "lowercase")
     assert lower["drop"] == pytest.approx(100 * (0.9 - 4 / 6))
     assert rb.robustness_report([], [], _fake_predict_proba, LABELS) == []
+
+
+def test_robustness_report_reuses_clean_predictions_and_predicts_only_altered_texts():
+    y_true = ["calm", "shouting", "calm", "shouting", "calm", "calm"]
+    seen: list[str] = []
+
+    def counting(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return _fake_predict_proba(texts)
+
+    clean = [LABELS[i] for i in _fake_predict_proba(MIXED).argmax(1)]
+    rows = rb.robustness_report(MIXED, y_true, counting, LABELS, clean_pred=clean)
+    assert rows == rb.robustness_report(MIXED, y_true, _fake_predict_proba, LABELS)  # same numbers as predicting all
+    assert not set(MIXED) & set(seen)  # the clean texts were never predicted again
+    expected = sum(r["texts_modified_share"] * len(MIXED) for r in rows)
+    assert len(seen) == round(expected)  # unchanged perturbed texts reuse the clean prediction
+
+
+def test_robustness_report_on_a_fixed_seeded_sample():
+    texts = [f"text number {i}" for i in range(50)] + [f"TEXT NUMBER {i}" for i in range(50)]
+    y_true = ["calm"] * 50 + ["shouting"] * 50
+    progress: list[tuple[int, int]] = []
+    rows = rb.robustness_report(texts, y_true, _fake_predict_proba, LABELS, max_texts=20, seed=3,
+                                clean_accuracy=0.1, progress=lambda d, t: progress.append((d, t)))
+    assert {r["n_texts"] for r in rows} == {20}
+    assert rows == rb.robustness_report(texts, y_true, _fake_predict_proba, LABELS, max_texts=20, seed=3)  # seeded
+    lower = next(r for r in rows if r["perturbation"] == "lowercase")
+    # On a sample the drop is against the sample's clean accuracy (100 % here), not the given one.
+    assert lower["drop"] == pytest.approx(100 * (1 - lower["accuracy"]))
+    assert progress[-1] == (len(rb.PERTURBATIONS), len(rb.PERTURBATIONS))
+    assert rb.robustness_report(texts, y_true, _fake_predict_proba, LABELS, max_texts=500)[0]["n_texts"] == 100
