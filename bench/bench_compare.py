@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.bench_compare            # prints a table, writes bench/results/compare.json
 
 Everything happens in a temporary TUNEBOARD_HOME filled with fabricated completed runs (store rows,
-metric points, predictions.parquet and a report.json made by core.report.build_report), so no
+metric points, predictions.parquet and a report.json made by core.evaluate.report.build_report), so no
 training is needed.  The fabrication helpers are also used by the comparison tests.
 """
 
@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core import paths, report, store  # noqa: E402
+from core import paths, store  # noqa: E402
 from core.config import RunConfig  # noqa: E402
+from core.evaluate import report  # noqa: E402
 from core.store import Run  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "compare.json"
@@ -142,7 +143,8 @@ def main(n_runs: int = 500, n_compare: int = 10, n_points: int = 10_000) -> dict
     home = tempfile.mkdtemp(prefix="tuneboard-bench-compare-")
     os.environ["TUNEBOARD_HOME"] = home
     os.chdir(ROOT)
-    from core import compare, manage
+    from core.compare import manage
+    from core.compare import tables as compare
     from pages.components import run_table
 
     started = time.perf_counter()

@@ -9,8 +9,8 @@ Everything runs the functions the Data page and ``python -m core check-data`` us
     python -m bench.bench_data --smoke    # 2,000 rows, one process
 
 Steps: read_table (encoding + format + parse), detect_columns, clean_examples, health_report with
-core.models.token_counter("all-MiniLM-L6-v2") (which counts a seeded sample of 20,000 texts),
-datasets.save_frame (content hash + Parquet), and tokenising every text with core.tokencache:
+core.train.models.token_counter("all-MiniLM-L6-v2") (which counts a seeded sample of 20,000 texts),
+datasets.save_frame (content hash + Parquet), and tokenising every text with core.train.tokencache:
 first a miss (tokenise + write the cache), then a hit (read back).
 """
 
@@ -54,7 +54,9 @@ def run(rows: int, *, model: str = common.BUILTIN) -> dict[str, Any]:
     """Time every step on a fresh CSV of ``rows`` rows; returns the measurements."""
     import pandas as pd  # noqa: F401  (imported before timing: the UI process has it loaded)
 
-    from core import dataio, datasets, health, models, tokencache
+    from core.data import dataio, health
+    from core.data import library as datasets
+    from core.train import models, tokencache
 
     steps: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="tuneboard-bench-data-") as tmp:

@@ -1,4 +1,4 @@
-"""Batch inference: Tuneboard's core.inference.predict_proba vs `transformers.pipeline("text-classification")`.
+"""Batch inference: Tuneboard's core.serve.inference.predict_proba vs `transformers.pipeline("text-classification")`.
 
 Same model (all-MiniLM-L6-v2 with a seeded classification head), same 2,000 SST-2 texts, one warm-up
 call each (not timed), each contender in a fresh process; texts/s and peak memory.
@@ -36,7 +36,7 @@ class Options:
 def _setup(opts: Options) -> tuple[Any, Any, list[str]]:
     from transformers import set_seed
 
-    from core import models
+    from core.train import models
 
     texts = common.sst2_train(opts.texts, opts.seed)["text"].astype(str).tolist()
     tokenizer = models.load_tokenizer(opts.model)
@@ -47,7 +47,7 @@ def _setup(opts: Options) -> tuple[Any, Any, list[str]]:
 
 
 def _tuneboard(opts: Options) -> tuple[Any, Any]:
-    from core.inference import predict_proba
+    from core.serve.inference import predict_proba
 
     model, tokenizer, texts = _setup(opts)
     predict_proba(model, tokenizer, texts[:16], max_length=opts.max_length)  # warm-up

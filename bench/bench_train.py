@@ -23,13 +23,13 @@ Contenders
   reference        pad every text to 128 tokens, constant LR, torch AdamW, random order: a plain PyTorch loop
   trainer          `Trainer` defaults: dynamic padding per batch (DataCollatorWithPadding), random order
   trainer_grouped  `Trainer` + train_sampling_strategy="group_by_length"
-  tuneboard        the worker's path: core.training.prepare → build_trainer → train(), with its store callback
+  tuneboard        the worker's path: core.train.training.prepare → build_trainer → train(), with its store callback
                    writing progress/metrics into a real (temporary) workspace database and the heartbeat thread
-  tuneboard_before the same with every core.training.PerfOptions switched off (the path before this work)
+  tuneboard_before the same with every core.train.training.PerfOptions switched off (the path before this work)
 
 samples/s counts training only (epochs × rows / seconds in train()); Tuneboard's in-training
 validation passes and checkpoint saves are timed separately and shown as "eval+save s".
-Dev accuracy: every model is scored the same way on sst2/validation.csv (core.inference.predict_proba).
+Dev accuracy: every model is scored the same way on sst2/validation.csv (core.serve.inference.predict_proba).
 "floor": the useful-work floor — FLOPs of the real (unpadded) tokens divided by the measured
 2048×384×1536 float32 matmul rate in the Tuneboard contender's process.
 """
@@ -67,7 +67,7 @@ class Options:
     lr: float = 1e-4
     seed: int = 0
     max_length: int = 128
-    process_settings: bool = True  # apply core.training.configure_process (off in --smoke: it runs inside pytest)
+    process_settings: bool = True  # apply core.train.training.configure_process (off in --smoke: it runs inside pytest)
     target_acc: float = 0.85  # time-to-accuracy race
     profile: bool = False  # torch.profiler around train(): where a step's time goes (slows the step ~25 %)
     race_full: bool = False  # keep training after the target (the multi-seed race averages whole curves)
@@ -90,7 +90,7 @@ def _labels(train: Any) -> list[str]:
 
 
 def _dev_accuracy(model: Any, tokenizer: Any, dev: Any, labels: list[str]) -> float:
-    from core.inference import predict_proba
+    from core.serve.inference import predict_proba
 
     proba = predict_proba(model, tokenizer, dev["text"].astype(str).tolist(), device="cpu" if _cpu_only() else None)
     truth = dev["label"].astype(str).map({label: i for i, label in enumerate(labels)}).to_numpy()
@@ -219,7 +219,7 @@ def run_reference(opts: Options) -> dict[str, Any]:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, set_seed
 
-    from core import models
+    from core.train import models
 
     train, dev, _ = _data(opts)
     labels = _labels(train)
@@ -268,7 +268,7 @@ def _plain_trainer(opts: Options, *, grouped: bool, eval_race: bool = False) -> 
         set_seed,
     )
 
-    from core import models
+    from core.train import models
 
     train, dev, _ = _data(opts)
     labels = _labels(train)
@@ -357,11 +357,12 @@ def _workspace(opts: Options) -> Any:
 def _poller(home: str, run_id: str, mode: str, stop_file: str) -> None:
     """What the live page does every POLL_S seconds while a run trains (in its own process)."""
     os.environ["TUNEBOARD_HOME"] = home
-    from core import runs, store
+    from core import results as runs
+    from core import store
 
     figures = None
     if mode == "page":
-        from core import charts
+        from core.plots import curves as charts
 
         figures = (charts.loss_figure, charts.validation_metrics_figure, charts.learning_rate_figure)
     while not os.path.exists(stop_file):
@@ -382,8 +383,10 @@ def run_tuneboard(opts: Options, *, name: str = "tuneboard", race: bool = False)
     import pandas as pd
     from transformers import set_seed
 
-    from core import datasets, paths, store, training, worker
+    from core import paths, store
     from core.config import RunConfig
+    from core.data import library as datasets
+    from core.train import training, worker
 
     with _workspace(opts) as home:
         train, dev, test = _data(opts)
@@ -839,7 +842,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="a RunConfig field for the tuneboard contender (repeatable; VALUE is JSON or a string), "
                         "e.g. --set precision=fp32 --set train_word_embeddings=true")
     parser.add_argument("--perf-off", default="", help="PerfOptions to switch off for the tuneboard contender, "
-                        "comma-separated core.training.PerfOptions names, e.g. tight_buckets or tight_buckets,fast_collator")
+                        "comma-separated core.train.training.PerfOptions names, e.g. tight_buckets or tight_buckets,fast_collator")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default bench/results)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--options", help=argparse.SUPPRESS)

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core import jobs, store
+from core import store
 from core.config import RunConfig
 from core.errors import ConfigError, DataError, TuneboardError
+from core.jobs import queue as jobs
 
 _ALIASES = {
     "text_column": ["--text-col"],
@@ -80,12 +81,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise DataError("Pass either --data FILE or --example NAME, not both.")
     record = None
     if args.data:
-        from core import datasets
+        from core.data import library as datasets
 
         record = datasets.import_file(Path(args.data), Path(args.data).name, text_column=args.text_column,
                                       label_column=args.label_column)
     elif args.example:
-        from core.demo import load_example
+        from core.jobs.demo import load_example
 
         record = load_example(args.example)
     if record is not None:
@@ -200,7 +201,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def cmd_check_data(args: argparse.Namespace) -> int:
     """Print the data health report; exit 0 when trainable, 2 when not."""
-    from core import dataio, health, models, vocab
+    from core.data import dataio, health, vocab
+    from core.train import models
 
     table = dataio.read_table(Path(args.file), Path(args.file).name, encoding=args.encoding)
     guess = dataio.detect_columns(table.df)
@@ -252,7 +254,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def cmd_examples(args: argparse.Namespace) -> int:
     """List the built-in example datasets, or write one to a CSV file (data every user has, for trying the CLI)."""
-    from core.examples import EXAMPLES, example_bytes
+    from core.data.examples import EXAMPLES, example_bytes
 
     if not args.name:
         for key, example in EXAMPLES.items():
@@ -269,8 +271,8 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Print or export a finished run's evaluation report."""
-    from core import report as report_mod
-    from core.runs import load_report
+    from core.evaluate import report as report_mod
+    from core.results import load_report
 
     run = store.require_run(args.run_id)
     rep = load_report(run.id)
@@ -364,7 +366,7 @@ def _extensions() -> list[Callable[[Any], None]]:
     import importlib
 
     found = []
-    for module in ("core.compare", "core.predict", "core.export", "core.baseline"):
+    for module in ("core.compare.tables", "core.serve.predict", "core.serve.export", "core.evaluate.baseline"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

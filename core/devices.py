@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.scheduler import available_gpus
+from core.jobs.scheduler import available_gpus
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# The folder that holds `core/`: worker processes start here so that `python -m core.…` finds the package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 
 def home() -> Path:
     """The workspace folder, created on first use."""

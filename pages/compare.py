@@ -5,7 +5,8 @@ Preselect runs with ``?runs=ID,ID`` or ``st.session_state["compare_runs"] = [ID,
 
 import streamlit as st
 
-from core import compare, store
+from core import store
+from core.compare import tables as compare
 from pages.components import compare_leaderboard, compare_pick, compare_view
 
 st.title("Compare runs")

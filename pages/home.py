@@ -3,8 +3,8 @@
 import streamlit as st
 
 import pages.components  # noqa: F401 - makes sure the app router runs (see its docstring)
-from core.demo import start_demo
 from core.errors import TuneboardError
+from core.jobs.demo import start_demo
 
 st.title("Tuneboard")
 st.markdown("Teach a language model to sort texts into your own categories — "

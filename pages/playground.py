@@ -6,7 +6,8 @@ missing) is named with the reason; another run's model is never loaded in its pl
 
 import streamlit as st
 
-from core import serving, store
+from core import store
+from core.serve import loading as serving
 from pages.components import playground_batch, playground_single
 
 st.title("Playground")

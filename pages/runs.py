@@ -7,8 +7,10 @@ while a run is queued or running; when the run ends, one full rerun draws the re
 
 import streamlit as st
 
-from core import jobs, runs, store
+from core import results as runs
+from core import store
 from core.errors import TuneboardError
+from core.jobs import queue as jobs
 from core.store import Run
 from pages.components import export_panel, live_view, run_manage, run_table
 from pages.components.report_view import render_report

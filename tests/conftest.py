@@ -69,7 +69,7 @@ def sentiment_sample(n: int = 400, seed: int = 0) -> pd.DataFrame:
 
 def save_sample(n: int = 400, name: str = "sentiment-sample") -> str:
     """Store a generated sentiment sample as a dataset; returns its id."""
-    from core import datasets
+    from core.data import library as datasets
 
     return datasets.save_frame(sentiment_sample(n), name=name).id
 
@@ -114,8 +114,8 @@ def module_workspace(home: Path, models_dir: Path) -> Iterator[None]:
 
 def train_tiny_in(home: Path, models_dir: Path, *, rows: int = 400, **settings) -> str:
     """Train one tiny completed run inside a module-scoped workspace; returns its id."""
-    from core import jobs
     from core.config import RunConfig
+    from core.jobs import queue as jobs
 
     with module_workspace(home, models_dir):
         run = jobs.submit(RunConfig(dataset_id=save_sample(rows), model="tiny-random-bert", max_steps=10, **settings))

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core import compare
-from core.report import METRIC_NAMES
+from core.compare import tables as compare
+from core.evaluate.report import METRIC_NAMES
 from core.store import Run
 from pages.components.compare_view import plain
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core import compare
+from core.compare import tables as compare
 from core.errors import TuneboardError
 from core.store import Run
 
@@ -54,7 +54,7 @@ def pick_runs(runs: Sequence[Run]) -> list[str]:
 
 def _train_baseline(source_id: str) -> None:
     """Button callback: runs before the page is drawn again, so it may still change the selection."""
-    from core import baseline
+    from core.evaluate import baseline
 
     try:
         new = baseline.train_baseline(source_id)

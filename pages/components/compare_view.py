@@ -1,5 +1,5 @@
 """The comparison of 2–10 runs: curves, metric table, settings diff, per-class F1, confusion matrices,
-hyperparameters and the test examples the runs disagree on.  All numbers come from :mod:`core.compare`.
+hyperparameters and the test examples the runs disagree on.  All numbers come from :mod:`core.compare.tables`.
 
 User text (run names, labels, example texts) is only shown in tables, chart labels and captions with
 Markdown escaped -- never as HTML.
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from core import compare
-from core.report import METRIC_NAMES, format_metric
+from core.compare import tables as compare
+from core.evaluate.report import METRIC_NAMES, format_metric
 from core.store import Run
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

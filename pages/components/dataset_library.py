@@ -7,10 +7,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import datasets, store, vocab
-from core.demo import load_example
+from core import store
+from core.data import library as datasets
+from core.data import vocab
+from core.data.examples import EXAMPLES
 from core.errors import TuneboardError
-from core.examples import EXAMPLES
+from core.jobs.demo import load_example
 from core.text import plural
 from pages.components.safe_text import escape_markdown
 
@@ -29,7 +31,7 @@ def render_examples() -> None:
 
 def render_hub() -> None:
     """Load a dataset from the Hugging Face Hub (needs the network)."""
-    from core.hub import load_hub_dataset
+    from core.data.hub import load_hub_dataset
 
     cols = st.columns(3)
     name = cols[0].text_input("Dataset name", placeholder="e.g. imdb or SetFit/sst2")

@@ -1,6 +1,6 @@
 """Export & use panel for a completed run (Runs page): download the model, make an int8 copy, usage code.
 
-The int8 copy and its comparison run in a separate process (``python -m core.quantize RUN_ID``); the
+The int8 copy and its comparison run in a separate process (``python -m core.serve.quantize RUN_ID``); the
 panel polls its status every second only while that job runs.
 """
 
@@ -9,8 +9,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import export, latency, quantize, serving
 from core.errors import TuneboardError
+from core.evaluate import latency
+from core.serve import export, quantize
+from core.serve import loading as serving
 from core.store import Run
 
 POLL_S = 1.0

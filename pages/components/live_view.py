@@ -12,11 +12,14 @@ import time
 
 import streamlit as st
 
-from core import charts, evaluation, jobs, runs
+from core import results as runs
+from core.jobs import queue as jobs
+from core.plots import curves as charts
 from core.store import Run
+from core.train import finish as evaluation
 
 POLL_S = 1.5
-# The finishing phases in the order the worker runs them (core.evaluation), for "Finishing 3/5".
+# The finishing phases in the order the worker runs them (core.train.finish), for "Finishing 3/5".
 _FINISHING = [evaluation.TEST, evaluation.SAVE, evaluation.ROBUSTNESS, evaluation.LATENCY, evaluation.REPORT]
 
 

@@ -1,6 +1,6 @@
 """Batch prediction: upload a file, pick the text column, classify every row in a worker, download the result.
 
-The worker (``python -m core.predict_worker``) does the work; this view only starts it and polls its
+The worker (``python -m core.serve.predict_worker``) does the work; this view only starts it and polls its
 ``progress.json`` with a fragment that refreshes every second while the job runs, and not at all after.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import dataio, predict
+from core.data import dataio
 from core.errors import DataError, TuneboardError
+from core.serve import predict
 from core.store import Run
 
 JOB_KEY = "pg_batch_job"

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import runs, serving
+from core import results as runs
 from core.errors import TuneboardError
+from core.serve import loading as serving
 from core.store import Run
 from pages.components import playground_explain
 
@@ -32,7 +33,7 @@ def _model(run_id: str) -> serving.Predictor:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _explanation(run_id: str, text: str, target: int, stamp: float) -> list[tuple[str, float]]:
-    from core.explain import occlusion_scores
+    from core.serve.explain import occlusion_scores
 
     return occlusion_scores(_model(run_id).predict_proba, text, target)
 

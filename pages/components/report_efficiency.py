@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import latency
+from core.evaluate import latency
 
 __all__ = ["render"]
 

@@ -1,4 +1,4 @@
-"""Streamlit rendering of an evaluation report (see :mod:`core.report`).
+"""Streamlit rendering of an evaluation report (see :mod:`core.evaluate.report`).
 
 All numbers come from the report dict; ``predictions`` (the run's
 ``predictions.parquet`` frame) is only used to list examples and to recompute
@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import figures, metrics
-from core.report import METRIC_NAMES, PROB_PREFIX, format_metric
+from core.evaluate import metrics
+from core.evaluate.report import METRIC_NAMES, PROB_PREFIX, format_metric
+from core.plots import report_figures as figures
 from core.text import plural
 from pages.components import report_efficiency
 

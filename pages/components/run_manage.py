@@ -12,8 +12,10 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core import jobs, manage, store
+from core import store
+from core.compare import manage
 from core.errors import TuneboardError
+from core.jobs import queue as jobs
 from core.store import Run
 from pages.components.compare_view import plain
 from pages.components.run_table import forget_selection
@@ -118,7 +120,7 @@ def baseline_button(run: Run) -> Run | None:
     if not st.button("TF-IDF baseline", icon=":material/functions:", key=f"baseline_{run.id}",
                      help="Train TF-IDF + logistic regression (scikit-learn, seconds) on exactly this run's split, as a new run."):
         return None
-    from core import baseline
+    from core.evaluate import baseline
 
     with st.spinner("Training TF-IDF + logistic regression…"):
         try:

@@ -8,7 +8,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core import compare, jobs, manage, store
+from core import store
+from core.compare import manage
+from core.compare import tables as compare
+from core.jobs import queue as jobs
 from core.store import Run
 
 # Name, status and the two headline metrics come first with fixed widths, so at 800 px they are all in view

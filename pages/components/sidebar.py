@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import jobs, paths, store
+from core import paths, store
+from core.jobs import queue as jobs
 from pages.components.safe_text import escape_markdown
 
 

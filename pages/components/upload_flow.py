@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import dataio, datasets, health, models, rowcheck, vocab
 from core.config import BUILTIN_MODEL
+from core.data import dataio, health, rowcheck, vocab
+from core.data import library as datasets
 from core.errors import DataError, TuneboardError
 from core.text import plural
+from core.train import models
 from pages.components.safe_text import escape_markdown
 
 ENCODINGS = ["auto-detect", "utf-8", "utf-8-sig", "utf-16", "gb18030", "cp1252", "latin-1"]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core import jobs
 from core.config import RunConfig
+from core.jobs import queue as jobs
 from tests.browser.conftest import wait_idle
 from tests.conftest import save_sample, wait_for
 

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from bench.bench_compare import fabricate_run
-from core import jobs, store
+from core import store
 from core.config import RunConfig
+from core.jobs import queue as jobs
 from tests.browser.conftest import ARTIFACTS, wait_idle
 from tests.conftest import save_sample, sentiment_sample, wait_for
 

@@ -15,8 +15,10 @@ import time
 
 import pytest
 
-from core import demo, jobs, paths, store
+from core import paths, store
 from core.config import RunConfig
+from core.jobs import demo
+from core.jobs import queue as jobs
 from tests.browser.conftest import wait_idle
 from tests.conftest import wait_for
 

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from core import jobs, store
+from core import store
 from core.config import RunConfig
-from core.examples import example_path
+from core.data.examples import example_path
+from core.jobs import queue as jobs
 from tests.conftest import ROOT, save_sample, wait_for
 
 pytestmark = pytest.mark.integration

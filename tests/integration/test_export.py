@@ -12,9 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import export, jobs, paths, quantize, runs, serving
+from core import paths
+from core import results as runs
 from core.config import RunConfig
 from core.errors import ModelError
+from core.jobs import queue as jobs
+from core.serve import export, quantize
+from core.serve import loading as serving
 from tests.conftest import ROOT, module_workspace, save_sample, wait_for
 
 pytestmark = pytest.mark.integration
@@ -132,8 +136,8 @@ def test_exported_zip_matches_saved_predictions_in_a_fresh_process(home, tiny_ru
 def test_lora_zip_has_merged_model_and_a_working_adapter(home, tiny_runs, tmp_path):
     from peft import PeftModel
 
-    from core import models
-    from core.inference import predict_proba
+    from core.serve.inference import predict_proba
+    from core.train import models
 
     run_id = tiny_runs["lora"]
     folder = _unzip(export.export_zip(run_id, tmp_path / "lora.zip"), tmp_path / "lora")

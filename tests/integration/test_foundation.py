@@ -6,9 +6,11 @@ import sys
 
 import pytest
 
-from core import jobs, paths, runs, store
+from core import paths, store
+from core import results as runs
 from core.config import RunConfig
-from core.examples import example_path
+from core.data.examples import example_path
+from core.jobs import queue as jobs
 from tests.conftest import ROOT, save_sample, wait_for
 
 pytestmark = pytest.mark.integration

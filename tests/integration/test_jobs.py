@@ -7,8 +7,10 @@ import time
 
 import pytest
 
-from core import jobs, paths, runs, store
+from core import paths, store
+from core import results as runs
 from core.config import RunConfig
+from core.jobs import queue as jobs
 from tests.conftest import save_sample, wait_for
 
 pytestmark = pytest.mark.integration

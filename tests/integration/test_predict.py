@@ -13,8 +13,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core import dataio, predict, predict_worker, runs, serving
+from core import results as runs
+from core.data import dataio
 from core.errors import DataError, RunError
+from core.serve import loading as serving
+from core.serve import predict, predict_worker
 from tests.conftest import ROOT, sentiment_sample, train_tiny_in
 
 pytestmark = pytest.mark.integration

@@ -4,8 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import datasets, figures, jobs, paths, runs
+from core import paths
+from core import results as runs
 from core.config import RunConfig
+from core.data import library as datasets
+from core.jobs import queue as jobs
+from core.plots import report_figures as figures
 from tests.conftest import save_sample, wait_for
 
 pytestmark = pytest.mark.integration

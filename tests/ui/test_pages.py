@@ -3,8 +3,9 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import jobs, store
+from core import store
 from core.config import RunConfig
+from core.jobs import queue as jobs
 from tests.conftest import ROOT, save_sample, wait_for
 
 PAGES = ["pages/home.py", "pages/data.py", "pages/train.py", "pages/runs.py", "pages/compare.py", "pages/playground.py"]
@@ -83,7 +84,7 @@ def test_runs_page_shows_failed_run_error_in_one_sentence():
 
 
 def test_home_demo_button_queues_a_run_and_switches_to_it(monkeypatch):
-    monkeypatch.setattr("core.jobs.ensure_scheduler", lambda: None)
+    monkeypatch.setattr("core.jobs.queue.ensure_scheduler", lambda: None)
     at = _app("pages/home.py").run()
     next(b for b in at.button if b.label == "Run the demo").click().run()
     assert not at.exception

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import predict, quantize
+from core.serve import predict, quantize
 from tests.conftest import ROOT, train_tiny_in
 
 APP = str(ROOT / "app.py")
@@ -128,8 +128,9 @@ def test_export_panel_offers_zip_snippet_card_and_int8_comparison(home, run_id):
 
 def _baseline_workspace() -> tuple[str, str]:
     """A source run without model files and its TF-IDF baseline (the only run the playground can open)."""
-    from core import baseline, store
+    from core import store
     from core.config import RunConfig
+    from core.evaluate import baseline
     from tests.conftest import save_sample
 
     dataset_id = save_sample(200)
@@ -155,7 +156,7 @@ def test_a_baseline_run_opens_with_its_own_tfidf_model():
     _text_area(at).set_value("a gripping, beautifully acted story\nawful and boring")
     next(b for b in at.button if b.label == "Classify").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    from core import baseline
+    from core.evaluate import baseline
 
     predict, labels = baseline.load_predictor(baseline_id)
     expected = predict(["a gripping, beautifully acted story"])[0]

@@ -20,7 +20,7 @@ def _app(root: str, labels: list[str], full: bool) -> None:
     import numpy as np
     import pandas as pd
 
-    from core.report import build_report
+    from core.evaluate.report import build_report
     from pages.components.report_view import render_report
 
     rng = np.random.default_rng(0)

@@ -16,8 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from core import dataio
-from core.dataio import clean_examples, detect_columns, read_table
+from core.data import dataio
+from core.data.dataio import clean_examples, detect_columns, read_table
 from core.errors import DataError
 
 

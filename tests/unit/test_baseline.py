@@ -9,10 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import baseline, cli, compare, datasets, jobs, paths, store
+from core import cli, paths, store
+from core.compare import tables as compare
 from core.config import RunConfig
+from core.data import library as datasets
+from core.data.splits import split_frame
 from core.errors import DataError, RunError
-from core.splits import split_frame
+from core.evaluate import baseline
+from core.jobs import queue as jobs
 from tests.conftest import save_sample, wait_for
 
 

@@ -42,7 +42,7 @@ def test_train_help_in_a_real_process_shows_percent_signs():
 
 
 def test_examples_lists_and_writes_the_builtin_csvs(tmp_path, capsys: pytest.CaptureFixture[str]):
-    from core.examples import EXAMPLES, example_bytes
+    from core.data.examples import EXAMPLES, example_bytes
 
     assert cli.main(["examples"]) == 0
     listed = capsys.readouterr().out

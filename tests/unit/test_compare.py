@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 
 from bench.bench_compare import fabricate_run, fake_predictions
-from core import charts, cli, compare, paths, store
+from core import cli, paths, store
+from core.compare import tables as compare
 from core.errors import RunError
+from core.plots import curves as charts
 
 
 def test_curves_of_runs_with_different_lengths():

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core.dataio import (
+from core.data.dataio import (
     SUPPORTED_EXTENSIONS,
     ColumnGuess,
     LoadedTable,

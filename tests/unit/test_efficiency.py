@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import efficiency as eff
+from core.evaluate import efficiency as eff
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import datasets, estimate, store
+from core import store
 from core.config import RunConfig
-from core.estimate import Measured, Workload
+from core.data import library as datasets
+from core.jobs import estimate
+from core.jobs.estimate import Measured, Workload
 
 WORK = Workload(train_rows=100, validation_rows=20, test_rows=30, tokens_per_text=10.0)
 # epochs=1, batch 10 → 10 steps, 1 validation pass.  In the loop: 10 steps × 10 texts × 10 tokens = 1,000 units;

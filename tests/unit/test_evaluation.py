@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from core import evaluation, store
+from core import store
+from core.train import finish as evaluation
 
 
 def test_phase_reporter_writes_phase_progress_and_keeps_durations():

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.data.examples import EXAMPLES, Example, example_bytes, example_path
 from core.errors import DataError
-from core.examples import EXAMPLES, Example, example_bytes, example_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = REPO_ROOT / "tools" / "make_examples.py"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.explain import occlusion_scores, strongest, words
+from core.serve.explain import occlusion_scores, strongest, words
 from pages.components.playground_explain import highlighted_markdown, influence_frame
 from pages.components.safe_text import escape_markdown
 

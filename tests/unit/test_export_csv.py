@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core import predict
 from core.errors import DataError, RunError
+from core.serve import predict
 
 
 def test_escape_cell():

@@ -7,8 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from core.errors import DataError
-from core.health import (
+from core.data.health import (
     Finding,
     HealthReport,
     apply_fixes,
@@ -17,6 +16,7 @@ from core.health import (
     length_histogram_figure,
     min_class_size,
 )
+from core.errors import DataError
 
 
 def _frame(counts: dict[str, int], split: str | None = None) -> pd.DataFrame:

@@ -3,9 +3,9 @@
 import pytest
 
 from core import store
-from core.demo import load_example, start_demo
+from core.data.hub import load_hub_dataset
 from core.errors import DataError
-from core.hub import load_hub_dataset
+from core.jobs.demo import load_example, start_demo
 
 
 def test_hub_offline_is_one_clear_sentence():
@@ -24,7 +24,7 @@ def test_examples_load_through_the_normal_path_and_are_idempotent():
 
 
 def test_start_demo_queues_a_quick_run(monkeypatch):
-    monkeypatch.setattr("core.jobs.ensure_scheduler", lambda: None)  # queue only; no training in a unit test
+    monkeypatch.setattr("core.jobs.queue.ensure_scheduler", lambda: None)  # queue only; no training in a unit test
     run = start_demo()
     assert run.status == "queued" and run.config["max_length"] == 64
     assert store.get_dataset(run.dataset_id).name == "Customer-support intents"

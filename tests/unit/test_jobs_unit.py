@@ -2,8 +2,8 @@
 
 import sys
 
-from core import jobs
-from core.scheduler import place
+from core.jobs import queue as jobs
+from core.jobs.scheduler import place
 
 
 def test_single_gpu_and_cpu_commands():
@@ -41,7 +41,7 @@ def test_describe_exit():
 
 # ---------------------------------------------------------------------------- side jobs (batch prediction, int8)
 def test_side_jobs_take_a_gpu_no_run_holds_else_the_cpu():
-    from core.scheduler import place_side_job
+    from core.jobs.scheduler import place_side_job
 
     assert place_side_job(busy=["cuda:0"], gpus=[0, 1]) == ("cuda:1", [1])
     assert place_side_job(busy=["cuda:0,1"], gpus=[0, 1]) == ("cpu", [])  # every GPU trains: the CPU, never a wait
@@ -51,7 +51,7 @@ def test_side_jobs_take_a_gpu_no_run_holds_else_the_cpu():
 
 
 def test_torch_device_renumbers_by_visible_devices(monkeypatch):
-    from core.scheduler import torch_device
+    from core.jobs.scheduler import torch_device
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,3")
     assert torch_device(("cuda:3", [3])) == "cuda:1"
@@ -88,7 +88,9 @@ def _launched_env(monkeypatch) -> list[dict]:
 def test_batch_prediction_and_int8_jobs_avoid_the_gpu_a_run_trains_on(monkeypatch):
     import pandas as pd
 
-    from core import predict, quantize, scheduler, store
+    from core import store
+    from core.jobs import scheduler
+    from core.serve import predict, quantize
 
     monkeypatch.setattr(scheduler, "available_gpus", lambda: [0, 1])
     envs = _launched_env(monkeypatch)

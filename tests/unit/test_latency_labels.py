@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from core import efficiency, evaluation, latency, quantize
+from core.evaluate import efficiency, latency
+from core.serve import quantize
+from core.train import finish as evaluation
 
 ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -34,7 +36,7 @@ def test_the_int8_comparison_measures_like_the_report(monkeypatch):
     texts = [f"text {i}" for i in range(500)]
     result = quantize._speed({"fp32": (None, None), "int8": (None, None)}, texts, 64, repeats=2)
     assert len(calls) == 4
-    for call in calls:  # the settings of the report's measurement (core.evaluation uses latency.measure too)
+    for call in calls:  # the settings of the report's measurement (core.train.finish uses latency.measure too)
         assert call["n_texts"] == latency.N_TEXTS and call["n_single"] == latency.N_SINGLE
         assert call["batch_size"] == latency.BATCH_SIZE and call["device"] == "cpu"
     assert evaluation.LATENCY_SINGLE == latency.N_SINGLE and evaluation.THROUGHPUT_TEXTS == latency.N_TEXTS
@@ -78,7 +80,7 @@ def test_both_displays_label_their_latency_with_the_one_function(monkeypatch):
 
 
 def test_the_int8_model_card_uses_the_same_label(monkeypatch):
-    from core import export
+    from core.serve import export
 
     monkeypatch.setattr(quantize, "load_comparison", lambda run_id: COMPARISON)
     card = "\n".join(export._int8_section("0101-000000-abcd"))

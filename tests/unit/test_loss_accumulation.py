@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import tokencache, training
 from core.config import RunConfig
+from core.train import tokencache, training
 
 WORDS = ["good", "bad", "fine", "awful", "great", "poor", "nice", "dull", "film", "plot", "acting", "music"]
 

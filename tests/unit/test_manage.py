@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 
 from bench.bench_compare import fabricate_run
-from core import baseline, manage, paths, store
+from core import paths, store
+from core.compare import manage
 from core.config import RunConfig
 from core.errors import RunError
+from core.evaluate import baseline
 from tests.conftest import save_sample
 
 

@@ -1,4 +1,4 @@
-"""core.metrics must agree with scikit-learn and return plain floats."""
+"""core.evaluate.metrics must agree with scikit-learn and return plain floats."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from core import metrics as m
+from core.evaluate import metrics as m
 
 CASES = [(seed, k) for seed in (0, 1, 2) for k in (2, 5, 30)]
 

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from core import datasets
+from core.data import library as datasets
 from tests.conftest import ROOT, save_sample
 
 THAI = ["ห้องพักสะอาดและพนักงานเป็นมิตร", "อาหารเช้าไม่ดีแต่เตียงสบาย", "ทำเลดีใกล้สถานีรถไฟ", "เสียงดังมากจะไม่มาพักอีก"]

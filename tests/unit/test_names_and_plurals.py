@@ -7,8 +7,9 @@ import io
 import pandas as pd
 import pytest
 
-from core import datasets, health
-from core.dataio import clean_examples, detect_columns, read_table
+from core.data import health
+from core.data import library as datasets
+from core.data.dataio import clean_examples, detect_columns, read_table
 from core.errors import DataError
 from core.text import plural
 

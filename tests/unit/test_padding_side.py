@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import inference, training
+from core.serve import inference
+from core.train import training
 from tests.unit.test_loss_accumulation import WORDS, tiny_tokenizer
 
 

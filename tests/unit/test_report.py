@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 import pytest
 from sklearn import metrics as skm
 
-from core import figures
 from core.errors import DataError
-from core.report import build_report, report_to_html, report_to_json
+from core.evaluate.report import build_report, report_to_html, report_to_json
+from core.plots import report_figures as figures
 
 XSS = "<script>alert('x')</script>"
 
@@ -309,7 +309,7 @@ def test_77_classes_get_a_readable_label_each(many):
 
 
 def test_class_count_chart_turns_horizontal_and_tall_for_many_classes():
-    from core.health import health_report, label_distribution_figure
+    from core.data.health import health_report, label_distribution_figure
 
     labels = [f"intent_{i:02d}" for i in range(77)]
     df = pd.DataFrame({"text": [f"text {i}" for i in range(77 * 6)], "label": labels * 6})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import robustness as rb
+from core.evaluate import robustness as rb
 
 TEXTS = [
     "The refund for my order #4411 never arrived, can you check?",

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
+from core.data.splits import split_frame
 from core.errors import DataError
-from core.splits import split_frame
 
 
 def _frame(n=200):

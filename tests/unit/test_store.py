@@ -6,7 +6,8 @@ import sys
 
 import pandas as pd
 
-from core import datasets, paths, store
+from core import paths, store
+from core.data import library as datasets
 from tests.conftest import ROOT
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import adapters, devices, training
+from core import devices
 from core.config import RunConfig
+from core.train import adapters, training
 
 
 def _tiny_bert():

@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core import cli, health, rowcheck
-from core.dataio import clean_examples, detect_columns, read_table
+from core import cli
+from core.data import health, rowcheck
+from core.data.dataio import clean_examples, detect_columns, read_table
 
 LABELS = ("positive", "negative")
 

@@ -7,8 +7,9 @@ import re
 import pandas as pd
 import pytest
 
-from core import datasets, health, vocab
 from core.config import BUILTIN_MODEL
+from core.data import health, vocab
+from core.data import library as datasets
 
 ENGLISH = [
     "The room was clean and the staff were friendly.",

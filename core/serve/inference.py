@@ -60,7 +60,7 @@ def predict_proba(
 ) -> np.ndarray:
     """Class probabilities, shape ``(len(texts), n_classes)``, rows in the order of ``texts``.
 
-    ``token_ids`` (the unpadded ids of ``texts``, e.g. from :mod:`core.tokencache`) skips tokenising.
+    ``token_ids`` (the unpadded ids of ``texts``, e.g. from :mod:`core.train.tokencache`) skips tokenising.
     """
     import torch
 

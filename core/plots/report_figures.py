@@ -1,4 +1,4 @@
-"""Plotly figures drawn from a report dict (see :mod:`core.report`).
+"""Plotly figures drawn from a report dict (see :mod:`core.evaluate.report`).
 
 Functions take the report (possibly re-loaded from JSON) and always return a
 figure: a section the run lacks gives a small figure that says so, so callers
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from core.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height, confusion_subset
+from core.plots.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height, confusion_subset
 
 __all__ = [
     "confidence_histogram_figure",

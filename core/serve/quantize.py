@@ -33,8 +33,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from core import paths, predict
+from core import paths
 from core.errors import ModelError, TuneboardError
+from core.serve import predict
 
 FORMAT = "tuneboard-int8-dynamic/1"
 WEIGHTS_FILE = "int8_weights.safetensors"
@@ -154,7 +155,7 @@ def loader_source() -> str:
 # ---------------------------------------------------------------------------- make + compare
 def make_int8(run_id: str) -> Path:
     """Quantise a completed run's model and save it to ``runs/<id>/int8`` (replacing an older copy)."""
-    from core import serving
+    from core.serve import loading as serving
 
     if serving.is_peft_folder(serving.model_dir(run_id)):
         serving.require_model(run_id)
@@ -177,8 +178,8 @@ def make_int8(run_id: str) -> Path:
 
 def _accuracy(model: Any, tokenizer: Any, texts: list[str], truth: list[str], labels: list[str],
               max_length: int) -> tuple[dict[str, float], Any]:
-    from core import metrics
-    from core.inference import predict_proba
+    from core.evaluate import metrics
+    from core.serve.inference import predict_proba
 
     proba = predict_proba(model, tokenizer, texts, max_length=max_length, device="cpu")
     pred = [labels[i] for i in proba.argmax(1)]
@@ -209,8 +210,8 @@ def _speed(models: dict[str, tuple[Any, Any]], texts: list[str], max_length: int
     """Best of ``repeats`` alternating measurements per model: other processes on the machine only ever slow a
     measurement down, so the best one is the fairest estimate, and alternating keeps both sides equally exposed.
 
-    Each one is :func:`core.latency.measure`, the measurement of the run's report, on the CPU."""
-    from core import latency
+    Each one is :func:`core.evaluate.latency.measure`, the measurement of the run's report, on the CPU."""
+    from core.evaluate import latency
 
     best: dict[str, dict[str, Any]] = {}
     for _ in range(repeats):
@@ -230,12 +231,15 @@ def compare(run_id: str, *, repeats: int = 2, n_single: int | None = None) -> di
     """fp32 vs int8 on the CPU: size on disk, batch-1 latency p50, batch-32 throughput, test accuracy and macro-F1.
 
     Saved to ``runs/<id>/int8/comparison.json`` and returned.  Makes the int8 copy first if needed.
-    Timings are :func:`core.latency.measure` (the run report's measurement, here on the CPU), best of ``repeats``
+    Timings are :func:`core.evaluate.latency.measure` (the run report's measurement, here on the CPU), best of ``repeats``
     alternating measurements.
     """
     import torch
 
-    from core import efficiency, runs, serving, store
+    from core import results as runs
+    from core import store
+    from core.evaluate import efficiency
+    from core.serve import loading as serving
 
     if not has_int8(run_id):
         make_int8(run_id)
@@ -271,7 +275,7 @@ def compare(run_id: str, *, repeats: int = 2, n_single: int | None = None) -> di
 
 
 def speed_measurement(comparison: dict[str, Any], name: str = "int8") -> dict[str, Any]:
-    """One side of a saved comparison as a :mod:`core.latency` measurement (older files kept the threads outside)."""
+    """One side of a saved comparison as a :mod:`core.evaluate.latency` measurement (older files kept the threads outside)."""
     return {"device": comparison.get("device", "cpu"), "threads": comparison.get("threads"), **comparison[name]}
 
 
@@ -286,8 +290,9 @@ def _status_file(run_id: str) -> Path:
 
 
 def start_job(run_id: str) -> None:
-    """Make the int8 copy and its comparison in a separate process (``python -m core.quantize RUN_ID``)."""
-    from core import scheduler, serving
+    """Make the int8 copy and its comparison in a separate process (``python -m core.serve.quantize RUN_ID``)."""
+    from core.jobs import scheduler
+    from core.serve import loading as serving
 
     serving.require_model(run_id)
     if job_status(run_id).get("state") in {"queued", "running"}:
@@ -295,7 +300,7 @@ def start_job(run_id: str) -> None:
     run_dir = paths.run_dir(run_id)
     predict.write_json(_status_file(run_id), {"state": "queued", "created_at": time.time()})
     # int8 (dynamic quantisation) is CPU-only work: the process sees no GPU, so it can never take a training run's.
-    proc = predict.launch("core.quantize", run_id, run_dir / "int8.log", scheduler.place_side_job(gpu=False))
+    proc = predict.launch("core.serve.quantize", run_id, run_dir / "int8.log", scheduler.place_side_job(gpu=False))
     (run_dir / "int8.pid").write_text(str(proc.pid))
 
 

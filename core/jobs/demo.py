@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from core import dataio, datasets, jobs
 from core.config import PRESETS, RunConfig
-from core.examples import EXAMPLES, example_bytes
+from core.data import dataio
+from core.data import library as datasets
+from core.data.examples import EXAMPLES, example_bytes
+from core.jobs import queue as jobs
 from core.store import DatasetRecord, Run
 
 DEMO_EXAMPLE = "support_intents"

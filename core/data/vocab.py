@@ -48,9 +48,9 @@ class UnknownShare:
 
 def _tokenizer_file(model: str) -> Path | None:
     """The model's ``tokenizer.json`` if it is on this machine (never downloads, never loads torch)."""
-    from core import models
     from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
     from core.errors import ModelError
+    from core.train import models
 
     if model.strip() == TINY_TEST_MODEL:
         model = BUILTIN_MODEL  # the tiny test model is built with the MiniLM tokenizer
@@ -149,7 +149,7 @@ def model_fit_warning(texts: Sequence[str], model: str) -> str | None:
 
 def dataset_fit_warning(dataset_id: str, model: str, *, seed: int = 0) -> str | None:
     """The warning for a stored dataset and ``model`` (measured on a seeded sample of its texts), or None."""
-    from core import datasets
+    from core.data import library as datasets
 
     texts = datasets.load_frame(dataset_id)["text"].astype(str)
     if len(texts) > SAMPLE_TEXTS:

@@ -1,6 +1,6 @@
-"""The batch prediction worker: ``python -m core.predict_worker JOB_DIR``.
+"""The batch prediction worker: ``python -m core.serve.predict_worker JOB_DIR``.
 
-Started by :func:`core.predict.start_job` in its own session.  Reads ``job.json`` and
+Started by :func:`core.serve.predict.start_job` in its own session.  Reads ``job.json`` and
 ``input.parquet``, loads the run's model, classifies the texts in length-sorted batches and
 writes ``progress.json`` (at most twice a second) and finally ``predictions.parquet``.  It always
 leaves the job ``completed`` or ``failed`` with one plain sentence; tracebacks go to ``worker.out``.
@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from core import predict
 from core.errors import TuneboardError
+from core.serve import predict
 
 PROGRESS_EVERY_S = 0.5
 
 
 def run_job(folder: Path) -> None:
     """Do the job in ``folder``; raises on failure (``main`` turns that into a failed status)."""
-    from core import serving
+    from core.serve import loading as serving
 
     job = predict.read_json(folder / "job.json")
     if job is None:

@@ -1,4 +1,4 @@
-"""The scheduler daemon: ``python -m core.scheduler`` (started on demand by :func:`core.jobs.ensure_scheduler`).
+"""The scheduler daemon: ``python -m core.jobs.scheduler`` (started on demand by :func:`core.jobs.queue.ensure_scheduler`).
 
 One per workspace (an exclusive ``flock``).  Every half second it:
 1. notices workers that exited and marks their runs failed/stopped if the worker could not;
@@ -18,8 +18,9 @@ import subprocess
 import sys
 import time
 
-from core import jobs, paths, store
+from core import paths, store
 from core.config import RunConfig
+from core.jobs import queue as jobs
 from core.store import Run
 
 log = logging.getLogger("tuneboard.scheduler")

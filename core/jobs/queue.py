@@ -1,6 +1,6 @@
 """The job system: submit, queue, start, stop, cancel, resume, and detect crashed workers.
 
-Runs are queued in the store.  A small scheduler daemon (``python -m core.scheduler``) starts
+Runs are queued in the store.  A small scheduler daemon (``python -m core.jobs.scheduler``) starts
 queued runs when their device is free, watches workers, escalates stops, and exits when idle.
 Anyone who queues a run (UI or CLI) makes sure a scheduler is alive, so no browser tab is needed.
 """
@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core import datasets, paths, store
+from core import paths, store
 from core.config import RunConfig
+from core.data import library as datasets
 from core.errors import RunError
 from core.store import Run
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_S = 8.0  # cooperative stop first; then SIGTERM to the process group
 KILL_GRACE_S = 5.0  # then SIGKILL
 
@@ -257,7 +257,7 @@ def spawn_detached(command: list[str], log_file: Path, env: dict[str, str]) -> s
     log_file.parent.mkdir(parents=True, exist_ok=True)
     out = open(log_file, "ab")  # noqa: SIM115 - the child keeps its own handle
     try:
-        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+        return subprocess.Popen(command, cwd=paths.PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     finally:
         out.close()
@@ -294,7 +294,7 @@ def ensure_scheduler() -> None:
     """Start the scheduler daemon if none is running for this workspace."""
     if scheduler_alive():
         return
-    spawn_detached([sys.executable, "-m", "core.scheduler"], paths.home() / "scheduler.log",
+    spawn_detached([sys.executable, "-m", "core.jobs.scheduler"], paths.home() / "scheduler.log",
                    {**os.environ, "TUNEBOARD_HOME": str(paths.home())})
 
 

@@ -20,9 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core import datasets, metrics, models, paths, store, tokencache
+from core import paths, store
 from core.config import RunConfig
-from core.inference import pad_ids, pad_side
+from core.data import library as datasets
+from core.evaluate import metrics
+from core.serve.inference import pad_ids, pad_side
+from core.train import models, tokencache
 
 log = logging.getLogger("tuneboard.training")
 
@@ -40,7 +43,7 @@ class PerfOptions:
     so it was checked against dev accuracy over six seeds (BENCHMARKS.md).
     """
 
-    token_cache: bool = True  # tokenise once per dataset + tokenizer + max_length (core.tokencache)
+    token_cache: bool = True  # tokenise once per dataset + tokenizer + max_length (core.train.tokencache)
     tight_buckets: bool = True  # batches of similar length: sort within chunks of 16 batches, shuffle the batches
     fast_collator: bool = True  # pad a batch with numpy instead of tokenizer.pad
     sequential_eval: bool = True  # validation is sorted by length once; evaluate it in that order
@@ -73,7 +76,7 @@ class Prepared:
 class EncodedSplit:
     """Tokenised examples of one split (a map-style dataset): item ``i`` is ``{"input_ids", "labels"}``.
 
-    Token ids live in one flat array (see :class:`core.tokencache.TokenizedTexts`); ``order`` maps item
+    Token ids live in one flat array (see :class:`core.train.tokencache.TokenizedTexts`); ``order`` maps item
     positions to texts, so sorting by length costs no copy.
     """
 
@@ -102,7 +105,7 @@ class EncodedSplit:
 class PadCollator:
     """Pads a batch to its longest item (dynamic padding) with numpy; what DataCollatorWithPadding does, faster.
 
-    Pads on ``side`` with :func:`core.inference.pad_ids`, the function inference pads with too.
+    Pads on ``side`` with :func:`core.serve.inference.pad_ids`, the function inference pads with too.
     """
 
     def __init__(self, pad_id: int, side: str = "right") -> None:
@@ -171,7 +174,7 @@ def _encode_frame(tokenizer: Any, frame: pd.DataFrame, label_ids: dict[str, int]
 
 def prepare(config: RunConfig, perf: PerfOptions | None = None) -> Prepared:
     """Load data, split it, tokenise it once (cached) and build the model."""
-    from core.splits import split_frame
+    from core.data.splits import split_frame
 
     perf = perf or PerfOptions.from_env()
     df = datasets.load_frame(config.dataset_id)
@@ -193,7 +196,7 @@ def prepare(config: RunConfig, perf: PerfOptions | None = None) -> Prepared:
     # Evaluation batches are cheapest when similar lengths sit together (less padding).
     encoded["validation"] = encoded["validation"].sorted_by_length()
     model = models.load_classifier(source, labels, trust_remote_code=config.trust_remote_code)
-    from core.adapters import apply_freezing, apply_peft
+    from core.train.adapters import apply_freezing, apply_peft
 
     apply_freezing(model, config)
     model, is_peft = apply_peft(model, config)
@@ -534,7 +537,7 @@ def _save_model(prep: Prepared, trainer: Any, run_dir: Path) -> Path:
     model_dir = run_dir / "model"
     model = trainer.model
     if prep.peft_model:
-        from core.adapters import save_peft
+        from core.train.adapters import save_peft
 
         model = save_peft(model, run_dir)
     model.config.id2label = dict(enumerate(prep.labels))
@@ -551,9 +554,9 @@ def _device_of(model: Any) -> Any:
 def finish(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_seconds: float) -> dict[str, Any]:
     """Test predictions, metrics, report and the saved model; returns the final metrics.
 
-    The work, its phases (shown live) and their timings live in :mod:`core.evaluation`.
+    The work, its phases (shown live) and their timings live in :mod:`core.train.finish`.
     """
-    from core.evaluation import finish_run
+    from core.train.finish import finish_run
 
     final, timings = finish_run(prep, trainer, run_id, run_dir, train_seconds, save_model=_save_model)
     run = store.require_run(run_id)
@@ -645,7 +648,7 @@ def train_run(run_id: str, stop: StopRequested) -> str:
     configure_process(perf)
     store.update_run(run_id, progress={"phase": "loading model and data"})
     prep = prepare(config, perf)
-    from core.efficiency import count_parameters
+    from core.evaluate.efficiency import count_parameters
 
     params = count_parameters(prep.model)
     store.update_run(

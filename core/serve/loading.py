@@ -45,7 +45,7 @@ def has_model(run_id: str) -> bool:
     return (folder / "config.json").is_file() or is_peft_folder(folder)
 
 
-BASELINE_MODEL = "tfidf-logreg"  # = core.baseline.BASELINE_MODEL; not imported, baseline pulls in sklearn
+BASELINE_MODEL = "tfidf-logreg"  # = core.evaluate.baseline.BASELINE_MODEL; not imported, baseline pulls in sklearn
 
 
 class Predictor(NamedTuple):
@@ -82,7 +82,7 @@ def load_predictor(run_id: str) -> Predictor:
     if problem:
         raise RunError(problem)
     if is_baseline(store.require_run(run_id)):
-        from core import baseline
+        from core.evaluate import baseline
 
         predict, labels = baseline.load_predictor(run_id)
         return Predictor(lambda texts: predict([str(t) for t in texts]), labels)
@@ -153,7 +153,7 @@ def _load_prompt_tuned(run: store.Run, folder: Path, labels: list[str]) -> Any:
     """Base model with a fresh head + the saved prompt and head from the adapter folder."""
     from peft import PeftModel
 
-    from core import models
+    from core.train import models
 
     base = models.load_classifier(str(run.config.get("model")), labels, trust_remote_code=bool(run.config.get("trust_remote_code")))
     return PeftModel.from_pretrained(base, folder)
@@ -162,7 +162,7 @@ def _load_prompt_tuned(run: store.Run, folder: Path, labels: list[str]) -> Any:
 def probabilities(bundle: RunModel, texts: Sequence[str], *, batch_size: int = 64,
                   progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """Class probabilities of ``texts`` with a loaded model (length-sorted, dynamically padded batches)."""
-    from core.inference import predict_proba
+    from core.serve.inference import predict_proba
 
     return predict_proba(bundle.model, bundle.tokenizer, [str(t) for t in texts], max_length=bundle.max_length,
                          batch_size=batch_size, progress=progress)

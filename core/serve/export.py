@@ -21,9 +21,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from core import latency, paths, quantize, serving, store
+from core import paths, store
 from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
 from core.errors import ModelError, RunError
+from core.evaluate import latency
+from core.serve import loading as serving
+from core.serve import quantize
 
 BUILTIN_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 _STORED_SUFFIXES = {".safetensors", ".bin", ".pt"}  # already dense: deflating them costs time and saves little
@@ -45,7 +48,7 @@ def _base_model_name(config: dict[str, Any]) -> str:
 def _label_counts(run: store.Run, report: dict[str, Any]) -> tuple[dict[str, int], str]:
     """Examples per class in the whole dataset (or in the test split when the dataset is gone)."""
     try:
-        from core import datasets
+        from core.data import library as datasets
 
         frame = datasets.load_frame(run.dataset_id or "")
         return {str(k): int(v) for k, v in frame["label"].astype(str).value_counts().sort_index().items()}, "whole dataset"

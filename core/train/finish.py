@@ -23,13 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core import latency, metrics, store
-from core.inference import encode, predict_proba
+from core import store
+from core.evaluate import latency, metrics
+from core.serve.inference import encode, predict_proba
 
 log = logging.getLogger("tuneboard.evaluation")
 
 ROBUSTNESS_MAX_TEXTS = 500
-LATENCY_SINGLE = latency.N_SINGLE  # core.latency: one measurement, shared with the int8 comparison
+LATENCY_SINGLE = latency.N_SINGLE  # core.evaluate.latency: one measurement, shared with the int8 comparison
 THROUGHPUT_TEXTS = latency.N_TEXTS
 
 # Phase names as the live view shows them (lower case: they follow "running ·").
@@ -128,9 +129,9 @@ def cached_predictor(model: Any, tokenizer: Any, token_ids: Any, proba: np.ndarr
 
 def finish_run(prep: Any, trainer: Any, run_id: str, run_dir: Path, train_seconds: float, *,
                save_model: Any) -> tuple[dict[str, Any], dict[str, float]]:
-    """Evaluate and save a trained run (``prep``: :class:`core.training.Prepared`); ``save_model(prep, trainer,
+    """Evaluate and save a trained run (``prep``: :class:`core.train.training.Prepared`); ``save_model(prep, trainer,
     run_dir)`` writes the model folder.  Returns the final test metrics and the seconds each phase took."""
-    from core import efficiency, report, robustness
+    from core.evaluate import efficiency, report, robustness
 
     phases = PhaseReporter(run_id)
     # Mixed-precision training leaves Accelerate's autocast wrapper on model.forward; drop it, so the test metrics are

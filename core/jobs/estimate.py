@@ -26,7 +26,7 @@ from typing import Any
 from core import store
 from core.config import BUILTIN_MODEL, TINY_TEST_MODEL, RunConfig
 from core.errors import TuneboardError
-from core.robustness import PERTURBATIONS
+from core.evaluate.robustness import PERTURBATIONS
 
 FORWARD_SHARE = 1 / 3
 """Cost of classifying one text relative to training on it (forward ≈ 1/3 of forward + backward)."""
@@ -204,7 +204,8 @@ def dataset_workload(dataset_id: str, model: str, max_length: int, test_size: fl
 # Cached per dataset id: an id names fixed content (content-hashed), and the Train page asks on every settings change.
 @functools.lru_cache(maxsize=64)
 def _split_sizes(dataset_id: str, test_size: float, validation_size: float) -> tuple[int, int, int]:
-    from core import datasets, splits
+    from core.data import library as datasets
+    from core.data import splits
 
     parts = splits.split_frame(datasets.load_frame(dataset_id), test_size=test_size, validation_size=validation_size, seed=0)
     return len(parts["train"]), len(parts["validation"]), len(parts["test"])
@@ -212,7 +213,7 @@ def _split_sizes(dataset_id: str, test_size: float, validation_size: float) -> t
 
 @functools.lru_cache(maxsize=64)
 def _token_lengths(dataset_id: str, model: str) -> tuple[int, ...]:
-    from core import datasets
+    from core.data import library as datasets
 
     texts = datasets.load_frame(dataset_id)["text"].astype(str)
     sample = texts.sample(min(len(texts), 2000), random_state=0).tolist()  # the mean of 2,000 texts is plenty
@@ -224,7 +225,7 @@ def _token_lengths(dataset_id: str, model: str) -> tuple[int, ...]:
 
 @functools.lru_cache(maxsize=8)
 def _token_counter(model: str) -> Any:
-    from core import models
+    from core.train import models
 
     # Asking for the tiny test model by name would build it (and import torch), hence the MiniLM swap above.
     return models.token_counter(model)
@@ -256,7 +257,7 @@ def run_history(model: str, device_kind: str) -> list[Measured]:
 def estimate_run(config: RunConfig, *, auto_device: str) -> Estimate:
     """The estimate for a (valid) config on this machine; ``auto_device`` is where ``device=auto`` trains."""
     from core.devices import cpu_has_bf16_units
-    from core.scheduler import cpu_slots
+    from core.jobs.scheduler import cpu_slots
 
     kind = device_kind_of(config.device, auto_device)
     workload = dataset_workload(config.dataset_id, config.model, config.max_length, config.test_size,

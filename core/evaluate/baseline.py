@@ -1,7 +1,7 @@
 """A classical baseline: TF-IDF + logistic regression (scikit-learn) on exactly the split of a run.
 
 A fine-tuned transformer is only impressive next to something simple.  :func:`train_baseline` re-creates
-a run's split (same dataset, test/validation shares and seed, through :func:`core.splits.split_frame`),
+a run's split (same dataset, test/validation shares and seed, through :func:`core.data.splits.split_frame`),
 fits the baseline in-process (seconds, no torch) and stores it as an ordinary completed run: config with
 model ``tfidf-logreg``, ``info["kind"] = "baseline"``, ``parent_id`` = the source run, predictions,
 the full evaluation report, and metric points, so it appears in every table, chart and comparison.
@@ -24,10 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core import datasets, efficiency, metrics, paths, report, robustness, store
+from core import paths, store
 from core.config import RunConfig
+from core.data import library as datasets
 from core.errors import RunError, TuneboardError
-from core.jobs import process_start_time
+from core.evaluate import efficiency, metrics, report, robustness
+from core.jobs.queue import process_start_time
 from core.store import Run
 
 BASELINE_MODEL = "tfidf-logreg"
@@ -59,7 +61,7 @@ def build_pipeline(*, class_weighted: bool = False, seed: int = 0) -> Any:
 
 def split_for(run: Run) -> tuple[dict[str, pd.DataFrame], list[str], RunConfig]:
     """The train/validation/test frames and sorted labels of ``run``, exactly as its training saw them."""
-    from core.splits import split_frame
+    from core.data.splits import split_frame
 
     if not run.dataset_id:
         raise RunError(f"Run {run.id} has no dataset, so there is no split to train a baseline on.")

@@ -1,7 +1,7 @@
 """Counting total vs trainable parameters for a run configuration (before training).
 
 Loading a model needs torch, which the UI process must not import, so the UI calls
-:func:`count_in_subprocess`, which runs ``python -m core.params`` with the config as JSON.
+:func:`count_in_subprocess`, which runs ``python -m core.train.params`` with the config as JSON.
 """
 
 from __future__ import annotations
@@ -9,17 +9,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
+from core import paths
 from core.config import RunConfig
 from core.errors import ModelError, TuneboardError
 
 
 def count_parameters_for(config: RunConfig, n_labels: int) -> dict[str, int]:
     """Build the model as training would (head, freezing, PEFT) and count its parameters."""
-    from core import models
-    from core.adapters import apply_freezing, apply_peft
-    from core.efficiency import count_parameters
+    from core.evaluate.efficiency import count_parameters
+    from core.train import models
+    from core.train.adapters import apply_freezing, apply_peft
 
     model = models.load_classifier(config.model, [f"class_{i}" for i in range(n_labels)],
                                    trust_remote_code=config.trust_remote_code)
@@ -32,8 +32,8 @@ def count_in_subprocess(config: RunConfig, n_labels: int, *, timeout: float = 12
     """:func:`count_parameters_for` in a separate Python process; raises a one-sentence error on failure."""
     payload = json.dumps({"config": config.to_dict(), "n_labels": n_labels})
     try:
-        result = subprocess.run([sys.executable, "-m", "core.params"], input=payload, capture_output=True, text=True,
-                                timeout=timeout, cwd=Path(__file__).resolve().parent.parent)
+        result = subprocess.run([sys.executable, "-m", "core.train.params"], input=payload, capture_output=True, text=True,
+                                timeout=timeout, cwd=paths.PROJECT_ROOT)
     except subprocess.TimeoutExpired:
         raise ModelError("Counting parameters took too long (the model may still be downloading); try again later.") from None
     lines = result.stdout.strip().splitlines()

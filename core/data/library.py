@@ -98,7 +98,7 @@ def import_file(
     encoding: str | None = None,
 ) -> DatasetRecord:
     """Read, clean and store one file (used by the CLI; the UI does the same steps with previews)."""
-    from core import dataio, health
+    from core.data import dataio, health
 
     table = dataio.read_table(source, filename, encoding=encoding)
     guess = dataio.detect_columns(table.df)

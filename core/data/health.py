@@ -1,7 +1,7 @@
 """The health report shown before training: what is wrong with the data and how to fix it.
 
 :func:`health_report` inspects a cleaned table (columns ``text``, ``label``, optional
-``split``; see :func:`core.dataio.clean_examples`) with vectorised pandas, so it stays fast on
+``split``; see :func:`core.data.dataio.clean_examples`) with vectorised pandas, so it stays fast on
 hundreds of thousands of rows; only the token counting runs on a seeded sample.
 Findings with severity ``"error"`` block training; each one says what to do, and many offer
 a one-click fix that :func:`apply_fixes` applies.
@@ -24,8 +24,8 @@ from core.text import plural
 if TYPE_CHECKING:  # plotly is imported lazily: the CLI and tests need not load it
     import plotly.graph_objects as go
 
-    from core.rowcheck import RowCount
-    from core.vocab import UnknownShare
+    from core.data.rowcheck import RowCount
+    from core.data.vocab import UnknownShare
 
 SEVERITIES = ("error", "warning", "info")
 FIXES = ("drop_duplicates", "drop_conflicts", "drop_leakage", "merge_rare")
@@ -71,7 +71,7 @@ class HealthReport:
     split_counts: dict[str, dict[str, int]] | None
     min_class_size: int = field(default=0)
     lines: int | None = None  # non-blank data lines in the file(s), when counted (delimited text)
-    unknown: dict | None = None  # core.vocab.UnknownShare.to_dict() of a sample, when measured
+    unknown: dict | None = None  # core.data.vocab.UnknownShare.to_dict() of a sample, when measured
 
     @property
     def trainable(self) -> bool:
@@ -147,8 +147,8 @@ def health_report(
     ``count_tokens`` maps texts to token counts (e.g. a tokenizer); it runs on a seeded sample
     of at most ``sample_size`` texts.  ``test_size``/``validation_size`` are the fractions the
     trainer will split off when the table has no ``split`` column.  ``reading`` (from
-    :func:`core.dataio.read_table`) makes lines merged by stray quotes count as dropped rows;
-    ``count_unknown`` (see :func:`core.vocab.unknown_counter`) measures how much of a sample the
+    :func:`core.data.dataio.read_table`) makes lines merged by stray quotes count as dropped rows;
+    ``count_unknown`` (see :func:`core.data.vocab.unknown_counter`) measures how much of a sample the
     model's tokenizer does not know.
     """
     _require_columns(df)
@@ -507,7 +507,7 @@ def _short_findings(texts: pd.Series) -> list[Finding]:
 
 
 def _unknown_share(texts: pd.Series, count_unknown: Callable | None, seed: int) -> UnknownShare | None:
-    from core.vocab import SAMPLE_TEXTS
+    from core.data.vocab import SAMPLE_TEXTS
 
     if count_unknown is None or texts.empty:
         return None
@@ -516,7 +516,7 @@ def _unknown_share(texts: pd.Series, count_unknown: Callable | None, seed: int) 
 
 
 def _unknown_findings(unknown: UnknownShare | None) -> list[Finding]:
-    from core.vocab import warning_message
+    from core.data.vocab import warning_message
 
     message = warning_message(unknown)
     if message is None or unknown is None:
@@ -618,7 +618,7 @@ def label_distribution_figure(report: HealthReport) -> go.Figure:
     """Bar chart of examples per class (stacked by split when the data has a split column)."""
     import plotly.graph_objects as go
 
-    from core.class_layout import class_axis_style, class_chart_height
+    from core.plots.class_layout import class_axis_style, class_chart_height
 
     classes = list(report.label_counts)
     many = len(classes) > 20  # then horizontal bars, one readable row per class (a tall chart)

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core import rowcheck
+from core.data import rowcheck
+from core.data.rowcheck import RowCount
 from core.errors import DataError
-from core.rowcheck import RowCount
 from core.text import plural
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (
@@ -70,7 +70,7 @@ class LoadedTable:
     encoding: str | None
     delimiter: str | None
     notes: list[str] = field(default_factory=list)
-    row_count: RowCount | None = None  # lines vs rows of delimited text (see core.rowcheck)
+    row_count: RowCount | None = None  # lines vs rows of delimited text (see core.data.rowcheck)
 
 
 @dataclass
@@ -547,7 +547,7 @@ def _is_json_object(line: str) -> bool:
 
 def _read_delimited(text: str, default: str) -> LoadedTable:
     sep = _sniff_delimiter(text, default)
-    # core.rowcheck makes every line one row (stray quotes must not merge examples) and decides the header.
+    # core.data.rowcheck makes every line one row (stray quotes must not merge examples) and decides the header.
     read = rowcheck.read_delimited(text, sep, _read_csv)
     notes = [f", {_DELIMITER_NAMES[sep]}-separated.", *read.notes]
     fmt = {",": "csv", "\t": "tsv"}.get(sep, "delimited")

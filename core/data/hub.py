@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core import dataio, datasets
+from core.data import dataio
+from core.data import library as datasets
 from core.errors import DataError
 from core.store import DatasetRecord
 

@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core import charts, paths, store
-from core.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height
+from core import paths, store
 from core.errors import RunError
-from core.report import METRIC_NAMES, format_metric
-from core.runs import smoothed
+from core.evaluate.report import METRIC_NAMES, format_metric
+from core.plots import curves as charts
+from core.plots.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height
+from core.results import smoothed
 from core.store import Run
 
 MIN_RUNS, MAX_RUNS = 2, 10

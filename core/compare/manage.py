@@ -1,7 +1,7 @@
 """Run management: rename, tag, annotate, delete (one or many), and filtering the run list.
 
 Deleting removes a run's folder and its database rows (the run and all its metric points) through
-:func:`core.jobs.delete_run`; runs that are still queued or running must be stopped first.
+:func:`core.jobs.queue.delete_run`; runs that are still queued or running must be stopped first.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from core import jobs, store
+from core import store
 from core.errors import RunError
+from core.jobs import queue as jobs
 from core.store import Run
 
 MAX_NAME = 200

@@ -1,7 +1,7 @@
 """Batch prediction: classify every row of a table with a run's model, in a worker process.
 
 The UI never runs a model over thousands of rows itself: :func:`start_job` stores the table under
-``workspace/predictions/<job_id>/`` and starts ``python -m core.predict_worker JOB_DIR`` in its own
+``workspace/predictions/<job_id>/`` and starts ``python -m core.serve.predict_worker JOB_DIR`` in its own
 session; the worker writes ``progress.json`` as it goes and ``predictions.parquet`` at the end, and
 the page polls :func:`job_progress`.  The CLI (``python -m core predict``) runs the same code in-process.
 
@@ -134,7 +134,7 @@ def texts_of(df: pd.DataFrame, text_column: str) -> list[str]:
 def predict_table(run_id: str, df: pd.DataFrame, text_column: str, *, bundle: Any = None,
                   progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Classify every row of ``df`` in this process (the CLI and the worker use this)."""
-    from core import serving
+    from core.serve import loading as serving
 
     texts = texts_of(df, text_column)
     bundle = bundle or serving.load_run_model(run_id)
@@ -160,9 +160,9 @@ def read_json(path: Path) -> dict[str, Any] | None:
 def launch(module: str, arg: str, log_file: Path, placement: tuple[str, list[int]] = ("cpu", [])) -> subprocess.Popen:
     """Start ``python -m module arg`` in its own session (a UI restart never stops it), output to ``log_file``.
 
-    ``placement`` (from :func:`core.scheduler.place_side_job`) is the only GPU the process may see; none for the CPU.
+    ``placement`` (from :func:`core.jobs.scheduler.place_side_job`) is the only GPU the process may see; none for the CPU.
     """
-    from core import jobs
+    from core.jobs import queue as jobs
 
     device, gpus = placement
     return jobs.spawn_detached([sys.executable, "-m", module, arg], log_file, jobs.worker_env(gpus, device))
@@ -170,7 +170,7 @@ def launch(module: str, arg: str, log_file: Path, placement: tuple[str, list[int
 
 def background_state(status_file: Path, pid_file: Path, crashed: str) -> dict[str, Any]:
     """A job's status dict, turned into ``failed`` with ``crashed`` when its process died mid-way."""
-    from core import jobs
+    from core.jobs import queue as jobs
 
     status = read_json(status_file) or {"state": "queued"}
     if status.get("state") in {"queued", "running"}:
@@ -219,7 +219,8 @@ def prune_jobs(max_age_days: float = KEEP_JOBS_DAYS) -> int:
 
 def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: str = "") -> str:
     """Queue a batch prediction of ``df[text_column]`` with a run's model; returns the job id at once."""
-    from core import scheduler, serving
+    from core.jobs import scheduler
+    from core.serve import loading as serving
 
     serving.require_model(run_id)
     texts_of(df, text_column)  # fail now, in the UI, on a wrong column
@@ -233,7 +234,7 @@ def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: s
             "n_rows": len(df), "created_at": time.time(), "device": placement[0]}
     write_json(folder / "job.json", meta)
     write_json(folder / "progress.json", {"state": "queued", "done": 0, "total": len(df), "created_at": meta["created_at"]})
-    proc = launch("core.predict_worker", str(folder), folder / "worker.out", placement)
+    proc = launch("core.serve.predict_worker", str(folder), folder / "worker.out", placement)
     (folder / "worker.pid").write_text(str(proc.pid))
     return job_id
 
@@ -267,7 +268,8 @@ def job_result(job_id: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- CLI
 def _cmd_predict(args: Any) -> int:
-    from core import dataio, serving
+    from core.data import dataio
+    from core.serve import loading as serving
 
     if bool(args.text) == bool(args.file):
         raise DataError("Give either --text \"...\" or --file IN --out OUT.")
@@ -275,7 +277,7 @@ def _cmd_predict(args: Any) -> int:
         raise DataError("Give --out FILE.csv or FILE.xlsx for the predictions of --file.")
     if args.out and Path(args.out).suffix.lower() not in {".csv", ".xlsx"}:
         raise DataError(f"Cannot write ‘{Path(args.out).suffix}’ files; name the output file .csv or .xlsx.")
-    from core import scheduler
+    from core.jobs import scheduler
 
     # The same placement as a background job: never onto the GPU a training run holds.
     bundle = serving.load_run_model(args.run_id, device=scheduler.torch_device(scheduler.place_side_job()))

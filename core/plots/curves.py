@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.runs import smoothed
+from core.results import smoothed
 
 MAX_POINTS = 2000  # drawing more points than pixels only slows the browser
 # Plotly's default SI prefixes write 0.0002 as "200µ"; scientific notation reads as a learning rate: 2e-4.

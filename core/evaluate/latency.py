@@ -2,7 +2,7 @@
 
 Two places show a model's speed: the run's report (measured at the end of training, on the device the run trained
 on, often a GPU) and the fp32-vs-int8 comparison of the export panel and the int8 model card (always on the CPU: int8
-is CPU-only).  Both measure with :func:`core.efficiency.measure_inference` and the settings below, and every display
+is CPU-only).  Both measure with :func:`core.evaluate.efficiency.measure_inference` and the settings below, and every display
 labels its numbers with :func:`describe`, so a GPU latency is never read as a CPU one.
 """
 
@@ -24,7 +24,7 @@ def measure(model: Any, tokenizer: Any, texts: Sequence[str], *, device: str, ma
     """
     import torch
 
-    from core import efficiency
+    from core.evaluate import efficiency
 
     result = efficiency.measure_inference(model, tokenizer, list(texts)[:N_TEXTS] or ["example"], device=device,
                                           max_length=max_length, n_single=n_single, batch_size=BATCH_SIZE)

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core import metrics
 from core.errors import DataError
+from core.evaluate import metrics
 
 __all__ = ["build_report", "report_to_html", "report_to_json"]
 
@@ -621,7 +621,7 @@ def _html_summary(report: dict) -> str:
 
 
 def _html_per_class(report: dict, fig: _Figures) -> str:
-    from core import figures
+    from core.plots import report_figures as figures
 
     cols = [
         ("label", "Class", None),
@@ -636,7 +636,7 @@ def _html_per_class(report: dict, fig: _Figures) -> str:
 
 
 def _html_confusion(report: dict, fig: _Figures) -> str:
-    from core import figures
+    from core.plots import report_figures as figures
 
     top = [{"true": t, "pred": p, "count": c} for t, p, c in report["confusion"]["top_confusions"][:20]]
     cols = [
@@ -669,7 +669,7 @@ def _html_errors(report: dict, limit: int = 100) -> str:
 
 
 def _html_binary(report: dict, fig: _Figures) -> str:
-    from core import figures
+    from core.plots import report_figures as figures
 
     if not report.get("binary"):
         return ""
@@ -683,7 +683,7 @@ def _fmt(value: float | None, spec: str = ".3f") -> str:
 
 
 def _html_calibration(report: dict, fig: _Figures) -> str:
-    from core import figures
+    from core.plots import report_figures as figures
 
     if not report.get("calibration"):
         return "<h2>Calibration</h2>" + _na("Calibration")
@@ -692,7 +692,7 @@ def _html_calibration(report: dict, fig: _Figures) -> str:
 
 
 def _html_robustness(report: dict, fig: _Figures) -> str:
-    from core import figures
+    from core.plots import report_figures as figures
 
     if not report.get("robustness"):
         return "<h2>Robustness</h2>" + _na("A robustness check")
@@ -715,7 +715,7 @@ def _html_efficiency(report: dict) -> str:
 
 
 def _html_slices(report: dict, fig: _Figures) -> str:
-    from core import figures
+    from core.plots import report_figures as figures
 
     if not report.get("slices"):
         return "<h2>Slices</h2>" + _na("A slice analysis")
