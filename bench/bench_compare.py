@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core import paths, store  # noqa: E402
+from core import results, store  # noqa: E402
 from core.config import RunConfig  # noqa: E402
 from core.evaluate import report  # noqa: E402
 from core.store import Run  # noqa: E402
@@ -53,7 +53,7 @@ def fake_predictions(dataset_id: str, labels: Sequence[str], *, n_test: int = 20
         "confidence": proba.max(axis=1),
     })
     for j, label in enumerate(labels):
-        frame[f"prob::{label}"] = proba[:, j]
+        frame[results.prob_column(label)] = proba[:, j]
     return frame
 
 
@@ -91,10 +91,7 @@ def fabricate_run(
     store.add_metric_points(run.id, points)
     final: dict[str, Any] = {"accuracy": accuracy, "f1_macro": accuracy - 0.02}
     if with_files:
-        folder = paths.run_dir(run.id)
-        folder.mkdir(parents=True, exist_ok=True)
         predictions = fake_predictions(dataset_id, labels, n_test=n_test, accuracy=accuracy, seed=seed, split_seed=cfg["seed"])
-        predictions.to_parquet(folder / "predictions.parquet", index=False)
         eff = {"total": 4_000_000, "trainable": 3_900_000 + seed, "train_seconds": 60.0 + seed, "throughput_texts_per_s": 500.0 + seed,
                "latency_p50_ms": 4.0, "device": "cpu"}
         if report_template is None:
@@ -102,7 +99,7 @@ def fabricate_run(
         else:
             rep = {**report_template, "summary": {**report_template["summary"], "accuracy": accuracy, "f1_macro": accuracy - 0.02},
                    "efficiency": eff, "run": {"name": run.name, "id": run.id}}
-        (folder / "report.json").write_text(report.report_to_json(rep))
+        results.write_results(run.id, predictions, rep)
         final = {k: v for k, v in rep["summary"].items() if isinstance(v, float)}
     store.update_run(run.id, final_metrics=final, started_at=run.created_at - 60 - seed, finished_at=run.created_at)
     return store.require_run(run.id)
@@ -143,8 +140,9 @@ def main(n_runs: int = 500, n_compare: int = 10, n_points: int = 10_000) -> dict
     home = tempfile.mkdtemp(prefix="tuneboard-bench-compare-")
     os.environ["TUNEBOARD_HOME"] = home
     os.chdir(ROOT)
-    from core.compare import manage
-    from core.compare import tables as compare
+    from core.compare import alignment, leaderboard, loading, manage, tables
+    from core.compare import curves as compare_curves
+    from core.plots import compare_figures
     from pages.components import run_table
 
     started = time.perf_counter()
@@ -164,17 +162,17 @@ def main(n_runs: int = 500, n_compare: int = 10, n_points: int = 10_000) -> dict
 
     runs = store.list_runs()
     long_runs = [store.require_run(i) for i in long_ids]
-    curves = compare.curves(long_runs, names=("loss",))
+    curves = compare_curves.curves(long_runs, names=("loss",))
     results: dict[str, tuple[float, float]] = {
         "store.list_runs (500 runs)": _time(store.list_runs),
         "run_table.runs_frame (500 runs)": _time(lambda: run_table.runs_frame(runs)),
         "manage.filter_runs (500 runs)": _time(lambda: manage.filter_runs(runs, manage.RunFilter(datasets=["dataset 1"], text="run"))),
-        "compare.leaderboard (500 runs)": _time(lambda: compare.leaderboard("f1_macro")),
+        "compare.leaderboard (500 runs)": _time(lambda: leaderboard.leaderboard("f1_macro")),
         "store.metric_points, whole history (10 runs)": _time(lambda: [store.metric_points(i) for i in long_ids]),
-        "compare.curves (10 runs x 10k points; warm = cached)": _time(lambda: compare.curves(long_runs, names=("loss", "accuracy", "f1_macro"))),
-        "compare.curves_figure (loss, 10 runs)": _time(lambda: compare.curves_figure(curves, name="loss")),
-        "compare.metric_table (10 runs)": _time(lambda: compare.metric_table(long_runs)),
-        "compare.disagreements (10 runs)": _time(lambda: compare.disagreements(long_runs, {i: compare.load_predictions(i) for i in long_ids})),
+        "compare.curves (10 runs x 10k points; warm = cached)": _time(lambda: compare_curves.curves(long_runs, names=("loss", "accuracy", "f1_macro"))),
+        "compare.curves_figure (loss, 10 runs)": _time(lambda: compare_figures.curves_figure(curves, name="loss")),
+        "compare.metric_table (10 runs)": _time(lambda: tables.metric_table(long_runs)),
+        "compare.disagreements (10 runs)": _time(lambda: alignment.disagreements(long_runs, {i: loading.load_predictions(i) for i in long_ids})),
         "AppTest pages/runs.py (500 runs)": _time(_apptest("pages/runs.py"), repeat=2),
         "AppTest pages/compare.py (10 runs preselected)": _time(_apptest("pages/compare.py", preselect=long_ids), repeat=2),
     }

@@ -9,7 +9,7 @@ Everything runs the functions the Data page and ``python -m core check-data`` us
     python -m bench.bench_data --smoke    # 2,000 rows, one process
 
 Steps: read_table (encoding + format + parse), detect_columns, clean_examples, health_report with
-core.train.models.token_counter("all-MiniLM-L6-v2") (which counts a seeded sample of 20,000 texts),
+core.models.token_counter("all-MiniLM-L6-v2") (which counts a seeded sample of 20,000 texts),
 datasets.save_frame (content hash + Parquet), and tokenising every text with core.train.tokencache:
 first a miss (tokenise + write the cache), then a hit (read back).
 """
@@ -54,8 +54,12 @@ def run(rows: int, *, model: str = common.BUILTIN) -> dict[str, Any]:
     """Time every step on a fresh CSV of ``rows`` rows; returns the measurements."""
     import pandas as pd  # noqa: F401  (imported before timing: the UI process has it loaded)
 
-    from core.data import dataio, health
+    from core import models as catalogue
+    from core.data import health
     from core.data import library as datasets
+    from core.data.clean import clean_examples
+    from core.data.columns import detect_columns
+    from core.data.upload import read_table
     from core.train import models, tokencache
 
     steps: dict[str, float] = {}
@@ -67,10 +71,10 @@ def run(rows: int, *, model: str = common.BUILTIN) -> dict[str, Any]:
             size_mb = file.stat().st_size / 1e6
             with common.PeakMemory() as mem, common.CpuMonitor() as cpu:
                 start_all = time.perf_counter()
-                table, steps["read_table"] = common.timed(lambda: dataio.read_table(file))
-                guess, steps["detect_columns"] = common.timed(lambda: dataio.detect_columns(table.df))
-                clean, steps["clean_examples"] = common.timed(lambda: dataio.clean_examples(table.df, guess.text, guess.label))
-                counter, steps["token_counter"] = common.timed(lambda: models.token_counter(model))
+                table, steps["read_table"] = common.timed(lambda: read_table(file))
+                guess, steps["detect_columns"] = common.timed(lambda: detect_columns(table.df))
+                clean, steps["clean_examples"] = common.timed(lambda: clean_examples(table.df, guess.text, guess.label))
+                counter, steps["token_counter"] = common.timed(lambda: catalogue.token_counter(model))
                 report, steps["health_report"] = common.timed(
                     lambda: health.health_report(clean.df, dropped=clean.dropped, count_tokens=counter, max_length=128)
                 )

@@ -1,4 +1,4 @@
-"""Batch inference: Tuneboard's core.serve.inference.predict_proba vs `transformers.pipeline("text-classification")`.
+"""Batch inference: Tuneboard's core.train.inference.predict_proba vs `transformers.pipeline("text-classification")`.
 
 Same model (all-MiniLM-L6-v2 with a seeded classification head), same 2,000 SST-2 texts, one warm-up
 call each (not timed), each contender in a fresh process; texts/s and peak memory.
@@ -47,7 +47,7 @@ def _setup(opts: Options) -> tuple[Any, Any, list[str]]:
 
 
 def _tuneboard(opts: Options) -> tuple[Any, Any]:
-    from core.serve.inference import predict_proba
+    from core.train.inference import predict_proba
 
     model, tokenizer, texts = _setup(opts)
     predict_proba(model, tokenizer, texts[:16], max_length=opts.max_length)  # warm-up

@@ -1,4 +1,4 @@
-"""CPU thread settings: does core.train.training.set_cpu_threads help?  Tuneboard's path, 2,000 SST-2 rows × 1 epoch.
+"""CPU thread settings: does core.train.run.set_cpu_threads help?  Tuneboard's path, 2,000 SST-2 rows × 1 epoch.
 
     python -m bench.bench_threads          # (part of `python -m bench --long`)
     python -m bench.bench_threads --smoke  # 64 rows, tiny random model

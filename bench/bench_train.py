@@ -23,13 +23,13 @@ Contenders
   reference        pad every text to 128 tokens, constant LR, torch AdamW, random order: a plain PyTorch loop
   trainer          `Trainer` defaults: dynamic padding per batch (DataCollatorWithPadding), random order
   trainer_grouped  `Trainer` + train_sampling_strategy="group_by_length"
-  tuneboard        the worker's path: core.train.training.prepare → build_trainer → train(), with its store callback
+  tuneboard        the worker's path: core.train.run.prepare → build_trainer → train(), with its store callback
                    writing progress/metrics into a real (temporary) workspace database and the heartbeat thread
-  tuneboard_before the same with every core.train.training.PerfOptions switched off (the path before this work)
+  tuneboard_before the same with every core.train.trainer.PerfOptions switched off (the path before this work)
 
 samples/s counts training only (epochs × rows / seconds in train()); Tuneboard's in-training
 validation passes and checkpoint saves are timed separately and shown as "eval+save s".
-Dev accuracy: every model is scored the same way on sst2/validation.csv (core.serve.inference.predict_proba).
+Dev accuracy: every model is scored the same way on sst2/validation.csv (core.train.inference.predict_proba).
 "floor": the useful-work floor — FLOPs of the real (unpadded) tokens divided by the measured
 2048×384×1536 float32 matmul rate in the Tuneboard contender's process.
 """
@@ -67,7 +67,7 @@ class Options:
     lr: float = 1e-4
     seed: int = 0
     max_length: int = 128
-    process_settings: bool = True  # apply core.train.training.configure_process (off in --smoke: it runs inside pytest)
+    process_settings: bool = True  # apply core.train.run.configure_process (off in --smoke: it runs inside pytest)
     target_acc: float = 0.85  # time-to-accuracy race
     profile: bool = False  # torch.profiler around train(): where a step's time goes (slows the step ~25 %)
     race_full: bool = False  # keep training after the target (the multi-seed race averages whole curves)
@@ -90,7 +90,7 @@ def _labels(train: Any) -> list[str]:
 
 
 def _dev_accuracy(model: Any, tokenizer: Any, dev: Any, labels: list[str]) -> float:
-    from core.serve.inference import predict_proba
+    from core.train.inference import predict_proba
 
     proba = predict_proba(model, tokenizer, dev["text"].astype(str).tolist(), device="cpu" if _cpu_only() else None)
     truth = dev["label"].astype(str).map({label: i for i, label in enumerate(labels)}).to_numpy()
@@ -223,7 +223,7 @@ def run_reference(opts: Options) -> dict[str, Any]:
 
     train, dev, _ = _data(opts)
     labels = _labels(train)
-    source = models.resolve_model(opts.model)
+    source = models.model_source(opts.model)
     tokenizer = AutoTokenizer.from_pretrained(source)
     set_seed(opts.seed)
     model = AutoModelForSequenceClassification.from_pretrained(source, num_labels=len(labels))
@@ -273,7 +273,7 @@ def _plain_trainer(opts: Options, *, grouped: bool, eval_race: bool = False) -> 
     train, dev, _ = _data(opts)
     labels = _labels(train)
     label_ids = {label: i for i, label in enumerate(labels)}
-    source = models.resolve_model(opts.model)
+    source = models.model_source(opts.model)
     tokenizer = AutoTokenizer.from_pretrained(source)
     set_seed(opts.seed)
     model = AutoModelForSequenceClassification.from_pretrained(source, num_labels=len(labels))
@@ -368,7 +368,7 @@ def _poller(home: str, run_id: str, mode: str, stop_file: str) -> None:
     while not os.path.exists(stop_file):
         started = time.perf_counter()
         store.get_run(run_id)
-        history = runs.history(run_id)
+        history = store.metric_series(run_id)  # what the live view reads
         if figures and not history.empty:
             for make in figures:
                 make(history)
@@ -386,7 +386,10 @@ def run_tuneboard(opts: Options, *, name: str = "tuneboard", race: bool = False)
     from core import paths, store
     from core.config import RunConfig
     from core.data import library as datasets
-    from core.train import training, worker
+    from core.train import run as train_run
+    from core.train import trainer as train_setup
+    from core.train import worker
+    from core.train.callback import StopRequested, make_callback
 
     with _workspace(opts) as home:
         train, dev, test = _data(opts)
@@ -398,16 +401,16 @@ def run_tuneboard(opts: Options, *, name: str = "tuneboard", race: bool = False)
         config = RunConfig(dataset_id=record.id, model=opts.model, epochs=opts.epochs, batch_size=opts.batch_size,
                            learning_rate=opts.lr, seed=opts.seed, max_length=opts.max_length, **settings, **opts.extra)
         run = store.create_run(config.to_dict(), name=name, dataset_id=record.id, status="running")
-        perf = training.PerfOptions.from_env()
+        perf = train_setup.PerfOptions.from_env()
         if opts.process_settings:
-            training.configure_process(perf)
+            train_run.configure_process(perf)
         set_seed(opts.seed)
-        prep, prepare_s = common.timed(lambda: training.prepare(config, perf))
+        prep, prepare_s = common.timed(lambda: train_run.prepare(config, perf))
         gflops = _floor_rate(prep.model)
-        stop, done = training.StopRequested(), threading.Event()
+        stop, done = StopRequested(), threading.Event()
         threading.Thread(target=worker._heartbeat, args=(run.id, stop, done), daemon=True).start()
-        callback = training._make_callback(run.id, stop, config.effective_batch_size)
-        trainer = training.build_trainer(prep, paths.run_dir(run.id), callback, perf)
+        callback = make_callback(run.id, stop, config.effective_batch_size)
+        trainer = train_setup.build_trainer(prep, paths.run_dir(run.id), callback, perf)
         timers = _instrument(trainer)
         race_cb = StopAtAccuracy(timers, opts.target_acc, stop=not opts.race_full) if race else None
         if race_cb:
@@ -842,7 +845,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="a RunConfig field for the tuneboard contender (repeatable; VALUE is JSON or a string), "
                         "e.g. --set precision=fp32 --set train_word_embeddings=true")
     parser.add_argument("--perf-off", default="", help="PerfOptions to switch off for the tuneboard contender, "
-                        "comma-separated core.train.training.PerfOptions names, e.g. tight_buckets or tight_buckets,fast_collator")
+                        "comma-separated core.train.trainer.PerfOptions names, e.g. tight_buckets or tight_buckets,fast_collator")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default bench/results)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--options", help=argparse.SUPPRESS)

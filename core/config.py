@@ -15,6 +15,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import devices
 from core.errors import ConfigError
 
 BUILTIN_MODEL = "all-MiniLM-L6-v2"
@@ -318,9 +319,7 @@ def _check_precision(c: RunConfig) -> str | None:
         return None
     if c.precision == "fp16":
         return "fp16 training needs a GPU; choose precision auto, bf16 or fp32 for CPU runs."
-    from core.devices import cpu_has_bf16_units  # here, not at the top: core.devices imports the scheduler
-
-    if c.precision == "bf16" and not cpu_has_bf16_units():
+    if c.precision == "bf16" and not devices.cpu_has_bf16_units():
         return ("bf16 on this CPU would be slower than fp32 (it has no bf16 matrix instructions: Intel AMX or AVX-512 bf16); "
                 "choose precision auto or fp32.")
     return None
@@ -331,13 +330,7 @@ _CHECKS = [
     _between("test_size", 0.05, 0.5),
     _between("validation_size", 0.0, 0.5),
     _check_splits,
-    _between(
-        "epochs",
-        0.0,
-        1000,
-        lo_open=True,
-        hint="train for at least a fraction of an epoch, e.g. 1.",
-    ),
+    _between("epochs", 0.0, 1000, lo_open=True, hint="train for at least a fraction of an epoch, e.g. 1."),
     _between("learning_rate", 0.0, 1.0, lo_open=True, hint="typical values are 1e-5 to 1e-3."),
     _between("batch_size", 1, 4096, hint="typical values are 8 to 64."),
     _between("gradient_accumulation", 1, 1024),

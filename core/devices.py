@@ -1,16 +1,20 @@
-"""What hardware this machine offers, found without importing torch (the UI process stays light)."""
+"""What hardware this machine offers, found without importing torch (the UI process stays light).
+
+The one place that probes hardware: GPU indices and names (``nvidia-smi``), Apple's MPS, and whether the CPU
+multiplies bf16 matrices in hardware.  The scheduler places runs with it, the config validates precision with it and
+the Train page describes it; it imports nothing from the rest of core.
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 import platform
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-from core.jobs.scheduler import available_gpus
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,22 @@ class Hardware:
         return options
 
 
+def available_gpus() -> list[int]:
+    """GPU indices this machine offers (``TUNEBOARD_GPUS`` overrides, e.g. for tests)."""
+    override = os.environ.get("TUNEBOARD_GPUS")
+    if override is not None:
+        return [int(x) for x in override.split(",") if x.strip()]
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return [int(x) for x in visible.split(",") if x.strip().isdigit()]
+    return list(range(sum(1 for line in _nvidia_smi("-L") if line.startswith("GPU "))))
+
+
+def has_mps() -> bool:
+    """Whether this is a Mac whose GPU torch can train on (``mps``)."""
+    return sys.platform == "darwin" and platform.machine() == "arm64"
+
+
 @functools.cache
 def cpu_has_bf16_units() -> bool:
     """Whether this CPU multiplies bf16 matrices in hardware, where bf16 autocast trains faster than fp32.
@@ -65,12 +85,12 @@ def cpuinfo_has_bf16_units(cpuinfo: str) -> bool:
     return ("amx_bf16" in flags and "amx_tile" in flags) or "avx512_bf16" in flags
 
 
-def _gpu_names() -> list[str]:
+def _nvidia_smi(*args: str) -> list[str]:
+    """The non-empty output lines of ``nvidia-smi ARGS``; none when it is missing or fails (no NVIDIA GPU)."""
     if not shutil.which("nvidia-smi"):
         return []
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
-                             text=True, timeout=10).stdout
+        out = subprocess.run(["nvidia-smi", *args], capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     return [line.strip() for line in out.splitlines() if line.strip()]
@@ -79,5 +99,5 @@ def _gpu_names() -> list[str]:
 def detect() -> Hardware:
     """Probe the machine (nvidia-smi for CUDA; Apple silicon for MPS)."""
     gpus = available_gpus()
-    return Hardware(gpus=gpus, gpu_names=_gpu_names() if gpus else [],
-                    mps=sys.platform == "darwin" and platform.machine() == "arm64")
+    return Hardware(gpus=gpus, gpu_names=_nvidia_smi("--query-gpu=name", "--format=csv,noheader") if gpus else [],
+                    mps=has_mps())

@@ -1,30 +1,108 @@
-"""Reading a run's results for the UI and CLI: histories, predictions, reports."""
+"""A run's stored results, written and read in one place: ``predictions.parquet`` and ``report.json``.
+
+Fine-tuned runs (:mod:`core.train.finish`) and TF-IDF baselines (:mod:`core.evaluate.baseline`) both build their
+test predictions with :func:`predictions_frame` and save them with :func:`write_results`; every reader (the UI,
+the CLI, comparisons, exports) goes through :func:`load_report` / :func:`load_predictions` (or :func:`read_report`
+when a missing report is normal), so the file names and the ``prob::<label>`` column format live only here.
+Also the small read helpers the UI and CLI use: metric history, smoothing, header facts, the log tail.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from core import paths, store
 from core.errors import RunError
 
+PROB_PREFIX = "prob::"  # predictions.parquet holds one probability column per class: prob::<label>
+REPORT_FILE = "report.json"
+PREDICTIONS_FILE = "predictions.parquet"
+MAX_SLICE_VALUES = 50  # a column with 2 to this many distinct values is kept to slice the report by
+_NOT_SLICES = frozenset({"text", "label", "split"})
+
+
+def prob_column(label: Any) -> str:
+    """The column of ``label``'s probability in a predictions frame: ``prob::<label>``."""
+    return f"{PROB_PREFIX}{label}"
+
+
+def report_file(run_id: str) -> Path:
+    """Where run ``run_id``'s evaluation report is stored."""
+    return paths.run_dir(run_id) / REPORT_FILE
+
+
+def predictions_file(run_id: str) -> Path:
+    """Where run ``run_id``'s per-row test predictions are stored."""
+    return paths.run_dir(run_id) / PREDICTIONS_FILE
+
+
+# ---------------------------------------------------------------------------- writing
+def slice_columns(test: pd.DataFrame) -> list[str]:
+    """Columns of the test split worth slicing the report by: not text/label/split, 2 to 50 distinct values."""
+    return [c for c in test.columns if c not in _NOT_SLICES and 1 < test[c].nunique() <= MAX_SLICE_VALUES]
+
+
+def predictions_frame(test: pd.DataFrame, labels: Sequence[Any], proba: np.ndarray) -> pd.DataFrame:
+    """Per-row test predictions as stored: ``row_id, text, label, pred, confidence, prob::<label>…`` and the
+    :func:`slice_columns` of ``test`` (as text).  ``proba[i, j]`` is the probability of ``labels[j]`` for row i."""
+    frame = pd.DataFrame({
+        "row_id": np.arange(len(test)), "text": test["text"].astype(str).tolist(), "label": test["label"].tolist(),
+        "pred": [labels[i] for i in proba.argmax(1)], "confidence": proba.max(1),
+    })
+    for j, label in enumerate(labels):
+        frame[prob_column(label)] = proba[:, j]
+    for column in slice_columns(test):
+        frame[column] = test[column].astype(str).tolist()
+    return frame
+
+
+def dump_report(report: dict) -> str:
+    """A report (JSON types only, see :func:`core.evaluate.report.build_report`) as strict JSON text (no NaN)."""
+    return json.dumps(report, ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def write_results(run_id: str, predictions: pd.DataFrame, report: dict) -> None:
+    """Save a run's test predictions and evaluation report, each written whole (temporary file, then rename)
+    so a reader never sees half a file; the report comes last, so a run with a report also has its predictions."""
+    folder = paths.run_dir(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{PREDICTIONS_FILE}.tmp"
+    predictions.to_parquet(tmp, index=False)
+    os.replace(tmp, predictions_file(run_id))
+    tmp = folder / f".{REPORT_FILE}.tmp"
+    tmp.write_text(dump_report(report), encoding="utf-8")
+    os.replace(tmp, report_file(run_id))
+
+
+# ---------------------------------------------------------------------------- reading
+def read_report(run_id: str) -> dict | None:
+    """The run's evaluation report, or None when it has none (yet)."""
+    file = report_file(run_id)
+    return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else None
+
 
 def load_report(run_id: str) -> dict:
-    """The evaluation report of a completed run."""
-    file = paths.run_dir(run_id) / "report.json"
-    if not file.is_file():
+    """The evaluation report of a completed run (one clear error when there is none)."""
+    report = read_report(run_id)
+    if report is None:
         run = store.require_run(run_id)
         raise RunError(f"Run {run_id} is {run.status} and has no evaluation report yet; reports are made when a run completes.")
-    return json.loads(file.read_text())
+    return report
 
 
-def load_predictions(run_id: str) -> pd.DataFrame:
-    """Per-row test predictions of a completed run."""
-    file = paths.run_dir(run_id) / "predictions.parquet"
+def load_predictions(run_id: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per-row test predictions of a completed run (only ``columns`` when given)."""
+    file = predictions_file(run_id)
     if not file.is_file():
         raise RunError(f"Run {run_id} has no test predictions; they are saved when a run completes.")
-    return pd.read_parquet(file)
+    return pd.read_parquet(file, columns=list(columns) if columns is not None else None)
 
 
 def history(run_id: str, *, names: list[str] | None = None) -> pd.DataFrame:

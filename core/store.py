@@ -23,7 +23,6 @@ from core.errors import RunError
 
 STATUSES = ("queued", "running", "completed", "failed", "stopped", "cancelled")
 ACTIVE_STATUSES = ("queued", "running")
-FINISHED_STATUSES = ("completed", "failed", "stopped", "cancelled")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -74,17 +73,7 @@ CREATE TABLE IF NOT EXISTS metric_points (
 CREATE INDEX IF NOT EXISTS metric_points_run ON metric_points(run_id, split, name, step);
 """
 
-_JSON_COLUMNS = {
-    "tags",
-    "progress",
-    "final_metrics",
-    "info",
-    "config",
-    "labels",
-    "splits",
-    "columns",
-    "meta",
-}
+_JSON_COLUMNS = {"tags", "progress", "final_metrics", "info", "config", "labels", "splits", "columns", "meta"}
 _initialised: set[str] = set()
 
 
@@ -333,6 +322,9 @@ def delete_run_records(run_id: str) -> None:
 
 
 # ---------------------------------------------------------------------------- metric points
+_POINT_COLUMNS = ["step", "epoch", "split", "name", "value", "t"]
+
+
 def add_metric_points(run_id: str, points: Iterable[tuple[int, float | None, str, str, float]]) -> None:
     """Append points ``(step, epoch, split, name, value)`` to a run's history."""
     now = time.time()
@@ -343,18 +335,9 @@ def add_metric_points(run_id: str, points: Iterable[tuple[int, float | None, str
         conn.executemany("INSERT INTO metric_points VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def metric_points(
-    run_id: str,
-    *,
-    names: Iterable[str] | None = None,
-    split: str | None = None,
-    after_step: int | None = None,
-) -> pd.DataFrame:
+def metric_points(run_id: str, *, names: Iterable[str] | None = None, split: str | None = None) -> pd.DataFrame:
     """A run's metric history as a DataFrame (step, epoch, split, name, value, t), ordered by step."""
-    sql, args = (
-        "SELECT step, epoch, split, name, value, t FROM metric_points WHERE run_id = ?",
-        [run_id],
-    )
+    sql, args = "SELECT step, epoch, split, name, value, t FROM metric_points WHERE run_id = ?", [run_id]
     if names is not None:
         names = list(names)
         sql += f" AND name IN ({', '.join('?' for _ in names)})"
@@ -362,16 +345,10 @@ def metric_points(
     if split:
         sql += " AND split = ?"
         args.append(split)
-    if after_step is not None:
-        sql += " AND step > ?"
-        args.append(after_step)
     sql += " ORDER BY step, t"
     with connect() as conn:
         rows = conn.execute(sql, args).fetchall()
-    return pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=["step", "epoch", "split", "name", "value", "t"],
-    )
+    return pd.DataFrame([tuple(r) for r in rows], columns=_POINT_COLUMNS)
 
 
 def metric_series(run_id: str, *, names: Iterable[str] | None = None, max_points: int = 2000) -> pd.DataFrame:
@@ -400,7 +377,7 @@ def metric_series(run_id: str, *, names: Iterable[str] | None = None, max_points
                        "GROUP BY (step - ?) * ? / (? - ? + 1) ORDER BY 1")
                 params = (run_id, split, name, lo, max_points, hi, lo)
             rows += [tuple(r) for r in conn.execute(sql, params).fetchall()]
-    return pd.DataFrame(rows, columns=["step", "epoch", "split", "name", "value", "t"])
+    return pd.DataFrame(rows, columns=_POINT_COLUMNS)
 
 
 def drop_metric_points_after(run_id: str, step: int) -> None:

@@ -6,7 +6,7 @@ Preselect runs with ``?runs=ID,ID`` or ``st.session_state["compare_runs"] = [ID,
 import streamlit as st
 
 from core import store
-from core.compare import tables as compare
+from core.compare.loading import MIN_RUNS
 from pages.components import compare_leaderboard, compare_pick, compare_view
 
 st.title("Compare runs")
@@ -24,7 +24,7 @@ if view == "Leaderboard":
 
 chosen = compare_pick.pick_runs(all_runs)
 compare_pick.baseline_adder(all_runs)
-if len(chosen) < compare.MIN_RUNS:
+if len(chosen) < MIN_RUNS:
     st.info("Pick at least two runs above to see their curves, metrics, settings and predictions side by side.")
     st.stop()
 

@@ -9,8 +9,8 @@ from core.config import RunConfig
 from core.devices import detect
 from core.errors import TuneboardError
 from core.jobs import queue as jobs
-from core.jobs.estimate import estimate_run
-from core.train.models import MODEL_CHOICES
+from core.models import MODEL_CHOICES
+from core.train.estimate import estimate_run
 from core.train.params import count_in_subprocess
 from pages.components.config_form import settings_form
 from pages.components.dataset_library import render_model_fit

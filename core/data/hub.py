@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from core.data import dataio
 from core.data import library as datasets
+from core.data.clean import clean_examples
+from core.data.columns import detect_columns
 from core.errors import DataError
 from core.store import DatasetRecord
 
@@ -26,8 +27,8 @@ def load_hub_dataset(name: str, config: str | None = None, split: str = "train",
     for column, feature in data.features.items():
         if hasattr(feature, "names") and column in frame:
             frame[column] = frame[column].map(lambda i, names=feature.names: names[i] if 0 <= i < len(names) else i)
-    guess = dataio.detect_columns(frame)
-    clean = dataio.clean_examples(frame, guess.text, guess.label)
+    guess = detect_columns(frame)
+    clean = clean_examples(frame, guess.text, guess.label)
     default_name = datasets.unique_name(f"{name}{'/' + config if config else ''} ({split})")
     return datasets.save_frame(clean.df, name=default_name,
                                text_column=guess.text, label_column=guess.label,

@@ -98,15 +98,18 @@ def import_file(
     encoding: str | None = None,
 ) -> DatasetRecord:
     """Read, clean and store one file (used by the CLI; the UI does the same steps with previews)."""
-    from core.data import dataio, health
+    from core.data.clean import clean_examples
+    from core.data.columns import detect_columns
+    from core.data.rowcheck import MERGED_LINES
+    from core.data.upload import read_table
 
-    table = dataio.read_table(source, filename, encoding=encoding)
-    guess = dataio.detect_columns(table.df)
+    table = read_table(source, filename, encoding=encoding)
+    guess = detect_columns(table.df)
     text_column, label_column = text_column or guess.text, label_column or guess.label
-    clean = dataio.clean_examples(table.df, text_column, label_column)
+    clean = clean_examples(table.df, text_column, label_column)
     dropped = dict(clean.dropped)
     if table.row_count is not None and table.row_count.lost:  # lines merged by stray quotes are lost rows too
-        dropped = {health.MERGED_LINES: table.row_count.lost, **dropped}
+        dropped = {MERGED_LINES: table.row_count.lost, **dropped}
     label = name or unique_name(Path(filename or str(source)).stem)
     meta = {
         "source": Path(filename or str(source)).name,

@@ -31,8 +31,9 @@ QUOTED, PLAIN, LINEWISE = "quoted", "plain", "line by line"
 _QUOTING = {QUOTED: csv.QUOTE_MINIMAL, PLAIN: csv.QUOTE_NONE}
 _MAX_CATEGORY_LEN = 40  # label-like values are short
 _FIELD_LIMIT = 1 << 30  # pandas reads texts of any length; the csv module must too (default 128 KB)
+MERGED_LINES = "lines merged by stray quotes"  # the `dropped` reason for RowCount.lost (counted while reading, not cleaning)
 
-# (text, sep, header, quoting) -> frame; dataio passes its pandas reader so errors read the same.
+# (text, sep, header, quoting) -> frame; core.data.formats passes its pandas reader so errors read the same.
 CsvReader = Callable[..., pd.DataFrame]
 
 

@@ -48,9 +48,9 @@ class UnknownShare:
 
 def _tokenizer_file(model: str) -> Path | None:
     """The model's ``tokenizer.json`` if it is on this machine (never downloads, never loads torch)."""
+    from core import models
     from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
     from core.errors import ModelError
-    from core.train import models
 
     if model.strip() == TINY_TEST_MODEL:
         model = BUILTIN_MODEL  # the tiny test model is built with the MiniLM tokenizer

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core import paths, store
+from core import paths, results, store
 from core.config import RunConfig
 from core.data import library as datasets
 from core.errors import RunError, TuneboardError
@@ -208,19 +208,7 @@ def train_baseline(run_id: str) -> Run:
 
     texts = test["text"].astype(str).tolist()
     proba = predict(texts)
-    predictions = pd.DataFrame({
-        "row_id": np.arange(len(test)),
-        "text": texts,
-        "label": test["label"].tolist(),
-        "pred": [labels[i] for i in proba.argmax(axis=1)],
-        "confidence": proba.max(axis=1),
-    })
-    for j, label in enumerate(labels):
-        predictions[f"prob::{label}"] = proba[:, j]
-    # Same slice rule as training.finish, so the two reports have the same sections.
-    slice_columns = [c for c in test.columns if c not in {"text", "label", "split"} and 1 < test[c].nunique() <= 50]
-    for column in slice_columns:
-        predictions[column] = test[column].astype(str).tolist()
+    predictions = results.predictions_frame(test, labels, proba)  # the frame fine-tuned runs store, same columns
     final = metrics.summary_metrics(predictions["label"], predictions["pred"], labels=labels, y_proba=proba)
     robust = robustness.robustness_report(texts, predictions["label"].tolist(), predict, labels, seed=config.seed,
                                           clean_accuracy=final["accuracy"])
@@ -240,7 +228,6 @@ def train_baseline(run_id: str) -> Run:
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.json").write_text(baseline_config.to_json())
-        predictions.to_parquet(run_dir / "predictions.parquet", index=False)
         _save_model(pipeline, run_dir / "model")
         eff = {
             "total": n_params,
@@ -252,8 +239,9 @@ def train_baseline(run_id: str) -> Run:
         }
         info = {"name": name, "id": run.id, "model": BASELINE_MODEL, "dataset_id": source.dataset_id, "labels": labels,
                 "config": baseline_config.to_dict(), "split_sizes": {k: len(v) for k, v in frames.items()}, "baseline_of": source.id}
-        rep = report.build_report(predictions, labels, slice_columns=slice_columns, robustness=robust, efficiency=eff, run_info=info)
-        (run_dir / "report.json").write_text(report.report_to_json(rep))
+        rep = report.build_report(predictions, labels, slice_columns=results.slice_columns(test), robustness=robust,
+                                  efficiency=eff, run_info=info)
+        results.write_results(run.id, predictions, rep)
         store.add_metric_points(run.id, points)
         store.update_run(run.id, final_metrics=final, pid=None, info={
             **run.info,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from core.config import PRESETS, RunConfig
-from core.data import dataio
 from core.data import library as datasets
+from core.data.clean import clean_examples
 from core.data.examples import EXAMPLES, example_bytes
+from core.data.upload import read_table
 from core.jobs import queue as jobs
 from core.store import DatasetRecord, Run
 
@@ -16,8 +17,8 @@ def load_example(key: str) -> DatasetRecord:
     """Store a built-in example dataset (idempotent) and return its record."""
     raw = example_bytes(key)  # raises a clear DataError for unknown keys
     example = EXAMPLES[key]
-    table = dataio.read_table(raw, example.filename)
-    clean = dataio.clean_examples(table.df, example.text_column, example.label_column)
+    table = read_table(raw, example.filename)
+    clean = clean_examples(table.df, example.text_column, example.label_column)
     return datasets.save_frame(clean.df, name=example.title, text_column=example.text_column,
                                label_column=example.label_column,
                                meta={"source": f"built-in example: {example.filename}", "format": table.format,

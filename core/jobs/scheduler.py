@@ -12,13 +12,12 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
-from core import paths, store
+from core import devices, paths, store
 from core.config import RunConfig
 from core.jobs import queue as jobs
 from core.store import Run
@@ -27,23 +26,6 @@ log = logging.getLogger("tuneboard.scheduler")
 TICK_S = 0.5
 IDLE_EXIT_S = 5.0
 MAX_FAILED_TICKS = 60  # 30 s of consecutive errors
-
-
-def available_gpus() -> list[int]:
-    """GPU indices this machine offers (``TUNEBOARD_GPUS`` overrides, e.g. for tests)."""
-    override = os.environ.get("TUNEBOARD_GPUS")
-    if override is not None:
-        return [int(x) for x in override.split(",") if x.strip()]
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if visible is not None:
-        return [int(x) for x in visible.split(",") if x.strip().isdigit()]
-    if not shutil.which("nvidia-smi"):
-        return []
-    try:
-        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return list(range(sum(1 for line in out.splitlines() if line.startswith("GPU "))))
 
 
 def cpu_slots() -> int:
@@ -62,7 +44,7 @@ def place(device: str, busy: list[str], gpus: list[int]) -> tuple[str, list[int]
         if gpus:
             free = [g for g in gpus if g not in busy_gpus]
             return (f"cuda:{free[0]}", [free[0]]) if free else None
-        wanted = "mps" if sys.platform == "darwin" else "cpu"
+        wanted = "mps" if devices.has_mps() else "cpu"
     if wanted in {"cpu", "mps"}:
         return (wanted, []) if sum(1 for label in busy if label == wanted) < cpu_slots() else None
     ids = [0] if wanted == "cuda" else [int(x) for x in wanted[5:].split(",")]
@@ -85,7 +67,7 @@ def place_side_job(*, gpu: bool = True, busy: list[str] | None = None, gpus: lis
     """
     if not gpu:
         return ("cpu", [])
-    gpus = available_gpus() if gpus is None else gpus
+    gpus = devices.available_gpus() if gpus is None else gpus
     placement = place("auto", running_devices() if busy is None else busy, gpus) if gpus else None
     return placement if placement and placement[1] else ("cpu", [])
 
@@ -105,7 +87,7 @@ class Scheduler:
     def __init__(self) -> None:
         self.children: dict[str, subprocess.Popen] = {}
         self.signalled: dict[str, int] = {}
-        self.gpus = available_gpus()
+        self.gpus = devices.available_gpus()
 
     def reap(self) -> None:
         """Handle workers that have exited, ours or adopted from an earlier scheduler."""

@@ -1,4 +1,8 @@
-"""Plotly figures for training curves (live view and comparison).  Plotly is imported lazily."""
+"""Plotly figures of one run's training curves (the live view).  Plotly is imported lazily.
+
+The figures draw the history they are given: long histories come already thinned for drawing by
+:func:`core.store.metric_series` (bucket means, the one downsampler), so nothing is dropped here.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,6 @@ MAX_POINTS = 2000  # drawing more points than pixels only slows the browser
 LR_FORMAT = ".2~e"
 
 
-def downsample(df: pd.DataFrame, max_points: int = MAX_POINTS) -> pd.DataFrame:
-    """Keep at most ``max_points`` evenly spaced rows (always the first and last)."""
-    if len(df) <= max_points:
-        return df
-    step = len(df) / max_points
-    idx = sorted({int(i * step) for i in range(max_points)} | {len(df) - 1})
-    return df.iloc[idx]
-
-
 def _series(history: pd.DataFrame, split: str, name: str) -> pd.DataFrame:
     return history[(history["split"] == split) & (history["name"] == name)].sort_values("step")
 
@@ -34,16 +29,16 @@ def loss_figure(history: pd.DataFrame, *, title: str = "Loss") -> Any:
     train = _series(history, "train", "loss")
     if len(train):
         fig.add_scatter(
-            x=downsample(train)["step"],
-            y=downsample(train)["value"],
+            x=train["step"],
+            y=train["value"],
             name="train loss",
             mode="lines",
             line={"color": "rgba(91,91,214,0.3)", "width": 1},
         )
         smooth = train.assign(value=smoothed(train["value"]))
         fig.add_scatter(
-            x=downsample(smooth)["step"],
-            y=downsample(smooth)["value"],
+            x=smooth["step"],
+            y=smooth["value"],
             name="train loss (smoothed)",
             mode="lines",
             line={"color": "#5b5bd6", "width": 2.5},

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from core import paths, store
+from core import paths, results, store
 from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
 from core.errors import ModelError, RunError
 from core.evaluate import latency
@@ -35,8 +35,7 @@ _SKIP_NAMES = {"README.md", "training_args.bin"}
 
 # ---------------------------------------------------------------------------- facts about a run
 def _report(run_id: str) -> dict[str, Any]:
-    file = paths.run_dir(run_id) / "report.json"
-    return json.loads(file.read_text()) if file.is_file() else {}
+    return results.read_report(run_id) or {}
 
 
 def _base_model_name(config: dict[str, Any]) -> str:
@@ -63,9 +62,7 @@ def _pct(value: Any) -> str:
 def _example_text(run_id: str) -> str:
     """A short real test text for code examples (falls back to a neutral sentence)."""
     try:
-        import pandas as pd
-
-        texts = pd.read_parquet(paths.run_dir(run_id) / "predictions.parquet", columns=["text"])["text"].astype(str)
+        texts = results.load_predictions(run_id, columns=["text"])["text"].astype(str)
         short = [t for t in texts.head(50) if 10 <= len(t) <= 80]
         return short[0] if short else "This is an example text."
     except Exception:

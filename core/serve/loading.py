@@ -18,6 +18,7 @@ import pandas as pd
 
 from core import paths, store
 from core.errors import ModelError, RunError
+from core.results import prob_column, read_report
 
 
 class RunModel(NamedTuple):
@@ -110,9 +111,8 @@ def run_labels(run_id: str) -> list[str]:
         id2label = json.loads(config_file.read_text()).get("id2label") or {}
         if id2label:
             return [str(id2label[k]) for k in sorted(id2label, key=int)]
-    report_file = paths.run_dir(run_id) / "report.json"
-    if report_file.is_file():
-        report = json.loads(report_file.read_text())
+    report = read_report(run_id)
+    if report:
         labels = report.get("run", {}).get("labels") or report.get("labels")
         if labels:
             return [str(x) for x in labels]
@@ -162,7 +162,7 @@ def _load_prompt_tuned(run: store.Run, folder: Path, labels: list[str]) -> Any:
 def probabilities(bundle: RunModel, texts: Sequence[str], *, batch_size: int = 64,
                   progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """Class probabilities of ``texts`` with a loaded model (length-sorted, dynamically padded batches)."""
-    from core.serve.inference import predict_proba
+    from core.train.inference import predict_proba
 
     return predict_proba(bundle.model, bundle.tokenizer, [str(t) for t in texts], max_length=bundle.max_length,
                          batch_size=batch_size, progress=progress)
@@ -176,7 +176,7 @@ def predictions_frame(texts: Sequence[str], proba: np.ndarray, labels: list[str]
         "confidence": proba.max(1) if len(texts) else [],
     })
     for j, label in enumerate(labels):
-        frame[f"prob::{label}"] = proba[:, j]
+        frame[prob_column(label)] = proba[:, j]
     return frame
 
 

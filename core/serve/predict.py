@@ -28,10 +28,10 @@ import pandas as pd
 
 from core import paths
 from core.errors import DataError, RunError
+from core.results import prob_column
 
 PRED_COLUMN = "predicted_label"
 CONFIDENCE_COLUMN = "confidence"
-PROB_PREFIX = "prob::"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet is the header
 _JOB_ID = re.compile(r"^[0-9]{4}-[0-9]{6}-[0-9a-f]{6}$")
@@ -109,7 +109,7 @@ def prediction_columns(existing: Sequence[str], labels: Sequence[str]) -> dict[s
     taken = {str(c) for c in existing}
     names = {"pred": _free_name(PRED_COLUMN, taken), "confidence": _free_name(CONFIDENCE_COLUMN, taken)}
     for label in labels:
-        names[f"prob::{label}"] = _free_name(f"{PROB_PREFIX}{label}", taken)
+        names[prob_column(label)] = _free_name(prob_column(label), taken)
     return names
 
 
@@ -120,7 +120,7 @@ def add_predictions(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str]) 
     out[names["pred"]] = [labels[i] for i in proba.argmax(1)] if len(df) else []
     out[names["confidence"]] = proba.max(1) if len(df) else []
     for j, label in enumerate(labels):
-        out[names[f"prob::{label}"]] = proba[:, j]
+        out[names[prob_column(label)]] = proba[:, j]
     return out
 
 
@@ -268,7 +268,8 @@ def job_result(job_id: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- CLI
 def _cmd_predict(args: Any) -> int:
-    from core.data import dataio
+    from core.data.columns import detect_columns
+    from core.data.upload import read_table
     from core.serve import loading as serving
 
     if bool(args.text) == bool(args.file):
@@ -284,12 +285,12 @@ def _cmd_predict(args: Any) -> int:
     if args.text:
         frame = serving.predict_texts(args.run_id, args.text, bundle=bundle)
         rows = [{"text": row["text"], "label": row["pred"],
-                 "probabilities": {label: round(float(row[f"prob::{label}"]), 6) for label in bundle.labels}}
+                 "probabilities": {label: round(float(row[prob_column(label)]), 6) for label in bundle.labels}}
                 for _, row in frame.iterrows()]
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, ensure_ascii=False))
         return 0
-    table = dataio.read_table(Path(args.file), Path(args.file).name)
-    text_column = args.text_col or dataio.detect_columns(table.df).text
+    table = read_table(Path(args.file), Path(args.file).name)
+    text_column = args.text_col or detect_columns(table.df).text
     started = time.time()
     result = predict_table(args.run_id, table.df, text_column, bundle=bundle)
     write_table(result, Path(args.out))

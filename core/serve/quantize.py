@@ -179,7 +179,7 @@ def make_int8(run_id: str) -> Path:
 def _accuracy(model: Any, tokenizer: Any, texts: list[str], truth: list[str], labels: list[str],
               max_length: int) -> tuple[dict[str, float], Any]:
     from core.evaluate import metrics
-    from core.serve.inference import predict_proba
+    from core.train.inference import predict_proba
 
     proba = predict_proba(model, tokenizer, texts, max_length=max_length, device="cpu")
     pred = [labels[i] for i in proba.argmax(1)]

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from core import store
+from core import results, store
 from core.evaluate import latency, metrics
-from core.serve.inference import encode, predict_proba
+from core.train.inference import encode, predict_proba
+from core.train.trainer import Prepared, model_device
 
 log = logging.getLogger("tuneboard.evaluation")
 
@@ -84,25 +84,6 @@ class PhaseReporter:
         store.update_run(self.run_id, progress=progress)
 
 
-def _device_of(model: Any) -> Any:
-    return next(model.parameters()).device
-
-
-def _predictions_frame(test: pd.DataFrame, texts: list[str], labels: list[str], proba: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
-    """Per-row test predictions (+ probability per class and the columns to slice by)."""
-    pred_ids = proba.argmax(1)
-    frame = pd.DataFrame({
-        "row_id": np.arange(len(test)), "text": texts, "label": test["label"].tolist(),
-        "pred": [labels[i] for i in pred_ids], "confidence": proba.max(1),
-    })
-    for j, label in enumerate(labels):
-        frame[f"prob::{label}"] = proba[:, j]
-    slice_columns = [c for c in test.columns if c not in {"text", "label", "split"} and 1 < test[c].nunique() <= 50]
-    for column in slice_columns:
-        frame[column] = test[column].astype(str).tolist()
-    return frame, slice_columns
-
-
 def cached_predictor(model: Any, tokenizer: Any, token_ids: Any, proba: np.ndarray, *, max_length: int,
                      device: Any) -> Any:
     """``predict(texts) -> probabilities`` that runs the model only on texts whose token ids it has not seen:
@@ -127,25 +108,40 @@ def cached_predictor(model: Any, tokenizer: Any, token_ids: Any, proba: np.ndarr
     return predict
 
 
-def finish_run(prep: Any, trainer: Any, run_id: str, run_dir: Path, train_seconds: float, *,
-               save_model: Any) -> tuple[dict[str, Any], dict[str, float]]:
-    """Evaluate and save a trained run (``prep``: :class:`core.train.training.Prepared`); ``save_model(prep, trainer,
-    run_dir)`` writes the model folder.  Returns the final test metrics and the seconds each phase took."""
+def save_model(prep: Prepared, trainer: Any, run_dir: Path) -> Path:
+    """Save a plain Hugging Face model folder (merged for LoRA; the adapter next to it)."""
+    model_dir = run_dir / "model"
+    model = trainer.model
+    if prep.peft_model:
+        from core.train.adapters import save_peft
+
+        model = save_peft(model, run_dir)
+    model.config.id2label = dict(enumerate(prep.labels))
+    model.config.label2id = {label: i for i, label in enumerate(prep.labels)}
+    model.save_pretrained(model_dir, safe_serialization=True)
+    prep.tokenizer.save_pretrained(model_dir)
+    return model_dir
+
+
+def finish_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_seconds: float) -> dict[str, Any]:
+    """Evaluate and save a trained run: test predictions, model folder, robustness, latency, report.
+
+    Returns the final test metrics; the seconds each phase took go into the run's info (``finish_seconds``).
+    """
     from core.evaluate import efficiency, report, robustness
 
     phases = PhaseReporter(run_id)
     # Mixed-precision training leaves Accelerate's autocast wrapper on model.forward; drop it, so the test metrics are
     # those of the fp32 model that is saved and that users load (not of its bf16-autocast twin).
     model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
-    device, max_length = _device_of(model), prep.config.max_length
+    device, max_length = model_device(model), prep.config.max_length
     test = prep.frames["test"]
     texts = test["text"].astype(str).tolist()
 
     phases.start(TEST, len(texts))
     proba = predict_proba(model, prep.tokenizer, texts, max_length=max_length, device=device,
                           token_ids=prep.encoded["test"].tokens, progress=phases.update)  # tokenised once in prepare
-    predictions, slice_columns = _predictions_frame(test, texts, prep.labels, proba)
-    predictions.to_parquet(run_dir / "predictions.parquet", index=False)
+    predictions = results.predictions_frame(test, prep.labels, proba)  # written with the report, at the end
 
     phases.start(SAVE)
     model_dir = save_model(prep, trainer, run_dir)
@@ -173,9 +169,11 @@ def finish_run(prep: Any, trainer: Any, run_id: str, run_dir: Path, train_second
         "name": run.name, "id": run_id, "model": prep.config.model, "dataset_id": prep.config.dataset_id,
         "labels": prep.labels, "config": prep.config.to_dict(), "split_sizes": {k: len(v) for k, v in prep.frames.items()},
     }
-    rep = report.build_report(predictions, prep.labels, slice_columns=slice_columns, robustness=robust,
+    rep = report.build_report(predictions, prep.labels, slice_columns=results.slice_columns(test), robustness=robust,
                               efficiency=eff, run_info=info)
-    (run_dir / "report.json").write_text(report.report_to_json(rep))
+    results.write_results(run_id, predictions, rep)
     phases.end()
     final = metrics.summary_metrics(predictions["label"], predictions["pred"], labels=prep.labels, y_proba=proba)
-    return final, phases.timings
+    run = store.require_run(run_id)
+    store.update_run(run_id, info={**run.info, "finish_seconds": {k: round(v, 2) for k, v in phases.timings.items()}})
+    return final

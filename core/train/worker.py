@@ -18,7 +18,8 @@ import traceback
 from core import paths, store
 from core.config import RunConfig
 from core.errors import TuneboardError
-from core.train.training import StopRequested, train_run
+from core.train.callback import StopRequested
+from core.train.run import train_run
 
 log = logging.getLogger("tuneboard.worker")
 HEARTBEAT_S = 2.0

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core.compare import tables as compare
+from core.compare.leaderboard import leaderboard
+from core.compare.tables import LOWER_IS_BETTER, TABLE_METRICS
 from core.evaluate.report import METRIC_NAMES
 from core.store import Run
 from pages.components.compare_view import plain
@@ -14,12 +15,12 @@ from pages.components.compare_view import plain
 
 def render_leaderboard(runs: Sequence[Run]) -> None:
     """Metric picker, then one ranked table per dataset (model, parameters, training time, throughput)."""
-    metric = st.selectbox("Rank by", list(compare.TABLE_METRICS), index=2, format_func=METRIC_NAMES.get, key="leaderboard_metric")
-    board = compare.leaderboard(metric, runs)
+    metric = st.selectbox("Rank by", list(TABLE_METRICS), index=2, format_func=METRIC_NAMES.get, key="leaderboard_metric")
+    board = leaderboard(metric, runs)
     if board.empty:
         st.info("No completed runs yet: the leaderboard ranks runs once they finish.")
         return
-    direction = "lowest" if metric in compare.LOWER_IS_BETTER else "highest"
+    direction = "lowest" if metric in LOWER_IS_BETTER else "highest"
     st.caption(f"Completed runs on each dataset, {direction} {METRIC_NAMES[metric]} first. Baselines are marked in the kind column.")
     percent = metric not in {"mcc", "cohen_kappa", "log_loss"}
     config = {

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core.compare import tables as compare
+from core.compare.loading import MAX_RUNS
 from core.errors import TuneboardError
 from core.store import Run
 
@@ -32,13 +32,13 @@ def pick_runs(runs: Sequence[Run]) -> list[str]:
     by_id = {r.id: r for r in runs}
     query = st.query_params.get("runs", "")
     if query and query != st.session_state.get(_APPLIED_KEY):
-        st.session_state[STATE_KEY] = [i for i in dict.fromkeys(query.split(",")) if i in by_id][: compare.MAX_RUNS]
+        st.session_state[STATE_KEY] = [i for i in dict.fromkeys(query.split(",")) if i in by_id][:MAX_RUNS]
         st.session_state[_APPLIED_KEY] = query
     elif STATE_KEY in st.session_state:
         # Runs deleted since the last visit would make the widget fail; drop them quietly.
-        st.session_state[STATE_KEY] = [i for i in st.session_state[STATE_KEY] if i in by_id][: compare.MAX_RUNS]
+        st.session_state[STATE_KEY] = [i for i in st.session_state[STATE_KEY] if i in by_id][:MAX_RUNS]
     chosen = st.multiselect(
-        "Runs to compare", list(by_id), key=STATE_KEY, max_selections=compare.MAX_RUNS,
+        "Runs to compare", list(by_id), key=STATE_KEY, max_selections=MAX_RUNS,
         format_func=lambda i: _option_label(by_id[i]), placeholder="Choose 2 to 10 runs",
         help="Pick 2–10 runs. Completed runs show every section; running ones show their curves so far.",
     )
@@ -62,7 +62,7 @@ def _train_baseline(source_id: str) -> None:
         st.session_state[_MESSAGE_KEY] = ("error", str(exc))
         return
     chosen = list(st.session_state.get(STATE_KEY, []))
-    if len(chosen) < compare.MAX_RUNS:
+    if len(chosen) < MAX_RUNS:
         st.session_state[STATE_KEY] = [*chosen, new.id]
     accuracy = new.final_metrics.get("accuracy", 0.0)
     st.session_state[_MESSAGE_KEY] = ("success", f"Baseline run {new.id} trained in seconds: accuracy {accuracy:.1%} on the same test split.")

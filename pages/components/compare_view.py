@@ -1,5 +1,6 @@
 """The comparison of 2–10 runs: curves, metric table, settings diff, per-class F1, confusion matrices,
-hyperparameters and the test examples the runs disagree on.  All numbers come from :mod:`core.compare.tables`.
+hyperparameters and the test examples the runs disagree on.  All numbers come from :mod:`core.compare`,
+all charts from :mod:`core.plots`.
 
 User text (run names, labels, example texts) is only shown in tables, chart labels and captions with
 Markdown escaped -- never as HTML.
@@ -13,8 +14,9 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from core.compare import tables as compare
+from core.compare import alignment, curves, leaderboard, loading, tables
 from core.evaluate.report import METRIC_NAMES, format_metric
+from core.plots import compare_figures, confusion
 from core.store import Run
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -30,8 +32,8 @@ def plain(text: object) -> str:
 
 def render(runs: Sequence[Run]) -> None:
     """All comparison sections for ``runs`` (2–10 runs), in tabs; curves first."""
-    labels = compare.run_labels(runs)
-    reports = {r.id: compare.load_report(r.id) for r in runs}
+    labels = loading.run_labels(runs)
+    reports = {r.id: loading.load_report(r.id) for r in runs}
     pending = [labels[r.id] for r in runs if reports[r.id] is None]
     if pending:
         st.caption(plain(f"No evaluation report yet for {', '.join(pending)} (not completed): they appear in the curves only."))
@@ -56,25 +58,25 @@ def render(runs: Sequence[Run]) -> None:
 def _curves(runs: Sequence[Run]) -> None:
     st.subheader("Loss curves")
     left, right = st.columns([2, 1])
-    x = left.radio("X axis", list(compare.X_AXES), format_func=lambda k: {"time": "wall-clock time"}.get(k, k),
+    x = left.radio("X axis", list(curves.X_AXES), format_func=lambda k: {"time": "wall-clock time"}.get(k, k),
                    horizontal=True, key="cmp_x")
     smooth = right.toggle("Smooth train loss", value=True, key="cmp_smooth", help="Moving average, as in the live view.")
-    trained, baselines = compare.without_curves(runs)
+    trained, baselines = curves.without_curves(runs)
     if baselines:
-        names = ", ".join(f"‘{compare.run_labels(runs)[r.id]}’" for r in baselines)
+        names = ", ".join(f"‘{loading.run_labels(runs)[r.id]}’" for r in baselines)
         st.caption(plain(f"Baselines have no training curve, so {names} "
                          f"{'is' if len(baselines) == 1 else 'are'} left out here; see the other tabs."))
-    data = compare.curves(trained, names=("loss", "accuracy", "f1_macro"), x=x, smooth=smooth)
+    data = curves.curves(trained, names=("loss", "accuracy", "f1_macro"), x=x, smooth=smooth)
     if data.empty:
         st.info("None of these runs has logged any metric yet." if trained else "Baselines have no training curves to show.")
         return
-    st.plotly_chart(compare.curves_figure(data, name="loss", x=x, title="Train (solid) and validation (dashed) loss"),
-                    key="cmp_loss_chart")
+    st.plotly_chart(compare_figures.curves_figure(data, name="loss", x_title=curves.X_AXES[x],
+                                                  title="Train (solid) and validation (dashed) loss"), key="cmp_loss_chart")
     st.subheader("Validation metric curves")
     metric = st.selectbox("Validation metric", ["f1_macro", "accuracy"], format_func=METRIC_NAMES.get, key="cmp_val_metric")
     if (data["name"] == metric).any():
-        st.plotly_chart(compare.curves_figure(data, name=metric, x=x, splits=("validation",), title=f"Validation {METRIC_NAMES[metric]}"),
-                        key="cmp_val_chart")
+        st.plotly_chart(compare_figures.curves_figure(data, name=metric, x_title=curves.X_AXES[x], splits=("validation",),
+                                                      title=f"Validation {METRIC_NAMES[metric]}"), key="cmp_val_chart")
     else:
         st.caption("No validation measurements yet.")
 
@@ -83,7 +85,7 @@ def _curves(runs: Sequence[Run]) -> None:
 def _metrics(runs: Sequence[Run], labels: dict[str, str]) -> None:
     ids = [r.id for r in runs]
     reference = st.selectbox("Reference run (differences are measured against it)", ids, format_func=labels.get, key="cmp_reference")
-    table = compare.metric_table(runs, reference_id=reference)
+    table = tables.metric_table(runs, reference_id=reference)
     if table.values.empty:
         st.info("No final metrics yet: metrics appear when a run completes.")
         return
@@ -99,7 +101,7 @@ def _metrics(runs: Sequence[Run], labels: dict[str, str]) -> None:
     st.caption(plain(f"Difference to ‘{labels[table.reference_id]}’ (green = better)."))
     others = [i for i in ids if i != table.reference_id]
     deltas = table.deltas[others]
-    delta_text = deltas.apply(lambda row: row.map(lambda v: compare.format_delta(str(row.name), v)), axis=1)
+    delta_text = deltas.apply(lambda row: row.map(lambda v: tables.format_delta(str(row.name), v)), axis=1)
     colors = deltas.apply(lambda row: row.map(lambda v: _delta_css(str(row.name), v)), axis=1)
     st.dataframe(delta_text.rename(index=METRIC_NAMES, columns=labels).style.apply(lambda _: colors.to_numpy(), axis=None),
                  key="cmp_delta_table")
@@ -109,14 +111,14 @@ def _metrics(runs: Sequence[Run], labels: dict[str, str]) -> None:
 def _delta_css(metric: str, delta: float) -> str:
     if pd.isna(delta) or abs(delta) < 1e-12:
         return ""
-    better = delta < 0 if metric in compare.LOWER_IS_BETTER else delta > 0
+    better = delta < 0 if metric in tables.LOWER_IS_BETTER else delta > 0
     return _BETTER_CSS if better else _WORSE_CSS
 
 
 def _efficiency(runs: Sequence[Run], labels: dict[str, str]) -> None:
     rows = {}
     for run in runs:
-        eff = compare.report_digest(run.id)["efficiency"]
+        eff = loading.report_digest(run.id)["efficiency"]
         params = run.info.get("parameters") or {}
         train_s = eff.get("train_seconds") or run.duration_s
         rows[labels[run.id]] = {
@@ -134,7 +136,7 @@ def _efficiency(runs: Sequence[Run], labels: dict[str, str]) -> None:
 
 # ---------------------------------------------------------------------------- settings, per class, confusion
 def _settings(runs: Sequence[Run], labels: dict[str, str]) -> None:
-    diff = compare.config_diff(runs)
+    diff = tables.config_diff(runs)
     if diff.empty:
         st.info("These runs have identical settings (apart from their names).")
         return
@@ -148,17 +150,17 @@ def _words(name: str) -> str:
 
 
 def _per_class(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> None:
-    frame = compare.per_class_f1(runs, reports)
+    frame = tables.per_class_f1(runs, reports)
     if frame.empty:
         st.info("Per-class results appear when the runs complete.")
         return
-    st.plotly_chart(compare.per_class_figure(frame, labels), key="cmp_per_class_chart")
+    st.plotly_chart(compare_figures.per_class_figure(frame, labels), key="cmp_per_class_chart")
     pct = st.column_config.NumberColumn(format="percent")
     st.dataframe(frame.rename(columns=labels), key="cmp_per_class_table", column_config={labels[c]: pct for c in frame.columns})
 
 
 def _confusions(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> None:
-    result = compare.confusion_alignment(runs, reports)
+    result = alignment.confusion_alignment(runs, reports)
     normalized = st.toggle("Show shares of each true class (comparable across test sizes)", value=True, key="cmp_cm_norm")
     if not result.aligned:
         st.warning(result.message)
@@ -168,15 +170,17 @@ def _confusions(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> N
     for start in range(0, len(shown), per_row):
         cols = st.columns(per_row)
         for col, run in zip(cols, shown[start : start + per_row], strict=False):
-            fig = compare.confusion_figure(reports[run.id], order=result.labels or None, normalized=normalized, title=labels[run.id])
+            fig = confusion.confusion_matrix_figure(reports[run.id], order=result.labels or None, normalized=normalized,
+                                                   max_classes=None, title=labels[run.id])
             col.plotly_chart(fig, key=f"cmp_cm_{run.id}", width="content" if fig.layout.width else "stretch")
 
 
 # ---------------------------------------------------------------------------- hyperparameters, disagreements
 def _hyperparameters(runs: Sequence[Run], labels: dict[str, str]) -> None:
-    metric = st.selectbox("Metric", list(compare.TABLE_METRICS), index=2, format_func=METRIC_NAMES.get, key="cmp_hp_metric")
-    frame = compare.hyperparameter_frame(runs, metric)
-    st.plotly_chart(compare.parallel_figure(frame, metric), key="cmp_parallel")
+    metric = st.selectbox("Metric", list(tables.TABLE_METRICS), index=2, format_func=METRIC_NAMES.get, key="cmp_hp_metric")
+    frame = leaderboard.hyperparameter_frame(runs, metric)
+    st.plotly_chart(compare_figures.parallel_figure(frame, metric, metric_title=METRIC_NAMES[metric],
+                                                    lower_is_better=metric in tables.LOWER_IS_BETTER), key="cmp_parallel")
     # Settings as text (a column may mix numbers and "None"); the metric stays a number so it sorts.
     table = frame.drop(columns=[metric]).astype(str).rename(columns=_words).assign(**{metric: frame[metric]}).rename(index=labels)
     percent = metric not in {"mcc", "cohen_kappa", "log_loss"}
@@ -185,8 +189,8 @@ def _hyperparameters(runs: Sequence[Run], labels: dict[str, str]) -> None:
 
 
 def _disagreements(runs: Sequence[Run], labels: dict[str, str]) -> None:
-    predictions = {r.id: compare.load_predictions(r.id) for r in runs}
-    result = compare.disagreements(runs, predictions)
+    predictions = {r.id: loading.load_predictions(r.id) for r in runs}
+    result = alignment.disagreements(runs, predictions)
     if result.frame is None:
         st.warning(result.message)
         return

@@ -13,6 +13,7 @@ import time
 import streamlit as st
 
 from core import results as runs
+from core import store
 from core.jobs import queue as jobs
 from core.plots import curves as charts
 from core.store import Run
@@ -72,7 +73,8 @@ def _progress(run: Run) -> None:
 
 
 def _charts(run: Run) -> None:
-    history = runs.history(run.id)
+    # Long series come back as bucket means (thinned in SQL), so a 10k-step run polls as fast as a short one.
+    history = store.metric_series(run.id, max_points=charts.MAX_POINTS)
     if history.empty:
         st.caption("The first loss values appear after a few training steps.")
         return

@@ -9,7 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.data import dataio
+from core.data import upload
+from core.data.columns import detect_columns
+from core.data.formats import LoadedTable
 from core.errors import DataError, TuneboardError
 from core.serve import predict
 from core.store import Run
@@ -19,8 +21,8 @@ POLL_S = 1.0
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
-def _read(raw: bytes, filename: str) -> dataio.LoadedTable:
-    return dataio.read_table(raw, filename)
+def _read(raw: bytes, filename: str) -> LoadedTable:
+    return upload.read_table(raw, filename)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -29,9 +31,9 @@ def _result(job_id: str) -> pd.DataFrame:
 
 
 def _upload(run: Run) -> None:
-    types = [e.lstrip(".") for e in dataio.SUPPORTED_EXTENSIONS]
+    types = [e.lstrip(".") for e in upload.SUPPORTED_EXTENSIONS]
     file = st.file_uploader("File to classify", type=types, key="pg_batch_file",
-                            help=f"CSV, TSV, JSON, JSONL, Excel, Parquet or text; up to {dataio.MAX_UPLOAD_MB} MB.")
+                            help=f"CSV, TSV, JSON, JSONL, Excel, Parquet or text; up to {upload.MAX_UPLOAD_MB} MB.")
     if file is None:
         st.caption("Upload a table with a column of texts; every row gets the predicted class and one probability per class.")
         return
@@ -42,7 +44,7 @@ def _upload(run: Run) -> None:
         return
     df = table.df
     columns = list(df.columns)
-    guess = dataio.detect_columns(df).text
+    guess = detect_columns(df).text
     column = st.selectbox("Text column", columns, index=columns.index(guess) if guess in columns else 0, key="pg_batch_col",
                           help="The column with the texts to classify.")
     st.caption(f"{len(df):,} rows · first rows:")

@@ -97,7 +97,7 @@ def _details(run: Run, frame: pd.DataFrame, labels: list[str]) -> None:
     row = frame.iloc[index]
     # Stacked, not side by side: in a narrow column the probability bars were cut off at 800 px.
     st.metric("Predicted class", str(row["pred"]), help="The class with the highest probability.")
-    probs = pd.DataFrame({"class": labels, "probability": [float(row[f"prob::{x}"]) for x in labels]})
+    probs = pd.DataFrame({"class": labels, "probability": [float(row[runs.prob_column(x)]) for x in labels]})
     st.dataframe(probs.sort_values("probability", ascending=False), hide_index=True, key="pg_probs", width="stretch",
                  column_config={"class": st.column_config.TextColumn("class", width="medium"),
                                 "probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0,

@@ -16,8 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from core.evaluate import metrics
-from core.evaluate.report import METRIC_NAMES, PROB_PREFIX, format_metric
-from core.plots import report_figures as figures
+from core.evaluate.report import METRIC_NAMES, format_metric
+from core.plots import classification_figures, confusion, reliability_figures
+from core.plots.class_layout import confusion_subset
+from core.results import prob_column
 from core.text import plural
 from pages.components import report_efficiency
 
@@ -119,7 +121,7 @@ def _overview(report: dict, *, key: str) -> None:
         },
     )
     _class_sentences(per_class, key=key)
-    st.plotly_chart(figures.per_class_f1_figure(report), key=f"{key}-f1-chart")
+    st.plotly_chart(classification_figures.per_class_f1_figure(report), key=f"{key}-f1-chart")
 
 
 def _class_sentences(per_class: pd.DataFrame, *, key: str) -> None:
@@ -180,8 +182,8 @@ def _confusion(report: dict, frame: pd.DataFrame, *, key: str) -> None:
         max_classes = left.slider("Classes shown", 2, min(len(labels), 100), 30, key=f"{key}-cm-max")
         picked = right.multiselect("Pick classes", labels, key=f"{key}-cm-classes", placeholder="the classes with the most errors",
                                    help="Leave empty to show the classes with the most errors.")
-    fig = figures.confusion_matrix_figure(report, normalized=normalized, max_classes=max_classes, classes=picked)
-    note = figures.confusion_subset(report, max_classes, picked)[1]
+    fig = confusion.confusion_matrix_figure(report, normalized=normalized, max_classes=max_classes, classes=picked)
+    note = confusion_subset(report, max_classes, picked)[1]
     if note:
         st.caption(note)
     # A matrix too wide for the page keeps its size (readable labels); the page scrolls sideways.
@@ -232,7 +234,7 @@ def _errors(report: dict, frame: pd.DataFrame, *, key: str) -> None:
 def _threshold_block(binary: dict, frame: pd.DataFrame, *, key: str) -> None:
     """Slider that recomputes precision/recall/F1 and the 2x2 matrix at a threshold."""
     positive, negative = binary["positive"], binary["negative"]
-    column = f"{PROB_PREFIX}{positive}"
+    column = prob_column(positive)
     if column not in frame:
         st.info("Threshold tuning needs the per-class probability columns, which this run did not save.")
         return
@@ -273,9 +275,9 @@ def _binary(report: dict, frame: pd.DataFrame, *, key: str) -> None:
         return
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(figures.roc_figure(report), key=f"{key}-roc")
+        st.plotly_chart(classification_figures.roc_figure(report), key=f"{key}-roc")
     with right:
-        st.plotly_chart(figures.pr_figure(report), key=f"{key}-pr")
+        st.plotly_chart(classification_figures.pr_figure(report), key=f"{key}-pr")
     _threshold_block(binary, frame, key=key)
 
 
@@ -289,9 +291,9 @@ def _calibration(report: dict, *, key: str) -> None:
     st.text(report.get("explanations", {}).get("ece", ""))
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(figures.reliability_figure(report), key=f"{key}-reliability")
+        st.plotly_chart(reliability_figures.reliability_figure(report), key=f"{key}-reliability")
     with right:
-        st.plotly_chart(figures.confidence_histogram_figure(report), key=f"{key}-confidence")
+        st.plotly_chart(reliability_figures.confidence_histogram_figure(report), key=f"{key}-confidence")
 
 
 def _robustness(report: dict, *, key: str) -> None:
@@ -299,7 +301,7 @@ def _robustness(report: dict, *, key: str) -> None:
     if not rows:
         _na("A robustness check")
         return
-    st.plotly_chart(figures.robustness_figure(report), key=f"{key}-robustness")
+    st.plotly_chart(reliability_figures.robustness_figure(report), key=f"{key}-robustness")
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
@@ -322,7 +324,7 @@ def _slices(report: dict, *, key: str) -> None:
         return
     columns = [s["column"] for s in slices]
     column = st.selectbox("Slice by", columns, key=f"{key}-slice-col")
-    st.plotly_chart(figures.slice_figure(report, column), key=f"{key}-slice-chart")
+    st.plotly_chart(reliability_figures.slice_figure(report, column), key=f"{key}-slice-chart")
     block = next(s for s in slices if s["column"] == column)
     st.dataframe(
         pd.DataFrame(block["values"]),

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core import store
 from core.compare import manage
-from core.compare import tables as compare
+from core.compare.loading import MAX_RUNS, MIN_RUNS
 from core.jobs import queue as jobs
 from core.store import Run
 
@@ -122,8 +122,8 @@ def filter_bar(runs: list[Run], *, key: str = "runs_filter") -> list[Run]:
 
 def compare_link(run_ids: list[str]) -> None:
     """A link to the Compare page with these runs preselected (shown for 2–10 runs)."""
-    if compare.MIN_RUNS <= len(run_ids) <= compare.MAX_RUNS:
+    if MIN_RUNS <= len(run_ids) <= MAX_RUNS:
         st.page_link("pages/compare.py", label=f"Compare these {len(run_ids)} runs", icon=":material/compare_arrows:",
                      query_params={"runs": ",".join(run_ids)})
-    elif len(run_ids) > compare.MAX_RUNS:
-        st.caption(f"Select at most {compare.MAX_RUNS} runs to compare them.")
+    elif len(run_ids) > MAX_RUNS:
+        st.caption(f"Select at most {MAX_RUNS} runs to compare them.")

@@ -5,12 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core import models
 from core.config import BUILTIN_MODEL
-from core.data import dataio, health, rowcheck, vocab
+from core.data import health, rowcheck, upload, vocab
 from core.data import library as datasets
+from core.data.clean import CleanResult, clean_examples, combine_splits
+from core.data.columns import detect_columns
+from core.data.fixes import apply_fixes
+from core.data.formats import LoadedTable
 from core.errors import DataError, TuneboardError
+from core.plots.health_figures import label_distribution_figure, length_histogram_figure
 from core.text import plural
-from core.train import models
 from pages.components.safe_text import escape_markdown
 
 ENCODINGS = ["auto-detect", "utf-8", "utf-8-sig", "utf-16", "gb18030", "cp1252", "latin-1"]
@@ -18,8 +23,8 @@ SEVERITY_BOX = {"error": st.error, "warning": st.warning, "info": st.info}
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8)
-def _read(raw: bytes, filename: str, encoding: str | None) -> dataio.LoadedTable:
-    return dataio.read_table(raw, filename, encoding=encoding)
+def _read(raw: bytes, filename: str, encoding: str | None) -> LoadedTable:
+    return upload.read_table(raw, filename, encoding=encoding)
 
 
 @st.cache_resource(show_spinner=False)
@@ -35,9 +40,9 @@ def _unknown_counter(model: str):
 def _uploads() -> dict[str, st.runtime.uploaded_file_manager.UploadedFile]:
     mode = st.radio("What are you uploading?", ["One file (split automatically)", "Separate train / validation / test files"],
                     horizontal=True, help="With one file, Tuneboard holds back a stratified test and validation share.")
-    types = [e.lstrip(".") for e in dataio.SUPPORTED_EXTENSIONS]
+    types = [e.lstrip(".") for e in upload.SUPPORTED_EXTENSIONS]
     if mode.startswith("One"):
-        file = st.file_uploader("Data file", type=types, help=f"CSV, TSV, JSON, JSONL, Excel, Parquet or text; up to {dataio.MAX_UPLOAD_MB} MB.")
+        file = st.file_uploader("Data file", type=types, help=f"CSV, TSV, JSON, JSONL, Excel, Parquet or text; up to {upload.MAX_UPLOAD_MB} MB.")
         return {"all": file} if file else {}
     cols = st.columns(3)
     files = {split: cols[i].file_uploader(f"{split.capitalize()} file", type=types, key=f"up_{split}")
@@ -45,7 +50,7 @@ def _uploads() -> dict[str, st.runtime.uploaded_file_manager.UploadedFile]:
     return {k: v for k, v in files.items() if v}
 
 
-def _read_all(files: dict, encoding: str | None) -> dict[str, dataio.LoadedTable] | None:
+def _read_all(files: dict, encoding: str | None) -> dict[str, LoadedTable] | None:
     tables = {}
     for split, file in files.items():
         try:
@@ -57,7 +62,7 @@ def _read_all(files: dict, encoding: str | None) -> dict[str, dataio.LoadedTable
 
 
 def _choose_columns(df: pd.DataFrame) -> tuple[str, str]:
-    guess = dataio.detect_columns(df)
+    guess = detect_columns(df)
     columns = list(df.columns)
     left, right = st.columns(2)
     text_col = left.selectbox("Text column", columns, index=columns.index(guess.text),
@@ -71,14 +76,14 @@ def _choose_columns(df: pd.DataFrame) -> tuple[str, str]:
     return text_col, label_col
 
 
-def _clean(tables: dict[str, dataio.LoadedTable], text_col: str, label_col: str) -> dataio.CleanResult:
+def _clean(tables: dict[str, LoadedTable], text_col: str, label_col: str) -> CleanResult:
     if "all" in tables:
-        return dataio.clean_examples(tables["all"].df, text_col, label_col)
-    combined = dataio.combine_splits({k: t.df for k, t in tables.items()})
-    return dataio.clean_examples(combined, text_col, label_col, split_col="split")
+        return clean_examples(tables["all"].df, text_col, label_col)
+    combined = combine_splits({k: t.df for k, t in tables.items()})
+    return clean_examples(combined, text_col, label_col, split_col="split")
 
 
-def _health(clean: dataio.CleanResult, tables: dict[str, dataio.LoadedTable]) -> tuple[pd.DataFrame, health.HealthReport]:
+def _health(clean: CleanResult, tables: dict[str, LoadedTable]) -> tuple[pd.DataFrame, health.HealthReport]:
     left, right = st.columns(2)
     model = left.text_input("Model used to measure text length", BUILTIN_MODEL,
                             help="Token counts depend on the model's tokenizer.")
@@ -94,7 +99,7 @@ def _health(clean: dataio.CleanResult, tables: dict[str, dataio.LoadedTable]) ->
                           format_func=lambda fix: next(f.title for f in fixes if f.fix == fix),
                           help="Each fix changes the stored dataset; the original file is not touched.")
         if chosen:
-            df = health.apply_fixes(df, chosen, min_count=report.min_class_size)
+            df = apply_fixes(df, chosen, min_count=report.min_class_size)
             report = health.health_report(df, dropped=clean.dropped, **options)
     return df, report
 
@@ -113,8 +118,8 @@ def _show_report(report: health.HealthReport) -> None:
     for finding in report.findings:
         SEVERITY_BOX.get(finding.severity, st.info)(f"**{finding.title}** — {escape_markdown(finding.message)}")
     left, right = st.columns(2)
-    left.plotly_chart(health.label_distribution_figure(report), key="health_labels")
-    fig = health.length_histogram_figure(report)
+    left.plotly_chart(label_distribution_figure(report), key="health_labels")
+    fig = length_histogram_figure(report)
     if fig is not None:
         right.plotly_chart(fig, key="health_lengths")
 

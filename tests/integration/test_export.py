@@ -136,8 +136,8 @@ def test_exported_zip_matches_saved_predictions_in_a_fresh_process(home, tiny_ru
 def test_lora_zip_has_merged_model_and_a_working_adapter(home, tiny_runs, tmp_path):
     from peft import PeftModel
 
-    from core.serve.inference import predict_proba
     from core.train import models
+    from core.train.inference import predict_proba
 
     run_id = tiny_runs["lora"]
     folder = _unzip(export.export_zip(run_id, tmp_path / "lora.zip"), tmp_path / "lora")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from core import results as runs
-from core.data import dataio
+from core.data.upload import read_table
 from core.errors import DataError, RunError
 from core.serve import loading as serving
 from core.serve import predict, predict_worker
@@ -60,7 +60,7 @@ def test_ten_thousand_rows_in_the_worker(home, run_id, tmp_path):
     rows.loc[7, "review"] = HYPERLINK
     csv = tmp_path / "big.csv"
     rows.to_csv(csv, index=False)
-    table = dataio.read_table(csv.read_bytes(), "big.csv")  # exactly what the upload widget does
+    table = read_table(csv.read_bytes(), "big.csv")  # exactly what the upload widget does
     started = time.time()
     job_id = predict.start_job(run_id, table.df, "review", source_name="big.csv")
     status = _wait_job(job_id)

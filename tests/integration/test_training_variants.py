@@ -9,7 +9,7 @@ from core import results as runs
 from core.config import RunConfig
 from core.data import library as datasets
 from core.jobs import queue as jobs
-from core.plots import report_figures as figures
+from core.plots import classification_figures, confusion, reliability_figures
 from tests.conftest import save_sample, wait_for
 
 pytestmark = pytest.mark.integration
@@ -59,7 +59,7 @@ def test_a_77_class_run_gives_a_complete_readable_report():
     report = runs.load_report(run.id)
     assert len(report["per_class"]) == 77 and len(report["confusion"]["labels"]) == 77
     assert "binary" not in report or not report["binary"]
-    fig = figures.confusion_matrix_figure(report, max_classes=30)
+    fig = confusion.confusion_matrix_figure(report, max_classes=30)
     assert len(fig.data[0].z) <= 30  # readable: the most-confused subset
-    for build in (figures.per_class_f1_figure, figures.reliability_figure, figures.robustness_figure):
+    for build in (classification_figures.per_class_f1_figure, reliability_figures.reliability_figure, reliability_figures.robustness_figure):
         build(report)

@@ -16,8 +16,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from core.data import dataio
-from core.data.dataio import clean_examples, detect_columns, read_table
+from core.data import upload
+from core.data.clean import clean_examples
+from core.data.columns import detect_columns
+from core.data.upload import read_table
 from core.errors import DataError
 
 
@@ -182,7 +184,7 @@ def _run(case: Case, path: Path) -> None:
 
 def _message(name: str, path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     if name == "too_big":
-        monkeypatch.setattr(dataio, "MAX_UPLOAD_MB", 0.001)
+        monkeypatch.setattr(upload, "MAX_UPLOAD_MB", 0.001)
     with pytest.raises(DataError) as info:
         _run(CASES[name], path)
     return str(info.value)
@@ -211,7 +213,7 @@ def test_messages_are_distinct(bad_files: dict[str, Path], monkeypatch: pytest.M
 
 
 def test_bytes_upload_checks_size_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dataio, "MAX_UPLOAD_MB", 1)
+    monkeypatch.setattr(upload, "MAX_UPLOAD_MB", 1)
     with pytest.raises(DataError, match="more than the 1 MB limit"):
         read_table(b"x" * (1024 * 1024 + 1), "big.csv")
 

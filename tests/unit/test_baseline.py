@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from core import cli, paths, store
-from core.compare import tables as compare
+from core.compare import alignment, leaderboard, tables
 from core.config import RunConfig
 from core.data import library as datasets
 from core.data.splits import split_frame
@@ -74,8 +74,8 @@ def test_baseline_is_a_complete_run():
     assert set(zip(points["split"], points["name"], strict=True)) == {
         ("train", "loss"), ("validation", "loss"), ("validation", "accuracy"), ("validation", "f1_macro")}
     # It shows up in the comparison and the leaderboard like any run.
-    assert compare.metric_table([source, run]).values.at["accuracy", run.id] == run.final_metrics["accuracy"]
-    board = compare.leaderboard("accuracy")
+    assert tables.metric_table([source, run]).values.at["accuracy", run.id] == run.final_metrics["accuracy"]
+    board = leaderboard.leaderboard("accuracy")
     assert board.set_index("run_id").at[run.id, "kind"] == "baseline"
 
 
@@ -124,7 +124,7 @@ def test_baseline_uses_exactly_the_test_set_of_a_real_training_run():
     trained = pd.read_parquet(paths.run_dir(run.id) / "predictions.parquet")
     ours = pd.read_parquet(paths.run_dir(base.id) / "predictions.parquet")
     assert ours[["row_id", "text", "label"]].equals(trained[["row_id", "text", "label"]])
-    aligned = compare.align_predictions([run, base], {run.id: trained, base.id: ours})
+    aligned = alignment.align_predictions([run, base], {run.id: trained, base.id: ours})
     assert aligned.method == "row_id"
 
 

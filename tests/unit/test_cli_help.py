@@ -20,6 +20,12 @@ def _subcommands() -> list[str]:
     return sorted(actions[0].choices)
 
 
+def test_the_parser_adds_exactly_the_listed_commands_in_order():
+    parser = cli.build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(action.choices) == [name for name, _register in cli.COMMANDS]
+
+
 def test_the_parser_lists_the_commands_the_readme_uses():
     assert {"train", "runs", "show", "check-data", "report", "examples", "predict", "export"} <= set(_subcommands())
 

@@ -5,9 +5,10 @@ import shlex
 
 import pytest
 
-from core.cli import _config_from_args, build_parser
+from core.cli import build_parser
 from core.config import PRESETS, RunConfig
 from core.errors import ConfigError
+from core.jobs.commands import config_from_args
 
 
 def test_defaults_and_presets_are_valid():
@@ -60,7 +61,7 @@ def test_cli_command_round_trips_through_the_parser():
                        class_weighted_loss=True, lr_scheduler="cosine", name="my run")
     argv = shlex.split(config.cli_command())[3:]  # drop "python -m core"
     args = build_parser().parse_args(argv)
-    assert _config_from_args(args) == config
+    assert config_from_args(args) == config
 
 
 def test_json_round_trip():

@@ -8,8 +8,8 @@ import pytest
 from core import store
 from core.config import RunConfig
 from core.data import library as datasets
-from core.jobs import estimate
-from core.jobs.estimate import Measured, Workload
+from core.train import estimate
+from core.train.estimate import Measured, Workload
 
 WORK = Workload(train_rows=100, validation_rows=20, test_rows=30, tokens_per_text=10.0)
 # epochs=1, batch 10 → 10 steps, 1 validation pass.  In the loop: 10 steps × 10 texts × 10 tokens = 1,000 units;

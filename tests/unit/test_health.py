@@ -7,16 +7,11 @@ import json
 import pandas as pd
 import pytest
 
-from core.data.health import (
-    Finding,
-    HealthReport,
-    apply_fixes,
-    health_report,
-    label_distribution_figure,
-    length_histogram_figure,
-    min_class_size,
-)
+from core.data.findings import Finding
+from core.data.fixes import apply_fixes
+from core.data.health import HealthReport, health_report, min_class_size
 from core.errors import DataError
+from core.plots.health_figures import label_distribution_figure, length_histogram_figure
 
 
 def _frame(counts: dict[str, int], split: str | None = None) -> pd.DataFrame:

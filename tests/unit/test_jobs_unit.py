@@ -88,11 +88,10 @@ def _launched_env(monkeypatch) -> list[dict]:
 def test_batch_prediction_and_int8_jobs_avoid_the_gpu_a_run_trains_on(monkeypatch):
     import pandas as pd
 
-    from core import store
-    from core.jobs import scheduler
+    from core import devices, store
     from core.serve import predict, quantize
 
-    monkeypatch.setattr(scheduler, "available_gpus", lambda: [0, 1])
+    monkeypatch.setattr(devices, "available_gpus", lambda: [0, 1])
     envs = _launched_env(monkeypatch)
     run_id = _completed_run_with_model()
     training = store.create_run({"model": "m"}, name="training", dataset_id=None, status="running")
@@ -108,3 +107,33 @@ def test_batch_prediction_and_int8_jobs_avoid_the_gpu_a_run_trains_on(monkeypatc
     store.update_run(training.id, device="cuda:1")
     quantize.start_job(run_id)  # int8 is CPU work: it sees no GPU at all, free or not
     assert envs[-1]["CUDA_VISIBLE_DEVICES"] == ""
+
+
+# ---------------------------------------------------------------------------- hardware detection (core.devices)
+def test_gpu_list_comes_from_the_override_then_visible_devices_then_nvidia_smi(monkeypatch):
+    from core import devices
+
+    monkeypatch.setenv("TUNEBOARD_GPUS", "0,2")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "5")
+    assert devices.available_gpus() == [0, 2]
+    monkeypatch.delenv("TUNEBOARD_GPUS")
+    assert devices.available_gpus() == [5]
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")
+    smi = {("-L",): ["GPU 0: NVIDIA H200 (UUID: a)", "GPU 1: NVIDIA H200 (UUID: b)"],
+           ("--query-gpu=name", "--format=csv,noheader"): ["NVIDIA H200", "NVIDIA H200"]}
+    monkeypatch.setattr(devices, "_nvidia_smi", lambda *args: smi[args])
+    hardware = devices.detect()
+    assert hardware.gpus == [0, 1] and hardware.gpu_names == ["NVIDIA H200", "NVIDIA H200"]
+    assert hardware.device_options()[-1] == "cuda:0,1" and hardware.describe().startswith("2 × NVIDIA H200")
+    monkeypatch.setattr(devices, "_nvidia_smi", lambda *args: [])  # no nvidia-smi: no GPU
+    assert devices.available_gpus() == [] and devices.detect().gpu_names == []
+
+
+def test_auto_placement_without_a_gpu_follows_mps_detection(monkeypatch):
+    from core import devices
+
+    monkeypatch.setenv("TUNEBOARD_CPU_SLOTS", "1")
+    monkeypatch.setattr(devices, "has_mps", lambda: True)
+    assert place("auto", [], []) == ("mps", [])
+    monkeypatch.setattr(devices, "has_mps", lambda: False)
+    assert place("auto", ["mps"], []) == ("cpu", [])

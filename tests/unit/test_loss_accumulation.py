@@ -13,7 +13,10 @@ import pandas as pd
 import pytest
 
 from core.config import RunConfig
-from core.train import tokencache, training
+from core.train import tokencache
+from core.train.batching import EncodedSplit
+from core.train.run import _encode_frame
+from core.train.trainer import Prepared, _class_weight_loss, build_trainer, class_weight_sum
 
 WORDS = ["good", "bad", "fine", "awful", "great", "poor", "nice", "dull", "film", "plot", "acting", "music"]
 
@@ -49,15 +52,15 @@ def _data(n: int = 12) -> pd.DataFrame:
     return pd.DataFrame({"text": texts, "label": labels})
 
 
-def _prepared(frame: pd.DataFrame, config: RunConfig, tokenizer, model) -> training.Prepared:
+def _prepared(frame: pd.DataFrame, config: RunConfig, tokenizer, model) -> Prepared:
     labels = sorted(frame["label"].unique())
     ids = {label: i for i, label in enumerate(labels)}
     encoded = {
-        "train": training._encode_frame(tokenizer, frame, ids, config.max_length, use_cache=False),
-        "validation": training.EncodedSplit(tokencache.encode(tokenizer, [], config.max_length, use_cache=False),
+        "train": _encode_frame(tokenizer, frame, ids, config.max_length, use_cache=False),
+        "validation": EncodedSplit(tokencache.encode(tokenizer, [], config.max_length, use_cache=False),
                                             np.zeros(0, dtype=np.int64)),
     }
-    return training.Prepared(config, labels, {"train": frame}, encoded, tokenizer, model, False)
+    return Prepared(config, labels, {"train": frame}, encoded, tokenizer, model, False)
 
 
 def _full_batch_grads(model, tokenizer, frame: pd.DataFrame, weights, smoothing: float) -> dict:
@@ -88,7 +91,7 @@ def test_accumulated_step_equals_the_full_batch_step(tmp_path, accumulation, smo
     reference.load_state_dict(model.state_dict())
     before = {name: p.detach().clone() for name, p in model.named_parameters()}
 
-    trainer = training.build_trainer(_prepared(frame, config, tokenizer, model), tmp_path, TrainerCallback())
+    trainer = build_trainer(_prepared(frame, config, tokenizer, model), tmp_path, TrainerCallback())
     trainer.args.max_grad_norm = 0.0  # clipping would hide a wrongly scaled gradient
     trainer.args.save_strategy = "no"
     trainer.optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
@@ -111,11 +114,11 @@ def test_loss_of_micro_batches_adds_up_to_the_weighted_mean():
     weights = torch.tensor([0.5, 2.0, 1.0])
     logits = torch.randn(10, 3, generator=torch.Generator().manual_seed(1))
     labels = torch.tensor([0, 1, 2, 0, 0, 1, 2, 2, 0, 1])
-    loss_fn = training._class_weight_loss(weights, 0.0)
+    loss_fn = _class_weight_loss(weights, 0.0)
     full = torch.nn.functional.cross_entropy(logits, labels, weight=weights)
-    total = training.class_weight_sum(weights, labels)
+    total = class_weight_sum(weights, labels)
     parts = sum(loss_fn({"logits": logits[i:i + 4]}, labels[i:i + 4], num_items_in_batch=total) for i in range(0, 10, 4))
     assert torch.allclose(parts, full)
     assert torch.allclose(loss_fn({"logits": logits}, labels), full)  # no count given: the batch's own weighted mean
     # Ignored labels (-100) count for nothing.
-    assert float(training.class_weight_sum(weights, torch.tensor([1, -100, 2]))) == pytest.approx(3.0)
+    assert float(class_weight_sum(weights, torch.tensor([1, -100, 2]))) == pytest.approx(3.0)

@@ -9,7 +9,9 @@ import pytest
 
 from core.data import health
 from core.data import library as datasets
-from core.data.dataio import clean_examples, detect_columns, read_table
+from core.data.clean import clean_examples
+from core.data.columns import detect_columns
+from core.data.upload import read_table
 from core.errors import DataError
 from core.text import plural
 
@@ -67,7 +69,7 @@ def test_health_messages_use_singular_for_one() -> None:
     assert "1 row, 1 class," in one.to_text()
 
 
-def test_dataio_messages_use_singular_for_one() -> None:
+def test_upload_messages_use_singular_for_one() -> None:
     table = read_table(b"label,text\nyes,first sentence here\nyes,second sentence here\n", "one.csv")
     assert detect_columns(table.df).reasons["label"].endswith("has 1 different value.")
     with pytest.raises(DataError, match=r"^The only example has the label"):

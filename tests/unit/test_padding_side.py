@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.serve import inference
-from core.train import training
+from core.train import batching, inference
+from core.train.trainer import build_trainer
 from tests.unit.test_loss_accumulation import WORDS, tiny_tokenizer
 
 
@@ -67,9 +67,9 @@ def test_inference_pads_on_the_tokenizers_side_and_matches_one_text_at_a_time(si
 def test_training_collator_pads_like_inference(side):
     tokenizer = tiny_tokenizer(side)
     encoded = tokenizer(TEXTS)["input_ids"]
-    batch = training.PadCollator(tokenizer.pad_token_id, inference.pad_side(tokenizer))(
+    batch = batching.PadCollator(tokenizer.pad_token_id, batching.pad_side(tokenizer))(
         [{"input_ids": np.asarray(x), "labels": 0} for x in encoded])
-    ids, mask = inference.pad_ids(encoded, tokenizer.pad_token_id, side)
+    ids, mask = batching.pad_ids(encoded, tokenizer.pad_token_id, side)
     np.testing.assert_array_equal(batch["input_ids"].numpy(), ids)
     np.testing.assert_array_equal(batch["attention_mask"].numpy(), mask)
     # And what the tokenizer itself does when asked to pad (DataCollatorWithPadding, the slow path).
@@ -85,6 +85,6 @@ def test_build_trainer_uses_the_tokenizers_side(tmp_path):
     from tests.unit.test_loss_accumulation import _data, _prepared, _tiny_bert
 
     config = RunConfig(dataset_id="x", precision="fp32", device="cpu", max_length=16)
-    trainer = training.build_trainer(_prepared(_data(8), config, tiny_tokenizer("left"), _tiny_bert()), tmp_path,
-                                     TrainerCallback())
+    trainer = build_trainer(_prepared(_data(8), config, tiny_tokenizer("left"), _tiny_bert()), tmp_path,
+                            TrainerCallback())
     assert trainer.data_collator.side == "left"

@@ -12,8 +12,10 @@ import pytest
 from sklearn import metrics as skm
 
 from core.errors import DataError
-from core.evaluate.report import build_report, report_to_html, report_to_json
-from core.plots import report_figures as figures
+from core.evaluate.html import report_to_html
+from core.evaluate.report import build_report, report_to_json
+from core.plots import classification_figures, confusion, reliability_figures
+from core.plots.class_layout import confusion_subset
 
 XSS = "<script>alert('x')</script>"
 
@@ -209,7 +211,7 @@ def test_html_is_standalone_offline_and_escaped(many):
     assert not re.search(r"<script[^>]*\bsrc=", html_text)  # nothing fetched: no CDN, works offline
     assert "cdn.plot.ly/plotly" not in html_text
     assert "<script>alert" not in html_text
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html_text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html_text  # Jinja2 autoescape spells ' as &#39;
     assert report["explanations"]["accuracy"] in html_text
     for section in (
         "Summary",
@@ -223,6 +225,22 @@ def test_html_is_standalone_offline_and_escaped(many):
         "Run",
     ):
         assert f"<h2>{section}</h2>" in html_text
+
+
+def test_html_escapes_labels_and_settings_from_the_user():
+    labels = [XSS, "<b>bold</b>"]
+    frame = make_predictions(80, labels, seed=3)
+    frame["channel"] = np.where(np.arange(80) % 2 == 0, f"{XSS} & co", "plain")
+    report = build_report(frame, labels, slice_columns=["channel"], efficiency={XSS: 1.5},
+                          run_info={"name": XSS, "config": {"note": XSS}})
+    html_text = report_to_html(report, title="labels")
+    assert "<script>alert" not in html_text and "<b>bold" not in html_text
+    assert "<td>&lt;b&gt;bold&lt;/b&gt;</td>" in html_text  # per-class table
+    assert "<td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co</td>" in html_text  # slice value
+    assert "<td>{&#34;note&#34;: &#34;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&#34;}</td>" in html_text  # run settings
+    assert "<td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</td><td class=\"num\">1.50</td>" in html_text  # efficiency
+    # In the figures (axis labels) plotly's JSON writes '<' as \u003c, so no label can end a script early.
+    assert r"\u003cscript\u003ealert" in html_text and "alert('x')</script>" not in html_text
 
 
 def test_html_binary_has_curves(binary):
@@ -240,16 +258,16 @@ def test_all_figures_build(k):
     report = build_report(make_predictions(max(300, 12 * k), labels, seed=k), labels, slice_columns=["channel"])
     report["robustness"] = [{"perturbation": "typos", "description": "d", "accuracy": 0.5, "drop": 3.0, "changed_share": 0.2}]
     built = [
-        figures.confusion_matrix_figure(report),
-        figures.confusion_matrix_figure(report, normalized=True, max_classes=100),
-        figures.per_class_f1_figure(report),
-        figures.roc_figure(report),
-        figures.pr_figure(report),
-        figures.reliability_figure(report),
-        figures.confidence_histogram_figure(report),
-        figures.robustness_figure(report),
-        figures.slice_figure(report, "channel"),
-        figures.slice_figure(report, "no-such-column"),
+        confusion.confusion_matrix_figure(report),
+        confusion.confusion_matrix_figure(report, normalized=True, max_classes=100),
+        classification_figures.per_class_f1_figure(report),
+        classification_figures.roc_figure(report),
+        classification_figures.pr_figure(report),
+        reliability_figures.reliability_figure(report),
+        reliability_figures.confidence_histogram_figure(report),
+        reliability_figures.robustness_figure(report),
+        reliability_figures.slice_figure(report, "channel"),
+        reliability_figures.slice_figure(report, "no-such-column"),
     ]
     assert all(isinstance(f, go.Figure) for f in built)
     full = built[1]
@@ -261,7 +279,7 @@ def test_all_figures_build(k):
 
 def test_confusion_figure_keeps_most_confused_classes_in_frequency_order(many):
     _, _, report = many
-    fig = figures.confusion_matrix_figure(report, max_classes=10)
+    fig = confusion.confusion_matrix_figure(report, max_classes=10)
     shown = list(_heatmap(fig).x)
     assert len(shown) == 10
     true, pred, _ = report["confusion"]["top_confusions"][0]
@@ -274,10 +292,10 @@ def test_confusion_figure_keeps_most_confused_classes_in_frequency_order(many):
 
 def test_figures_for_missing_sections_do_not_fail(many):
     report = dict(many[2], binary=None, calibration=None, robustness=None, slices=[])
-    for fn in (figures.roc_figure, figures.pr_figure, figures.reliability_figure, figures.robustness_figure):
+    for fn in (classification_figures.roc_figure, classification_figures.pr_figure, reliability_figures.reliability_figure, reliability_figures.robustness_figure):
         note = fn(report).layout.annotations[0].text
         assert "available" in note or "need" in note
-    assert "Not available" in figures.slice_figure(report, "channel").layout.annotations[0].text
+    assert "Not available" in reliability_figures.slice_figure(report, "channel").layout.annotations[0].text
 
 
 def test_a_large_matrix_shows_the_classes_with_most_errors_and_says_so(many):
@@ -286,30 +304,31 @@ def test_a_large_matrix_shows_the_classes_with_most_errors_and_says_so(many):
     errors = pd.concat([wrong["label"], wrong["pred"]]).value_counts()
     support = frame["label"].value_counts()
     expected = sorted(labels, key=lambda x: (-errors.get(x, 0), -support.get(x, 0), labels.index(x)))[:20]
-    chosen, note = figures.confusion_subset(report, 20)
+    chosen, note = confusion_subset(report, 20)
     assert [labels[i] for i in chosen] == expected
     assert note.startswith("Showing the 20 classes with the most errors") and "of 77" in note
-    assert set(_heatmap(figures.confusion_matrix_figure(report, max_classes=20)).x) == set(expected)
-    picked, note = figures.confusion_subset(report, 20, ["intent_05", "intent_70", "not-a-class"])
+    assert set(_heatmap(confusion.confusion_matrix_figure(report, max_classes=20)).x) == set(expected)
+    picked, note = confusion_subset(report, 20, ["intent_05", "intent_70", "not-a-class"])
     assert [labels[i] for i in picked] == ["intent_05", "intent_70"] and note == "Showing the 2 classes you picked of 77."
-    assert figures.confusion_subset(report, 20, ["intent_05"])[1] == "Showing the class you picked of 77."
-    assert figures.confusion_subset(report, 100) == (list(range(77)), "")
+    assert confusion_subset(report, 20, ["intent_05"])[1] == "Showing the class you picked of 77."
+    assert confusion_subset(report, 100) == (list(range(77)), "")
 
 
 def test_77_classes_get_a_readable_label_each(many):
     _, _, report = many
-    for fig in (figures.per_class_f1_figure(report), figures.confusion_matrix_figure(report, max_classes=77)):
+    for fig in (classification_figures.per_class_f1_figure(report), confusion.confusion_matrix_figure(report, max_classes=77)):
         axes = [fig.layout.yaxis] + ([fig.layout.xaxis] if fig.layout.xaxis.type == "category" else [])
         for axis in axes:  # every label drawn (no automatic skipping), never smaller than 10 px
             assert axis.tickmode == "linear" and axis.dtick == 1 and axis.tickfont.size >= 10 and axis.automargin
         assert fig.layout.height >= 77 * 20  # sized to the classes, not squeezed into a fixed height
-    matrix = figures.confusion_matrix_figure(report, max_classes=77)
+    matrix = confusion.confusion_matrix_figure(report, max_classes=77)
     assert matrix.layout.width >= 77 * 20  # wider than the page: scrolls instead of squeezing columns
-    assert figures.confusion_matrix_figure(report, max_classes=20).layout.width is None  # fits: page width
+    assert confusion.confusion_matrix_figure(report, max_classes=20).layout.width is None  # fits: page width
 
 
 def test_class_count_chart_turns_horizontal_and_tall_for_many_classes():
-    from core.data.health import health_report, label_distribution_figure
+    from core.data.health import health_report
+    from core.plots.health_figures import label_distribution_figure
 
     labels = [f"intent_{i:02d}" for i in range(77)]
     df = pd.DataFrame({"text": [f"text {i}" for i in range(77 * 6)], "label": labels * 6})

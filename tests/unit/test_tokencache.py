@@ -84,7 +84,7 @@ def test_prune_keeps_the_cache_under_its_size(tokenizer):
 
 
 def test_encoded_split_and_sampler_in_training():
-    from core.train.training import EncodedSplit, LengthBucketSampler, PadCollator
+    from core.train.batching import EncodedSplit, LengthBucketSampler, PadCollator
 
     tokens = tokencache.TokenizedTexts(np.arange(1, 22, dtype=np.int32), np.array([0, 3, 4, 9, 11, 21]))
     split = EncodedSplit(tokens, np.array([0, 1, 0, 1, 0]))
@@ -113,7 +113,7 @@ def test_length_buckets_sort_only_within_chunks():
     change from epoch to epoch (a global sort cost a point of dev accuracy)."""
     import torch
 
-    from core.train.training import LengthBucketSampler
+    from core.train.batching import LengthBucketSampler
 
     torch.manual_seed(0)
     lengths = np.arange(1, 1001)  # every length once: a global sort would give spans of exactly 7

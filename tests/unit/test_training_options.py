@@ -6,7 +6,7 @@ import pytest
 
 from core import devices
 from core.config import RunConfig
-from core.train import adapters, training
+from core.train import adapters, trainer
 
 
 def _tiny_bert():
@@ -46,8 +46,8 @@ def test_freeze_modes_still_apply_on_top():
 def test_cpu_precision_follows_the_cpus_bf16_units(monkeypatch, precision, units, expected):
     monkeypatch.setattr(devices, "cpu_has_bf16_units", lambda: units)
     config = RunConfig(dataset_id="x", device="cpu", precision=precision)
-    assert training._precision_flags(config) == expected
-    assert training.precision_description(config) == ("bf16 mixed precision" if expected else "fp32")
+    assert trainer._precision_flags(config) == expected
+    assert trainer.precision_description(config) == ("bf16 mixed precision" if expected else "fp32")
 
 
 def test_cpu_bf16_detection_reads_the_bf16_flags():
@@ -72,7 +72,7 @@ def test_clip_grad_norm_matches_torch(max_norm):
     copies = [torch.nn.Parameter(p.detach().clone()) for p in params]
     for p, c in zip(params, copies, strict=True):
         c.grad = None if p.grad is None else p.grad.clone()
-    ours = training.clip_grad_norm_cpu(params, max_norm)
+    ours = trainer.clip_grad_norm_cpu(params, max_norm)
     theirs = torch.nn.utils.clip_grad_norm_(copies, max_norm)
     torch.testing.assert_close(ours, theirs)
     for p, c in zip(params[:3], copies[:3], strict=True):

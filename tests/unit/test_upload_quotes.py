@@ -14,7 +14,9 @@ import pytest
 
 from core import cli
 from core.data import health, rowcheck
-from core.data.dataio import clean_examples, detect_columns, read_table
+from core.data.clean import clean_examples
+from core.data.columns import detect_columns
+from core.data.upload import read_table
 
 LABELS = ("positive", "negative")
 
@@ -146,7 +148,7 @@ def test_unfixable_merge_is_explained_and_counted_as_dropped() -> None:
     assert count.lines == 35 and count.rows == 32 and count.lost == 3
     assert "merged into 2 rows by quote marks" in count.message and "line 32" in count.message
     report = _health(table, "text", "label")
-    assert report.dropped[health.MERGED_LINES] == 3
+    assert report.dropped[rowcheck.MERGED_LINES] == 3
     assert report.n_rows + sum(report.dropped.values()) == count.lines
     finding = next(f for f in report.findings if f.code == "merged_lines")
     assert finding.severity == "warning" and finding.message == count.message
@@ -168,7 +170,7 @@ def test_check_data_json_shows_lines_rows_and_the_reason(content: str, tmp_path:
         assert out["n_rows"] == 600 and out["dropped"] == {}
         assert any("would have merged" in n for n in out["notes"])
     else:
-        assert out["dropped"][health.MERGED_LINES] == 3
+        assert out["dropped"][rowcheck.MERGED_LINES] == 3
         assert any(f["code"] == "merged_lines" and "merged into" in f["message"] for f in out["findings"])
 
 

@@ -11,17 +11,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core.data.dataio import (
-    SUPPORTED_EXTENSIONS,
-    ColumnGuess,
-    LoadedTable,
-    clean_examples,
-    combine_splits,
-    detect_columns,
-    detect_encoding,
-    normalize_labels,
-    read_table,
-)
+from core.data.clean import clean_examples, combine_splits
+from core.data.columns import ColumnGuess, detect_columns
+from core.data.encodings import detect_encoding
+from core.data.formats import LoadedTable
+from core.data.labels import normalize_labels
+from core.data.upload import SUPPORTED_EXTENSIONS, read_table
 from core.errors import DataError
 from tests.conftest import SHARED
 

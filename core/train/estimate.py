@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from core import store
+from core import models, store
 from core.config import BUILTIN_MODEL, TINY_TEST_MODEL, RunConfig
 from core.errors import TuneboardError
 from core.evaluate.robustness import PERTURBATIONS
@@ -217,7 +217,7 @@ def _token_lengths(dataset_id: str, model: str) -> tuple[int, ...]:
 
     texts = datasets.load_frame(dataset_id)["text"].astype(str)
     sample = texts.sample(min(len(texts), 2000), random_state=0).tolist()  # the mean of 2,000 texts is plenty
-    counter = _token_counter(BUILTIN_MODEL if model == TINY_TEST_MODEL else model)  # the tiny model uses MiniLM's
+    counter = _token_counter(model)
     if counter is not None:
         return tuple(counter(sample))
     return tuple(round(len(t.split()) * WORD_TOKENS) + 2 for t in sample)
@@ -225,10 +225,7 @@ def _token_lengths(dataset_id: str, model: str) -> tuple[int, ...]:
 
 @functools.lru_cache(maxsize=8)
 def _token_counter(model: str) -> Any:
-    from core.train import models
-
-    # Asking for the tiny test model by name would build it (and import torch), hence the MiniLM swap above.
-    return models.token_counter(model)
+    return models.token_counter(model)  # the `tokenizers` library only: no torch, the tiny test model never built
 
 
 def run_history(model: str, device_kind: str) -> list[Measured]:

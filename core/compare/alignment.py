@@ -1,0 +1,126 @@
+"""Lining up several runs' test results: whether their confusion matrices can share one class order, and
+their test predictions matched example by example (by row id on the same split, else by text) to find
+the examples the runs disagree on.  Each "cannot" comes with one sentence saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.compare.loading import report_digest
+from core.store import Run
+
+# Settings that decide which examples land in the test split.
+_SPLIT_SETTINGS = ("test_size", "validation_size", "seed")
+
+
+# ---------------------------------------------------------------------------- confusion matrices
+@dataclass
+class ConfusionComparison:
+    """Whether the runs' confusion matrices share one class order, and why not when they do not."""
+
+    aligned: bool
+    labels: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+def confusion_alignment(runs: Sequence[Run], reports: dict[str, dict | None]) -> ConfusionComparison:
+    """Matrices can share axes only when every run has a report with the same set of classes."""
+    missing = [r.id for r in runs if not (reports.get(r.id) or {}).get("confusion")]
+    if missing:
+        return ConfusionComparison(False, [], f"Run(s) {', '.join(missing)} have no confusion matrix yet; only completed runs have one.")
+    sets = {r.id: (reports[r.id] or {})["confusion"]["labels"] for r in runs}
+    if len({frozenset(v) for v in sets.values()}) > 1:
+        return ConfusionComparison(False, [], "Confusion matrices cannot be aligned because the runs have different label sets.")
+    first = reports[runs[0].id]["confusion"]
+    support = np.asarray(first["counts"]).sum(axis=1)
+    order = [first["labels"][i] for i in np.argsort(-support, kind="stable")]
+    return ConfusionComparison(True, order, "")
+
+
+# ---------------------------------------------------------------------------- test predictions
+@dataclass
+class Alignment:
+    """Test predictions of several runs matched example by example.
+
+    ``frame`` has text, label and one prediction column per run id (None when the runs cannot be
+    aligned); ``method`` is ``row_id`` or ``text``; ``message`` says how, or why not, in one sentence.
+    """
+
+    frame: pd.DataFrame | None
+    method: str | None
+    message: str
+
+
+def _label_set(run: Run, predictions: pd.DataFrame) -> frozenset[str]:
+    labels = report_digest(run.id)["labels"]
+    return frozenset(map(str, labels)) if labels else frozenset(predictions["label"].astype(str))
+
+
+def _same_split(runs: Sequence[Run], predictions: dict[str, pd.DataFrame]) -> bool:
+    """Same dataset, split settings and test size, and identical texts at each row_id."""
+    first = runs[0]
+    for run in runs[1:]:
+        if any(run.config.get(k) != first.config.get(k) for k in _SPLIT_SETTINGS):
+            return False
+    frames = [predictions[r.id] for r in runs]
+    if len({len(f) for f in frames}) > 1 or not all("row_id" in f for f in frames):
+        return False
+    base = frames[0].sort_values("row_id")["text"].astype(str).to_numpy()
+    return all(np.array_equal(base, f.sort_values("row_id")["text"].astype(str).to_numpy()) for f in frames[1:])
+
+
+def align_predictions(runs: Sequence[Run], predictions: dict[str, pd.DataFrame | None]) -> Alignment:
+    """Match the runs' test predictions: by row_id when they share dataset and split, else by text."""
+    missing = [r.id for r in runs if predictions.get(r.id) is None]
+    if missing:
+        return Alignment(None, None, f"Run(s) {', '.join(missing)} have no test predictions yet; only completed runs have them.")
+    if len({r.dataset_id for r in runs}) > 1:
+        return Alignment(None, None, "The test examples cannot be aligned because the runs were trained on different datasets.")
+    preds = {r.id: predictions[r.id] for r in runs}
+    if len({_label_set(r, preds[r.id]) for r in runs}) > 1:
+        return Alignment(None, None, "The test examples cannot be aligned because the runs have different label sets.")
+    if _same_split(runs, preds):
+        first = preds[runs[0].id].sort_values("row_id")
+        frame = pd.DataFrame({"row_id": first["row_id"].to_numpy(), "text": first["text"].astype(str).to_numpy(),
+                              "label": first["label"].astype(str).to_numpy()})
+        for run in runs:
+            frame[run.id] = preds[run.id].sort_values("row_id")["pred"].astype(str).to_numpy()
+        return Alignment(frame, "row_id", f"All runs were tested on the same {len(frame)} examples (same dataset and split).")
+    # Different split settings: only texts that landed in every run's test split can be compared.
+    frame = None
+    for run in runs:
+        part = preds[run.id].assign(text=lambda d: d["text"].astype(str)).drop_duplicates("text")
+        part = part[["text", "label", "pred"]].rename(columns={"pred": run.id})
+        part["label"] = part["label"].astype(str)
+        part[run.id] = part[run.id].astype(str)
+        frame = part if frame is None else frame.merge(part.drop(columns="label"), on="text", how="inner")
+    if frame is None or frame.empty:
+        return Alignment(None, None, "The runs' test sets share no examples, so their predictions cannot be compared example by example.")
+    return Alignment(frame.reset_index(drop=True), "text",
+                     f"The runs used different splits; {len(frame)} test examples appear in every run's test split and are matched by their text.")
+
+
+def disagreements(runs: Sequence[Run], predictions: dict[str, pd.DataFrame | None]) -> Alignment:
+    """The aligned test examples on which the runs do not all predict the same label.
+
+    The frame gains ``n_correct`` (how many runs got it right) and is sorted with the most divided
+    examples first.
+    """
+    aligned = align_predictions(runs, predictions)
+    if aligned.frame is None:
+        return aligned
+    frame = aligned.frame
+    preds = frame[[r.id for r in runs]]
+    differ = preds.nunique(axis=1) > 1
+    out = frame[differ].copy()
+    out["n_correct"] = (preds[differ].to_numpy() == out["label"].to_numpy()[:, None]).sum(axis=1)
+    # Most divided first: an example half the runs get right says more than one only a single run misses.
+    balance = (out["n_correct"] - len(runs) / 2).abs()
+    out = out.assign(_balance=balance).sort_values(["_balance", "text"], kind="stable").drop(columns="_balance")
+    message = f"{aligned.message} The runs disagree on {len(out)} of them."
+    return Alignment(out.reset_index(drop=True), aligned.method, message)

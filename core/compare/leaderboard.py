@@ -1,0 +1,94 @@
+"""Ranking and charting runs by their settings: the per-dataset leaderboard of every completed run (with
+size and speed), and the hyperparameters that differ between compared runs next to a chosen metric (the
+data of :func:`core.plots.compare_figures.parallel_figure`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from core import store
+from core.compare.loading import report_digest, run_metrics, short_model
+from core.compare.tables import LOWER_IS_BETTER, metric_value
+from core.errors import RunError
+from core.evaluate.report import METRIC_NAMES
+from core.store import Run
+
+# Hyperparameters offered on the parallel-coordinates chart (the ones people actually tune).
+HYPERPARAMETERS = (
+    "model",
+    "learning_rate",
+    "batch_size",
+    "gradient_accumulation",
+    "epochs",
+    "max_steps",
+    "weight_decay",
+    "warmup_ratio",
+    "lr_scheduler",
+    "max_length",
+    "label_smoothing",
+    "class_weighted_loss",
+    "freeze",
+    "peft",
+    "lora_r",
+    "seed",
+)
+
+
+def hyperparameter_frame(runs: Sequence[Run], metric: str) -> pd.DataFrame:
+    """One row per run: the hyperparameters that differ between the runs (at least learning rate,
+    batch size and epochs) and the final value of ``metric``; index = run id."""
+    rows = {r.id: {k: r.config.get(k) for k in HYPERPARAMETERS} for r in runs}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    varying = [c for c in frame.columns if frame[c].astype(str).nunique() > 1]
+    keep = varying or ["learning_rate", "batch_size", "epochs"]
+    frame = frame[keep].copy()
+    frame[metric] = [metric_value(run_metrics(r).get(metric)) for r in runs]
+    if "model" in frame:
+        frame["model"] = frame["model"].map(lambda m: short_model(str(m)))
+    return frame
+
+
+def leaderboard(metric: str = "f1_macro", runs: Sequence[Run] | None = None) -> pd.DataFrame:
+    """Completed runs grouped by dataset and ranked by ``metric`` (best first within each dataset).
+
+    Columns: dataset, dataset_id, rank, run_id, run, model, kind, <metric>, trainable_parameters,
+    train_minutes, throughput_texts_per_s.  Runs without the metric are left out.
+    """
+    if metric not in METRIC_NAMES:
+        raise RunError(f"‘{metric}’ is not a metric Tuneboard reports; choose one of {', '.join(METRIC_NAMES)}.")
+    runs = store.list_runs(statuses=["completed"]) if runs is None else [r for r in runs if r.status == "completed"]
+    rows = []
+    for run in runs:
+        value = metric_value((run.final_metrics or {}).get(metric))
+        if math.isnan(value):
+            value = metric_value(run_metrics(run).get(metric))
+        if math.isnan(value):
+            continue
+        eff = run.info.get("efficiency") or report_digest(run.id)["efficiency"] or {}
+        params = run.info.get("parameters") or {}
+        train_s = eff.get("train_seconds") or run.duration_s
+        rows.append({
+            "dataset": run.info.get("dataset_name") or run.dataset_id or "(unknown)",
+            "dataset_id": run.dataset_id,
+            "run_id": run.id,
+            "run": run.name,
+            "model": short_model(run.config.get("model", "")),
+            "kind": run.info.get("kind", "fine-tuned"),
+            metric: value,
+            "trainable_parameters": params.get("trainable", eff.get("trainable")),
+            "train_minutes": train_s / 60.0 if train_s else None,
+            "throughput_texts_per_s": eff.get("throughput_texts_per_s"),
+        })
+    columns = ["dataset", "dataset_id", "rank", "run_id", "run", "model", "kind", metric,
+               "trainable_parameters", "train_minutes", "throughput_texts_per_s"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows)
+    ascending = metric in LOWER_IS_BETTER
+    frame = frame.sort_values(["dataset", "dataset_id", metric, "run_id"], ascending=[True, True, ascending, True], kind="stable")
+    frame["rank"] = frame.groupby("dataset_id", dropna=False)[metric].rank(method="min", ascending=ascending).astype(int)
+    return frame[columns].reset_index(drop=True)

@@ -1,0 +1,223 @@
+"""The run commands of ``python -m core``: train, runs, show, stop, cancel and resume.
+
+Each ``register_*`` function adds one subcommand (arguments, help and handler) to the parser that core/cli.py
+builds from its list of commands.  ``train`` gets one flag per :class:`RunConfig` field, with the field's own help
+text, so the form, the CLI and a saved ``config.json`` all speak the same settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core import store
+from core.config import RunConfig
+from core.errors import ConfigError, DataError
+from core.jobs import queue as jobs
+
+_ALIASES = {"text_column": ["--text-col"], "label_column": ["--label-col"], "learning_rate": ["--lr"]}
+_NOT_FLAGS = {"dataset_id", "resume_from"}
+_RUN_ID_HELP = "Run id (see `python -m core runs`)."
+
+
+def _add(subparsers: Any, name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+    # argparse %-formats the one-line help of the command list, so a literal % must be doubled there.
+    parser = subparsers.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
+    parser.set_defaults(func=func)
+    return parser
+
+
+# ---------------------------------------------------------------------------- train
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per RunConfig field, with the field's own help text (defaults None = 'not given')."""
+    group = parser.add_argument_group("run settings (defaults give a sensible quick run)")
+    for f in dataclasses.fields(RunConfig):
+        if f.name in _NOT_FLAGS:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        # argparse %-formats every help string, so a literal % in a field's help (e.g. "20% faster") must be doubled.
+        help_text = f"{f.metadata['help']} (default: {f.default})".replace("%", "%%")
+        if f.type in ("bool", bool):
+            group.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            group.add_argument(flag, *_ALIASES.get(f.name, []), dest=f.name, default=None, metavar=f.name.upper(),
+                               choices=f.metadata.get("choices"), help=help_text)
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The RunConfig that ``train``'s flags describe: ``--config FILE`` first, each given flag on top."""
+    base: dict[str, Any] = {}
+    if args.config:
+        try:
+            base = json.loads(Path(args.config).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"Cannot read the config file {args.config} ({exc}); pass a JSON file saved from a run.") from None
+    for f in dataclasses.fields(RunConfig):
+        value = getattr(args, f.name, None)
+        if value is not None:
+            base[f.name] = value
+    base.pop("resume_from", None)
+    return RunConfig.from_dict(base)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Create a run (importing --data first), then wait for it unless --detach."""
+    config = config_from_args(args).validate()  # impossible settings fail before any data is stored
+    if args.data and args.example:
+        raise DataError("Pass either --data FILE or --example NAME, not both.")
+    record = None
+    if args.data:
+        from core.data import library as datasets
+
+        record = datasets.import_file(Path(args.data), Path(args.data).name, text_column=args.text_column,
+                                      label_column=args.label_column)
+    elif args.example:
+        from core.jobs.demo import load_example
+
+        record = load_example(args.example)
+    if record is not None:
+        config = config.replace(dataset_id=record.id, text_column=record.text_column, label_column=record.label_column)
+        print(f"dataset {record.id}: {record.n_rows} rows, labels {', '.join(record.labels)}", file=sys.stderr)
+    if not config.dataset_id:
+        raise DataError("No data given; pass --data FILE, --example NAME (see `python -m core examples`) "
+                        "or --dataset-id of a stored dataset.")
+    run = jobs.submit(config)
+    print(run.id, flush=True)
+    if args.detach:
+        return 0
+    return _follow(run.id)
+
+
+def _follow(run_id: str) -> int:
+    """Print progress to stderr until the run ends; print final metrics JSON on stdout."""
+    last_step = -1
+    try:
+        while True:
+            run = store.require_run(run_id)
+            step = run.progress.get("step", -1)
+            if step != last_step and run.status == "running":
+                last_step = step
+                points = store.metric_points(run_id, names=["loss"], split="train")
+                loss = f", loss {points['value'].iloc[-1]:.4f}" if len(points) else ""
+                print(f"  {jobs.status_line(run)} step {max(step, 0)}/{run.progress.get('total_steps', '?')}{loss}",
+                      file=sys.stderr, flush=True)
+            if not run.is_active:
+                break
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        print(f"\nThe run keeps training in the background; stop it with: python -m core stop {run_id}", file=sys.stderr)
+        return 130
+    if run.status != "completed":
+        print(f"error: run {run_id} {run.status}: {run.error or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    print(json.dumps(run.final_metrics, indent=2))
+    return 0
+
+
+def register_train(subparsers: Any) -> None:
+    """Add ``train (--data FILE | --example NAME | --dataset-id ID) [settings]``."""
+    train = _add(subparsers, "train", cmd_train,
+                 "Train a classifier on a data file (or a stored dataset) and print its final metrics as JSON.")
+    train.add_argument("--data", help="Data file: CSV, TSV, JSON, JSONL, Excel, Parquet or fastText-style text.")
+    train.add_argument("--example", metavar="NAME", help="Train on a built-in example dataset instead of --data "
+                       "(see `python -m core examples`).")
+    train.add_argument("--dataset-id", dest="dataset_id", help="Use a stored dataset instead of --data.")
+    train.add_argument("--config", help="Start from a run's config.json (saved in each run's folder); other flags override it.")
+    train.add_argument("--detach", action="store_true", help="Queue the run, print its id and return at once.")
+    _add_config_flags(train)
+
+
+# ---------------------------------------------------------------------------- runs / show / control
+def cmd_runs(args: argparse.Namespace) -> int:
+    """List runs."""
+    runs = store.list_runs()
+    if args.json:
+        print(json.dumps([jobs.summary(r) for r in runs], indent=2))
+        return 0
+    if not runs:
+        print("No runs yet. Start one with: python -m core train --data FILE")
+        return 0
+    print(f"{'id':18} {'status':14} {'acc':>6} {'f1':>6}  name")
+    for r in runs:
+        m = r.final_metrics
+        acc = f"{m['accuracy']:.3f}" if "accuracy" in m else "-"
+        f1 = f"{m['f1_macro']:.3f}" if "f1_macro" in m else "-"
+        print(f"{r.id:18} {jobs.status_line(r):14} {acc:>6} {f1:>6}  {r.name}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Status and final metrics of one run."""
+    run = store.require_run(args.run_id)
+    info = jobs.summary(run)
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"run {run.id} · {run.name}\nstatus: {jobs.status_line(run)}")
+    if run.error:
+        print(f"error: {run.error}")
+    for key, value in run.final_metrics.items():
+        print(f"  {key:20} {value:.4f}")
+    print(f"reproduce: {info['cli']}")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    """Stop a running run (waits until it has stopped)."""
+    outcome = jobs.request_stop(args.run_id)
+    if outcome == "stopping":
+        run = jobs.wait_stopped(args.run_id, timeout=jobs.STOP_GRACE_S + jobs.KILL_GRACE_S + 10)
+        outcome = run.status
+    print(f"run {args.run_id}: {outcome}")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    """Cancel a queued run."""
+    jobs.cancel(args.run_id)
+    print(f"run {args.run_id}: cancelled")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """Resume a stopped/failed run from its last checkpoint."""
+    run = jobs.resume(args.run_id)
+    print(f"run {run.id}: queued to resume"
+          + (" from " + Path(run.config["resume_from"]).name if run.config["resume_from"] else " from the start"))
+    return 0 if args.detach else _follow(run.id)
+
+
+def register_runs(subparsers: Any) -> None:
+    """Add ``runs [--json]``."""
+    _add(subparsers, "runs", cmd_runs, "List runs.").add_argument("--json", action="store_true", help="Print JSON.")
+
+
+def register_show(subparsers: Any) -> None:
+    """Add ``show RUN_ID [--json]``."""
+    show = _add(subparsers, "show", cmd_show, "Show a run's status, queue position, error and final metrics.")
+    show.add_argument("run_id", help=_RUN_ID_HELP)
+    show.add_argument("--json", action="store_true", help="Print JSON.")
+
+
+def register_stop(subparsers: Any) -> None:
+    """Add ``stop RUN_ID``."""
+    _add(subparsers, "stop", cmd_stop, "Stop a running run (keeps its metrics and last checkpoint).").add_argument(
+        "run_id", help=_RUN_ID_HELP)
+
+
+def register_cancel(subparsers: Any) -> None:
+    """Add ``cancel RUN_ID``."""
+    _add(subparsers, "cancel", cmd_cancel, "Cancel a queued run.").add_argument("run_id", help=_RUN_ID_HELP)
+
+
+def register_resume(subparsers: Any) -> None:
+    """Add ``resume RUN_ID [--detach]``."""
+    resume = _add(subparsers, "resume", cmd_resume, "Resume a stopped or failed run from its last checkpoint.")
+    resume.add_argument("run_id", help=_RUN_ID_HELP)
+    resume.add_argument("--detach", action="store_true", help="Return at once instead of following the run.")

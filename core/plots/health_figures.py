@@ -1,0 +1,73 @@
+"""The data health report's charts: examples per class (stacked by split) and the sampled token lengths
+against the maximum length.
+
+They take the report duck-typed (anything with the :class:`HealthCounts` fields, such as
+``core.data.health.HealthReport``), because plots import only the kernel, never core.data.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from core.plots.class_layout import class_axis_style, class_chart_height
+
+if TYPE_CHECKING:  # plotly is imported lazily: the CLI and tests need not load it
+    import plotly.graph_objects as go
+
+
+class HealthCounts(Protocol):
+    """The fields of a health report the charts read."""
+
+    label_counts: dict[str, int]
+    split_counts: dict[str, dict[str, int]] | None
+    token_lengths: list[int] | None
+    max_length: int
+    truncated_share: float | None
+
+
+def label_distribution_figure(report: HealthCounts) -> go.Figure:
+    """Bar chart of examples per class (stacked by split when the data has a split column)."""
+    import plotly.graph_objects as go
+
+    classes = list(report.label_counts)
+    many = len(classes) > 20  # then horizontal bars, one readable row per class (a tall chart)
+    cls, num = ("y", "x") if many else ("x", "y")
+    fig = go.Figure()
+    if report.split_counts:
+        for split, counts in report.split_counts.items():
+            fig.add_bar(name=split, **{cls: classes, num: [counts.get(c, 0) for c in classes]}, orientation="h" if many else "v")
+        fig.update_layout(barmode="stack")
+    else:
+        fig.add_bar(name="examples", **{cls: classes, num: [report.label_counts[c] for c in classes]}, orientation="h" if many else "v")
+    axis = {**class_axis_style(len(classes)), "title": {"text": "class"}}  # category: "1", "2" stay names, not numbers
+    if many:
+        fig.update_layout(height=class_chart_height(len(classes)), yaxis={**axis, "autorange": "reversed"},
+                          xaxis={"title": {"text": "examples"}})
+    else:
+        fig.update_layout(xaxis=axis, yaxis={"title": {"text": "examples"}})
+    fig.update_layout(title="Examples per class")
+    return fig
+
+
+def length_histogram_figure(report: HealthCounts) -> go.Figure | None:
+    """Histogram of sampled token lengths with a line at max_length, or None without lengths."""
+    if not report.token_lengths:
+        return None
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Histogram(x=report.token_lengths, nbinsx=50, name="texts"))
+    share = report.truncated_share or 0.0
+    fig.add_vline(
+        x=report.max_length,
+        line_dash="dash",
+        line_color="red",
+        annotation_text=f"max length {report.max_length}: {share:.1%} cut",
+        annotation_position="top right",
+    )
+    fig.update_layout(
+        title="Text length in tokens (sample)",
+        xaxis_title="tokens",
+        yaxis_title="texts",
+        showlegend=False,
+    )
+    return fig

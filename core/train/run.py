@@ -1,0 +1,193 @@
+"""One training run from stored config to final metrics, as the worker process runs it.
+
+Owns :func:`train_run` (the whole flow: load the stored dataset → seeded stratified split → tokenise once → model
+(+ freezing / PEFT) → Trainer with length-grouped batches and dynamic padding → test predictions, report, model),
+:func:`prepare` (data, tokens and model for a config), the worker's process settings (:func:`configure_process`:
+CPU threads, allocator) and what a run records about where it ran (:func:`versions`, :func:`device_description`).
+Called only inside the worker process (``python -m core.worker RUN_ID``); torch is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core import paths, store
+from core.config import RunConfig
+from core.data import library as datasets
+from core.train import models, tokencache
+from core.train.batching import EncodedSplit
+from core.train.callback import StopRequested, make_callback
+from core.train.trainer import PerfOptions, Prepared, build_trainer, precision_description
+
+log = logging.getLogger("tuneboard.training")
+
+
+def _encode_frame(tokenizer: Any, frame: pd.DataFrame, label_ids: dict[str, int], max_length: int, *, use_cache: bool) -> EncodedSplit:
+    tokens = tokencache.encode(tokenizer, frame["text"].astype(str).tolist(), max_length, use_cache=use_cache)
+    return EncodedSplit(tokens, frame["label"].map(label_ids).to_numpy(dtype=np.int64))
+
+
+def prepare(config: RunConfig, perf: PerfOptions | None = None) -> Prepared:
+    """Load data, split it, tokenise it once (cached) and build the model."""
+    from core.data.splits import split_frame
+
+    perf = perf or PerfOptions.from_env()
+    df = datasets.load_frame(config.dataset_id)
+    df["label"] = df["label"].astype(str)
+    frames = split_frame(
+        df,
+        test_size=config.test_size,
+        validation_size=config.validation_size,
+        seed=config.seed,
+    )
+    labels = sorted(df["label"].unique().tolist())
+    label_ids = {label: i for i, label in enumerate(labels)}
+    source = config.model
+    tokenizer = models.load_tokenizer(source, trust_remote_code=config.trust_remote_code)
+    encoded = {
+        name: _encode_frame(tokenizer, frame, label_ids, config.max_length, use_cache=perf.token_cache)
+        for name, frame in frames.items()
+    }
+    # Evaluation batches are cheapest when similar lengths sit together (less padding).
+    encoded["validation"] = encoded["validation"].sorted_by_length()
+    model = models.load_classifier(source, labels, trust_remote_code=config.trust_remote_code)
+    from core.train.adapters import apply_freezing, apply_peft
+
+    apply_freezing(model, config)
+    model, is_peft = apply_peft(model, config)
+    log.info("split sizes: %s; labels: %s", {k: len(v) for k, v in frames.items()}, labels)
+    return Prepared(config, labels, frames, encoded, tokenizer, model, is_peft)
+
+
+def versions() -> dict[str, str]:
+    """Library versions recorded with each run (reproducibility)."""
+    import platform
+
+    import peft
+    import sklearn
+    import torch
+    import transformers
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def device_description() -> str:
+    """Human-readable description of the device this process trains on."""
+    import torch
+
+    if torch.cuda.is_available():
+        names = {torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())}
+        return f"{torch.cuda.device_count()} × CUDA GPU ({', '.join(sorted(names))})"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "Apple MPS"
+    return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def set_cpu_threads() -> None:
+    """One intra-op thread per core this run may use: all cores, shared out between concurrent CPU runs.
+
+    Two runs each using every core make OpenMP threads spin against each other, which on a 2-core
+    machine slows both several-fold; ``TUNEBOARD_CPU_SLOTS`` runs share the cores instead.
+    ``OMP_NUM_THREADS`` set by the user wins.
+    """
+    import torch
+
+    if not os.environ.get("OMP_NUM_THREADS"):
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        slots = max(1, int(os.environ.get("TUNEBOARD_CPU_SLOTS", "1") or 1))
+        torch.set_num_threads(max(1, cores // slots))
+
+
+def tune_allocator() -> bool:
+    """glibc only: serve big tensors from the heap and keep freed memory, instead of mmap/munmap each time.
+
+    Every training step frees and re-allocates the gradients (the word-embedding gradient alone is
+    47 MB for MiniLM); with glibc's defaults each of those is a fresh mmap whose pages fault in again
+    (~19,000 page faults and tens of ms of kernel time per step).  Keeping the memory makes that 0.
+    The process holds on to its peak heap until it exits, which a worker process does after its run.
+    Returns whether the setting was applied.
+    """
+    import ctypes
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_max = -1, -4
+    return bool(libc.mallopt(m_mmap_max, 0)) and bool(libc.mallopt(m_trim_threshold, 2**31 - 1))
+
+
+def configure_process(perf: PerfOptions | None = None) -> None:
+    """Process-wide settings of a training worker (threads, allocator); call before training."""
+    perf = perf or PerfOptions.from_env()
+    set_cpu_threads()
+    if perf.allocator:
+        tune_allocator()
+
+
+def train_run(run_id: str, stop: StopRequested) -> str:
+    """Train run ``run_id`` to the end; returns the final status ("completed" or "stopped")."""
+    run = store.require_run(run_id)
+    config = RunConfig.from_dict(run.config)
+    run_dir = paths.run_dir(run_id)
+    perf = PerfOptions.from_env()
+    configure_process(perf)
+    store.update_run(run_id, progress={"phase": "loading model and data"})
+    prep = prepare(config, perf)
+    from core.evaluate.efficiency import count_parameters
+
+    params = count_parameters(prep.model)
+    store.update_run(
+        run_id,
+        info={
+            **run.info,
+            "versions": versions(),
+            "device": f"{device_description()}, {precision_description(config)}",
+            "parameters": params,
+            "labels": prep.labels,
+            "split_sizes": {k: len(v) for k, v in prep.frames.items()},
+        },
+    )
+    log.info(
+        "parameters: %s total, %s trainable",
+        f"{params['total']:,}",
+        f"{params['trainable']:,}",
+    )
+    callback = make_callback(run_id, stop, config.effective_batch_size)
+    trainer = build_trainer(prep, run_dir, callback, perf)
+    resume = config.resume_from or None
+    if resume:
+        step = json.loads((Path(resume) / "trainer_state.json").read_text()).get("global_step", 0)
+        store.drop_metric_points_after(run_id, step)
+        log.info("resuming from %s (step %d)", resume, step)
+    started = time.time()
+    trainer.train(resume_from_checkpoint=resume)
+    train_seconds = time.time() - started
+    if callback.stopped_by_user:
+        log.info("stopped by the user at step %d", trainer.state.global_step)
+        return "stopped"
+    if int(os.environ.get("RANK", "0")) != 0:  # with DDP, rank 0 alone evaluates and saves
+        return "completed"
+    from core.train.finish import finish_run
+
+    final = finish_run(prep, trainer, run_id, run_dir, train_seconds)
+    store.update_run(run_id, final_metrics=final)
+    log.info("final test metrics: %s", json.dumps({k: round(v, 4) for k, v in final.items()}))
+    return "completed"

@@ -1,0 +1,305 @@
+"""The `transformers.Trainer` of a run: its arguments, precision, loss, metrics, samplers and gradient clipping.
+
+Owns :class:`PerfOptions` (the training path's switchable speed-ups), :class:`Prepared` (what a Trainer is built
+from), :func:`build_trainer` and the ``TuneboardTrainer`` subclass it uses (length-bucketed training batches,
+in-order validation, a class-weighted loss that stays right under gradient accumulation, cheaper clipping on a CPU),
+and :func:`precision_description`.  torch and transformers are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.config import RunConfig
+from core.evaluate import metrics
+from core.train.batching import EncodedSplit, LengthBucketSampler, PadCollator, pad_side
+
+
+@dataclass
+class PerfOptions:
+    """Speed-ups of the training path; each can be switched off to measure what it buys.
+
+    ``TUNEBOARD_PERF_OFF=name,name`` switches options off for one process (the benchmark's ablation).
+    All keep the model, data, optimizer, schedule and dropout; ``tight_buckets`` changes which texts share a batch,
+    so it was checked against dev accuracy over six seeds (BENCHMARKS.md).
+    """
+
+    token_cache: bool = True  # tokenise once per dataset + tokenizer + max_length (core.train.tokencache)
+    tight_buckets: bool = True  # batches of similar length: sort within chunks of 16 batches, shuffle the batches
+    fast_collator: bool = True  # pad a batch with numpy instead of tokenizer.pad
+    sequential_eval: bool = True  # validation is sorted by length once; evaluate it in that order
+    allocator: bool = True  # glibc: keep freed memory instead of mmap/munmap per step (no page faults)
+    lazy_clip: bool = True  # on a CPU: skip clipping's multiply-by-1.0 when the gradient norm is under the limit
+
+    @classmethod
+    def from_env(cls) -> PerfOptions:
+        """The options of this process: all on, except those named in ``TUNEBOARD_PERF_OFF``."""
+        off = {name.strip() for name in os.environ.get("TUNEBOARD_PERF_OFF", "").split(",") if name.strip()}
+        unknown = off - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise ValueError(f"unknown TUNEBOARD_PERF_OFF option(s): {sorted(unknown)}")
+        return cls(**{name: False for name in off})
+
+
+@dataclass
+class Prepared:
+    """Everything training needs, built from the config (by :func:`core.train.run.prepare`)."""
+
+    config: RunConfig
+    labels: list[str]
+    frames: dict[str, pd.DataFrame]
+    encoded: dict[str, EncodedSplit]
+    tokenizer: Any
+    model: Any
+    peft_model: bool
+
+
+def model_device(model: Any) -> Any:
+    """The torch device ``model``'s (first) parameters are on."""
+    return next(model.parameters()).device
+
+
+def _on_cpu(config: RunConfig) -> bool:
+    """Whether this run trains on the CPU (asked for, or no GPU/MPS to train on)."""
+    import torch
+
+    if config.device == "cpu":
+        return True
+    mps = getattr(torch.backends, "mps", None)
+    return not torch.cuda.is_available() and not (mps and mps.is_available())
+
+
+def _precision_flags(config: RunConfig) -> dict[str, bool]:
+    """TrainingArguments' mixed-precision switches for this run; weights and the saved model stay fp32.
+
+    On a CPU with bf16 matrix instructions ``auto`` means bf16 autocast: training runs ~1.2× (Intel AMX) to ~1.3×
+    (AMD Zen 4, AVX-512 bf16) faster end to end with the same dev accuracy (BENCHMARKS.md); other CPUs train in fp32.
+    """
+    import torch
+
+    from core.devices import cpu_has_bf16_units
+
+    if config.precision == "fp32":
+        return {}
+    if _on_cpu(config):
+        return {"bf16": True} if config.precision == "bf16" or cpu_has_bf16_units() else {}
+    if not torch.cuda.is_available():  # MPS: Trainer's own defaults
+        return {}
+    if config.precision == "fp16":
+        return {"fp16": True}
+    if config.precision == "bf16" or torch.cuda.is_bf16_supported():
+        return {"bf16": True}
+    return {"fp16": True}
+
+
+def precision_description(config: RunConfig) -> str:
+    """'bf16 mixed precision', 'fp16 mixed precision' or 'fp32', as this run trains."""
+    flags = _precision_flags(config)
+    return "bf16 mixed precision" if flags.get("bf16") else "fp16 mixed precision" if flags.get("fp16") else "fp32"
+
+
+def _logging_steps(n_train: int, config: RunConfig) -> int:
+    steps_per_epoch = max(1, math.ceil(n_train / config.effective_batch_size))
+    total = config.max_steps or math.ceil(steps_per_epoch * config.epochs)
+    return max(1, min(50, total // 100))
+
+
+def _compute_metrics(labels: list[str]) -> Any:
+    def compute(eval_pred: Any) -> dict[str, float]:
+        logits, y_true = eval_pred.predictions, eval_pred.label_ids
+        if isinstance(logits, tuple):
+            logits = logits[0]
+        y_pred = np.asarray(logits).argmax(-1)
+        return {
+            "accuracy": metrics.accuracy_score(y_true, y_pred),
+            "f1_macro": metrics.f1_score(y_true, y_pred, average="macro", labels=list(range(len(labels)))),
+        }
+
+    return compute
+
+
+def _class_weight_loss(weights: Any, smoothing: float) -> Any:
+    """Class-weighted cross-entropy for ``Trainer(compute_loss_func=...)``: the weighted mean over the whole step.
+
+    The Trainer treats a ``compute_loss_func`` loss as already normalised over all micro-batches of a step and does
+    not divide it by the gradient accumulation steps; a per-micro-batch mean would make the loss and the gradients
+    k times too large with k accumulation steps.  So each micro-batch returns its *sum* of weighted losses divided by
+    ``num_items_in_batch``, which TuneboardTrainer makes the sum of class weights of the step's labels (not their
+    count): the micro-batches then add up to exactly what ``cross_entropy(weight=...)`` gives on the full batch.
+    """
+    import torch
+
+    def loss_fn(outputs: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
+        logits = outputs["logits"] if isinstance(outputs, dict) else outputs.logits
+        weight = weights.to(logits.device)
+        if num_items_in_batch is None:  # a lone batch: its own weighted mean
+            return torch.nn.functional.cross_entropy(logits.float(), labels, weight=weight, label_smoothing=smoothing)
+        total = torch.nn.functional.cross_entropy(
+            logits.float(), labels, weight=weight, label_smoothing=smoothing, reduction="sum"
+        )
+        return total / num_items_in_batch
+
+    return loss_fn
+
+
+def class_weight_sum(weights: Any, labels: Any) -> Any:
+    """Sum of the class weights of ``labels`` (ignored labels, -100, count 0): the weighted "number of items"."""
+    import torch
+
+    labels = labels.to(weights.device)
+    valid = labels.ne(-100)
+    return torch.where(valid, weights[labels.clamp(min=0)], torch.zeros((), dtype=weights.dtype)).sum()
+
+
+def clip_grad_norm_cpu(parameters: Any, max_norm: float) -> Any:
+    """``torch.nn.utils.clip_grad_norm_`` for CPU tensors, skipping the multiply by 1.0 when nothing is clipped.
+
+    torch multiplies every gradient by ``min(1, max_norm / norm)`` on every step to avoid a device sync on GPUs; on a
+    CPU there is no sync to avoid, and the norm is under the limit on most steps. Same norm, same gradients.
+    """
+    import torch
+
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    norm = torch.nn.utils.get_total_norm(grads, norm_type=2.0)
+    coef = max_norm / (float(norm) + 1e-6)  # clip_grad_norm_'s formula
+    if coef < 1.0:
+        torch._foreach_mul_(grads, coef)
+    return norm
+
+
+_TRAINER_CLASS: Any = None
+
+
+def _trainer_class() -> Any:
+    """`transformers.Trainer` with Tuneboard's samplers (built once, on first use: it needs torch)."""
+    global _TRAINER_CLASS
+    if _TRAINER_CLASS is not None:
+        return _TRAINER_CLASS
+    from torch.utils.data import SequentialSampler
+    from transformers import Trainer
+
+    class TuneboardTrainer(Trainer):
+        """Length-bucketed training batches; validation (already sorted by length) evaluated in order."""
+
+        perf = PerfOptions()
+        class_weights: Any = None  # set by build_trainer with the class-weighted loss
+
+        def _get_num_items_in_batch(self, batch_samples: list, device: Any) -> Any:
+            # With class weights the loss is a weighted mean, so a step's "items" are its summed label weights.
+            if self.class_weights is None or self.args.n_gpu > 1 or not batch_samples or "labels" not in batch_samples[0]:
+                return super()._get_num_items_in_batch(batch_samples, device)
+            total = sum(class_weight_sum(self.class_weights, batch["labels"]) for batch in batch_samples).to(device)
+            if self.args.average_tokens_across_devices and self.args.world_size > 1:
+                total = self.accelerator.gather(total).sum()  # DDP: every rank divides by the global weight sum
+            return total
+
+        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+            dataset = self.train_dataset if train_dataset is None else train_dataset
+            if self.perf.tight_buckets and isinstance(dataset, EncodedSplit) and self.args.world_size <= 1:
+                return LengthBucketSampler(dataset.lengths, self.args.train_batch_size * self.args.gradient_accumulation_steps)
+            return super()._get_train_sampler(train_dataset)
+
+        def _get_eval_sampler(self, eval_dataset: Any) -> Any:
+            if self.perf.sequential_eval and isinstance(eval_dataset, EncodedSplit) and self.args.world_size <= 1:
+                return SequentialSampler(eval_dataset)
+            return super()._get_eval_sampler(eval_dataset)
+
+        def _clip_grad_norm(self, model: Any) -> Any:
+            if self.perf.lazy_clip and self.args.world_size <= 1 and model_device(model).type == "cpu":
+                return clip_grad_norm_cpu(model.parameters(), self.args.max_grad_norm)
+            return super()._clip_grad_norm(model)
+
+    _TRAINER_CLASS = TuneboardTrainer
+    return TuneboardTrainer
+
+
+def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOptions | None = None) -> Any:
+    """A configured `transformers.Trainer` for a prepared run."""
+    import torch
+    from transformers import (
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        TrainingArguments,
+    )
+
+    perf = perf or PerfOptions.from_env()
+    c = prep.config
+    has_val = len(prep.encoded["validation"]) > 0
+    eval_strategy = c.eval_strategy if has_val else "no"
+    best = has_val and c.early_stopping_patience > 0
+    args = TrainingArguments(
+        output_dir=str(run_dir / "checkpoints"),
+        num_train_epochs=c.epochs,
+        max_steps=c.max_steps or -1,
+        per_device_train_batch_size=c.batch_size,
+        per_device_eval_batch_size=max(64, c.batch_size * 4),
+        gradient_accumulation_steps=c.gradient_accumulation,
+        learning_rate=c.learning_rate,
+        weight_decay=c.weight_decay,
+        warmup_steps=c.warmup_ratio,
+        lr_scheduler_type=c.lr_scheduler,
+        label_smoothing_factor=0.0 if c.class_weighted_loss else c.label_smoothing,
+        seed=c.seed,
+        data_seed=c.seed,
+        eval_strategy=eval_strategy,
+        eval_steps=c.eval_steps if eval_strategy == "steps" else None,
+        save_strategy=eval_strategy if eval_strategy != "no" else "epoch",
+        save_steps=c.eval_steps if eval_strategy == "steps" else None,
+        save_total_limit=2,
+        load_best_model_at_end=best,
+        metric_for_best_model=("eval_" + c.early_stopping_metric) if best else None,
+        greater_is_better=(c.early_stopping_metric != "loss") if best else None,
+        logging_strategy="steps",
+        logging_steps=_logging_steps(len(prep.encoded["train"]), c),
+        train_sampling_strategy="group_by_length",  # similar lengths per batch (TuneboardTrainer tightens it)
+        report_to="none",
+        disable_tqdm=True,
+        use_cpu=_on_cpu(c),
+        dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),  # pinning only helps host→GPU copies
+        remove_unused_columns=False,
+        **_precision_flags(c),
+    )
+    callbacks = [callback]
+    if best:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=c.early_stopping_patience))
+    loss_func = weights = None
+    if c.class_weighted_loss:
+        counts = prep.frames["train"]["label"].value_counts()
+        freq = np.array([counts.get(label, 0) for label in prep.labels], dtype=np.float64)
+        weights = torch.tensor(
+            len(freq) and freq.sum() / (len(freq) * np.maximum(freq, 1)),
+            dtype=torch.float32,
+        )
+        loss_func = _class_weight_loss(weights, c.label_smoothing)
+    if perf.fast_collator:
+        collator = PadCollator(prep.tokenizer.pad_token_id or 0, pad_side(prep.tokenizer))
+    else:
+        collator = DataCollatorWithPadding(prep.tokenizer)
+    trainer_class = _trainer_class()
+    trainer = trainer_class(
+        model=prep.model,
+        args=args,
+        train_dataset=prep.encoded["train"],
+        eval_dataset=prep.encoded["validation"] if has_val else None,
+        data_collator=collator,
+        processing_class=prep.tokenizer,
+        compute_metrics=_compute_metrics(prep.labels),
+        callbacks=callbacks,
+        compute_loss_func=loss_func,
+    )
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # our callback logs; raw dicts on stdout are noise
+    trainer.perf = perf
+    trainer.class_weights = weights  # the step's weighted item count (TuneboardTrainer._get_num_items_in_batch)
+    return trainer
