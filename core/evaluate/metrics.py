@@ -99,64 +99,25 @@ def balanced_accuracy_score(y_true: Any, y_pred: Any) -> float:
         return _float(skm.balanced_accuracy_score(_arr(y_true), _arr(y_pred)))
 
 
-def precision_score(
-    y_true: Any,
-    y_pred: Any,
-    *,
-    average: str = "macro",
-    labels: Sequence[Any] | None = None,
-) -> float:
+def _averaged(score: Any, y_true: Any, y_pred: Any, average: str, labels: Sequence[Any] | None) -> float:
+    """One of sklearn's P/R/F1 scores with ``zero_division=0`` (an empty class scores 0 instead of warning)."""
+    with _quiet():
+        return _float(score(_arr(y_true), _arr(y_pred), average=average, labels=labels, zero_division=0))
+
+
+def precision_score(y_true: Any, y_pred: Any, *, average: str = "macro", labels: Sequence[Any] | None = None) -> float:
     """Precision averaged as sklearn's ``average``; classes never predicted count as 0."""
-    with _quiet():
-        return _float(
-            skm.precision_score(
-                _arr(y_true),
-                _arr(y_pred),
-                average=average,
-                labels=labels,
-                zero_division=0,
-            )
-        )
+    return _averaged(skm.precision_score, y_true, y_pred, average, labels)
 
 
-def recall_score(
-    y_true: Any,
-    y_pred: Any,
-    *,
-    average: str = "macro",
-    labels: Sequence[Any] | None = None,
-) -> float:
+def recall_score(y_true: Any, y_pred: Any, *, average: str = "macro", labels: Sequence[Any] | None = None) -> float:
     """Recall averaged as sklearn's ``average``; classes absent from y_true count as 0."""
-    with _quiet():
-        return _float(
-            skm.recall_score(
-                _arr(y_true),
-                _arr(y_pred),
-                average=average,
-                labels=labels,
-                zero_division=0,
-            )
-        )
+    return _averaged(skm.recall_score, y_true, y_pred, average, labels)
 
 
-def f1_score(
-    y_true: Any,
-    y_pred: Any,
-    *,
-    average: str = "macro",
-    labels: Sequence[Any] | None = None,
-) -> float:
+def f1_score(y_true: Any, y_pred: Any, *, average: str = "macro", labels: Sequence[Any] | None = None) -> float:
     """F1 averaged as sklearn's ``average`` with ``zero_division=0``."""
-    with _quiet():
-        return _float(
-            skm.f1_score(
-                _arr(y_true),
-                _arr(y_pred),
-                average=average,
-                labels=labels,
-                zero_division=0,
-            )
-        )
+    return _averaged(skm.f1_score, y_true, y_pred, average, labels)
 
 
 def matthews_corrcoef(y_true: Any, y_pred: Any) -> float:
