@@ -4,6 +4,7 @@ import re
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from bench.bench_compare import fabricate_run
 from core import store
@@ -50,7 +51,11 @@ def test_report_confusion_matrix_cell_lists_its_examples(app_url, page):
     run = jobs.submit(RunConfig(dataset_id=save_sample(200), model="tiny-random-bert", max_steps=6))
     assert wait_for(run.id, {"completed", "failed"}).status == "completed"
     page.goto(f"{app_url}/runs?run={run.id}")
-    page.get_by_role("tab", name="Confusion matrix").click()
+    tab = page.get_by_role("tab", name="Confusion matrix")
+    # A real mouse click; forced because Playwright's stability check never settles on this tab's first click after
+    # the page loads in headless Chromium (the same click works by hand, and on the tab after any other click).
+    tab.click(force=True)
+    expect(tab).to_have_attribute("aria-selected", "true")
     caption = page.get_by_text(re.compile(r"True ‘\w+’, predicted ‘\w+’: \d+ test examples"))
     caption.wait_for()
     before = caption.inner_text()
@@ -74,8 +79,13 @@ def test_report_confusion_matrix_cell_lists_its_examples(app_url, page):
     true, pred = re.match(r"True ‘(\w+)’, predicted ‘(\w+)’", after).groups()
     wait_idle(page)
     pickers = page.locator('[data-testid="stSelectbox"]:visible')
-    assert true in pickers.filter(has_text="True label").first.inner_text()  # the pickers moved to the clicked cell
-    assert pred in pickers.filter(has_text="Predicted label").first.inner_text()
+    assert true in _picked(pickers.filter(has_text="True label").first)  # the pickers moved to the clicked cell
+    assert pred in _picked(pickers.filter(has_text="Predicted label").first)
+
+
+def _picked(selectbox) -> str:
+    """What a Streamlit selectbox shows as chosen (its label aside)."""
+    return selectbox.evaluate("e => [...e.querySelectorAll('input')].map(i => i.value).join(' ') + ' ' + e.innerText")
 
 
 def test_77_classes_get_a_readable_label_each(app_url, page):
@@ -83,7 +93,11 @@ def test_77_classes_get_a_readable_label_each(app_url, page):
     run = fabricate_run("ds-77", name="77 intents", labels=labels, n_test=800, seed=7)
     page.set_default_timeout(120_000)  # a 77-class report is a big page for a busy test machine
     page.goto(f"{app_url}/runs?run={run.id}")
-    page.get_by_role("tab", name="Confusion matrix").click()
+    tab = page.get_by_role("tab", name="Confusion matrix")
+    # A real mouse click; forced because Playwright's stability check never settles on this tab's first click after
+    # the page loads in headless Chromium (the same click works by hand, and on the tab after any other click).
+    tab.click(force=True)
+    expect(tab).to_have_attribute("aria-selected", "true")
     page.get_by_text(re.compile("Showing the 30 classes with the most errors .* of 77")).wait_for()
     matrix = page.locator('[data-testid="stPlotlyChart"]:visible').first
     matrix.locator(".xtick text").first.wait_for()

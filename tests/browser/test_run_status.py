@@ -105,6 +105,11 @@ def test_run_status_on_screen_follows_the_store_from_queued_to_completed(app_url
     assert buttons_by_status["queued"] >= {"Cancel"} and buttons_by_status["running"] >= {"Stop"}
     wait_idle(page)
     final = _snapshot(page, run.id, "watched run")
+    for _ in range(240):  # a redraw in progress still shows the old buttons beside the new ones: read a settled page
+        if not final["stale"]:
+            break
+        page.wait_for_timeout(250)
+        final = _snapshot(page, run.id, "watched run")
     assert final["header"] == "completed" and not final["buttons"] & {"Stop", "Cancel"}, final["buttons"]
 
     # The finishing phases were recorded and logged (what the live view shows instead of a frozen "100 %").
