@@ -17,6 +17,8 @@ installs the CUDA build of torch there):
 
     .venv/bin/python -m bench.bench_gpu --tiny            # anywhere, CPU included: a 2-layer 64-wide model, 128 rows, seconds
 
+On a machine with several GPUs it uses one (the first, or --gpu N), pinned through CUDA_VISIBLE_DEVICES: with more
+visible, Trainer would wrap the model in DataParallel and the benchmark would measure that.
 The floor on a GPU is measured with an 8192×768×3072 matmul in bf16 (fp16 where bf16 is missing).
 Accuracy of a randomly initialised BERT after one epoch is near chance and only shows nothing broke.
 Results: bench/results/gpu.json (gpu_tiny.json for --tiny).
@@ -25,6 +27,7 @@ Results: bench/results/gpu.json (gpu_tiny.json for --tiny).
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -50,6 +53,26 @@ def build_model(folder: Path, *, tiny: bool, seed: int = 0) -> Path:
     return folder
 
 
+def pin_one_gpu(gpu: int | None = None) -> str | None:
+    """Show this process, and every contender it starts, one GPU only; returns its CUDA_VISIBLE_DEVICES entry.
+
+    With two or more GPUs visible, `Trainer` wraps the model in `DataParallel` over all of them, so the benchmark
+    would measure DataParallel (and the plain-Trainer contenders would occupy GPUs other runs use).  Must run before
+    CUDA starts in this process.  None when there is no GPU (nothing to pin).
+    """
+    from core import devices
+
+    table = devices.gpu_table()
+    if not table:
+        return None
+    chosen = table[0] if gpu is None else next((g for g in table if g.id == gpu), None)
+    if chosen is None:
+        raise SystemExit(f"bench_gpu: there is no GPU {gpu} here; found {', '.join(str(g.id) for g in table)}.")
+    os.environ.update(devices.CUDA_ORDER)
+    os.environ["CUDA_VISIBLE_DEVICES"] = chosen.visible
+    return chosen.visible
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Command line: see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m bench.bench_gpu", description=__doc__.split("\n")[0])
@@ -61,13 +84,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--contenders", default="trainer,trainer_bf16,tuneboard")
     parser.add_argument("--in-process", action="store_true", help="run contenders in this process (default with --tiny)")
+    parser.add_argument("--gpu", type=int, default=None, help="GPU number to use (default: the first); only one is used")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     common.quiet_hf_logging()
+    pinned = pin_one_gpu(args.gpu)
 
     import torch
 
     cuda = torch.cuda.is_available()
+    if cuda and torch.cuda.device_count() != 1:  # pinning failed (CUDA started before it): the numbers would be DataParallel's
+        raise SystemExit(f"bench_gpu: {torch.cuda.device_count()} GPUs visible; run it with CUDA_VISIBLE_DEVICES set to one GPU.")
     if not cuda and not args.tiny:
         print("bench_gpu: no CUDA GPU here; run it on a GPU machine, or use --tiny to check the script on this CPU.")
         return {"skipped": "no CUDA GPU"}
@@ -99,7 +126,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                   ("gpu_peak_mb", "GPU peak MB", 0), ("peak_rss_mb", "peak RSS MB", 0),
                                   ("pad_overhead", "padded/real", 2), ("floor_fraction", "of floor", 3),
                                   ("dev_accuracy", "dev acc", 3), ("eval_save_s", "eval+save s", 1)]))
-    results = {"options": asdict(opts), "tiny": args.tiny, "cuda": cuda, "rows": rows_out}
+    results = {"options": asdict(opts), "tiny": args.tiny, "cuda": cuda, "gpu": pinned,
+               "gpu_name": torch.cuda.get_device_name(0) if cuda else None, "rows": rows_out}
     file = common.write_results("gpu_tiny" if args.tiny else "gpu", results, args.out)
     print(f"wrote {file}")
     return results

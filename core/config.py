@@ -141,6 +141,11 @@ class RunConfig:
         "auto",
         "Where to train: auto (GPU if there is one), cpu, mps, cuda:0, or several GPUs as cuda:0,1.",
     )
+    processes: int = _f(
+        1,
+        "Training processes for one run (DDP through torchrun): with device cpu, several processes share the cores "
+        "(useful on multi-socket servers); with several GPUs there is one per GPU. 1 = a single process.",
+    )
     precision: str = _f(
         "auto",
         "Number format: auto (bf16/fp16 on GPUs that support it, bf16 on CPUs with bf16 instructions such as Intel AMX "
@@ -300,6 +305,19 @@ def _check_device(c: RunConfig) -> str | None:
     return f"device = ‘{c.device}’ is not understood; use auto, cpu, mps, cuda:0 or several GPUs as cuda:0,1."
 
 
+def _check_processes(c: RunConfig) -> str | None:
+    if c.processes == 1:
+        return None
+    d = c.device.strip().lower()
+    gpus = d[5:].split(",") if d.startswith("cuda:") else []
+    if d == "cpu" or (len(gpus) > 1 and c.processes == len(gpus)):
+        return None
+    if len(gpus) > 1:
+        return f"processes = {c.processes} does not match the {len(gpus)} GPUs of device {c.device}; a run uses one process per GPU."
+    return (f"processes = {c.processes} needs device cpu or several GPUs (e.g. cuda:0,1); "
+            "set device cpu, or keep processes at 1.")
+
+
 def _check_freeze(c: RunConfig) -> str | None:
     if c.freeze == "lower" and c.freeze_layers < 1:
         return "freeze = lower needs freeze_layers ≥ 1 (how many of the lowest layers to keep fixed)."
@@ -354,6 +372,8 @@ _CHECKS = [
     _between("lora_dropout", 0.0, 0.9),
     _between("prompt_tokens", 1, 512),
     _check_device,
+    _between("processes", 1, 256, hint="use 1, or one process per CPU socket or GPU."),
+    _check_processes,
     _choice("precision", PRECISIONS),
     _check_precision,
     _check_early_stopping,

@@ -1,8 +1,13 @@
 """What hardware this machine offers, found without importing torch (the UI process stays light).
 
-The one place that probes hardware: GPU indices and names (``nvidia-smi``), Apple's MPS, and whether the CPU
-multiplies bf16 matrices in hardware.  The scheduler places runs with it, the config validates precision with it and
-the Train page describes it; it imports nothing from the rest of core.
+The one place that probes hardware: GPUs (``CUDA_VISIBLE_DEVICES``, else ``nvidia-smi``; MIG slices count as GPUs of
+their own), Apple's MPS, and whether the CPU multiplies bf16 matrices in hardware.  The scheduler places runs with it,
+the config validates precision with it and the Train page describes it; it imports nothing from the rest of core.
+
+A GPU has a Tuneboard number (the ``N`` of a ``cuda:N`` device label) and the ``CUDA_VISIBLE_DEVICES`` entry that
+selects it in a child process: its nvidia-smi index, or its UUID (``GPU-…``/``MIG-…``) when the user named GPUs by
+UUID or the device is a MIG slice, which CUDA only selects by UUID.  Processes started for runs and jobs get
+``CUDA_DEVICE_ORDER=PCI_BUS_ID`` (:data:`CUDA_ORDER`), so CUDA numbers GPUs the way nvidia-smi does.
 """
 
 from __future__ import annotations
@@ -10,11 +15,45 @@ from __future__ import annotations
 import functools
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+CUDA_ORDER = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID"}  # CUDA's default order (fastest first) differs from nvidia-smi's
+_SMI_TTL_S = 10.0  # nvidia-smi can take a second on a box without persistence mode; placement asks often
+_smi_cache: dict[tuple[str, ...], tuple[float, list[str]]] = {}
+_UUID_ENTRY = re.compile(r"^(GPU|MIG)-[0-9A-Za-z][0-9A-Za-z/-]*$")
+_SMI_GPU = re.compile(r"^GPU (\d+): (.+?)(?: \(UUID: ([^)\s]+)\))?$")
+_SMI_MIG = re.compile(r"^MIG (\S+)\s+Device\s+(\d+): \(UUID: (MIG-[^)\s]+)\)")
+
+
+@dataclass(frozen=True)
+class Gpu:
+    """One device a run can train on: a whole GPU or a MIG slice."""
+
+    id: int  # Tuneboard's number: device labels are cuda:<id>
+    visible: str  # the CUDA_VISIBLE_DEVICES entry that selects it: "3", "GPU-…" or "MIG-…"
+    name: str = ""
+
+    @property
+    def mig(self) -> bool:
+        """Whether this is a MIG slice of a GPU (CUDA addresses those by UUID only)."""
+        return self.visible.startswith("MIG-")
+
+
+@dataclass(frozen=True)
+class SmiGpu:
+    """A physical GPU as ``nvidia-smi`` lists it, with its MIG slices (profile, UUID) when MIG is on."""
+
+    index: int
+    name: str
+    uuid: str
+    migs: tuple[tuple[str, str], ...] = ()
+    mig_enabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,15 +88,139 @@ class Hardware:
         return options
 
 
-def available_gpus() -> list[int]:
-    """GPU indices this machine offers (``TUNEBOARD_GPUS`` overrides, e.g. for tests)."""
+# ---------------------------------------------------------------------------- parsing (pure functions, tested on recorded outputs)
+def parse_visible_devices(value: str) -> list[str]:
+    """The entries of a ``CUDA_VISIBLE_DEVICES`` value as CUDA reads them: indices, ``GPU-…`` or ``MIG-…`` UUIDs.
+
+    CUDA ignores everything from the first entry it cannot read (``-1``, ``NoDevFiles``, a typo), so an empty or
+    ``-1`` value hides every GPU; a repeated entry counts once.
+    """
+    entries: list[str] = []
+    for raw in value.split(","):
+        entry = raw.strip()
+        if not (entry.isdigit() or _UUID_ENTRY.match(entry)):
+            break
+        if entry not in entries:
+            entries.append(entry)
+    return entries
+
+
+def parse_smi_list(lines: list[str]) -> list[SmiGpu]:
+    """The GPUs (and MIG slices under them) in the output of ``nvidia-smi -L``.
+
+    ``GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-…)`` lines, each followed by its ``MIG 3g.20gb Device 0: (UUID: MIG-…)``
+    lines when MIG is on; anything else (a driver error message) is ignored.
+    """
+    gpus: list[SmiGpu] = []
+    for line in (raw.strip() for raw in lines):
+        if m := _SMI_GPU.match(line):
+            gpus.append(SmiGpu(int(m[1]), m[2].strip(), m[3] or ""))
+        elif (m := _SMI_MIG.match(line)) and gpus:
+            last = gpus[-1]
+            gpus[-1] = SmiGpu(last.index, last.name, last.uuid, (*last.migs, (m[1], m[3])), mig_enabled=True)
+    return gpus
+
+
+def parse_smi_query(lines: list[str]) -> dict[int, bool]:
+    """GPU index → MIG mode on, from ``nvidia-smi --query-gpu=index,mig.mode.current --format=csv,noheader``.
+
+    A GPU without MIG answers ``[N/A]`` (or ``Disabled``); unreadable lines (an old driver without the field) are skipped.
+    """
+    modes: dict[int, bool] = {}
+    for line in lines:
+        fields = [f.strip() for f in line.split(",")]
+        if len(fields) >= 2 and fields[0].isdigit():
+            modes[int(fields[0])] = fields[-1].lower() == "enabled"
+    return modes
+
+
+def smi_devices(list_lines: list[str], query_lines: list[str] | None = None) -> list[Gpu]:
+    """The devices runs can use on a machine whose ``nvidia-smi -L`` (and MIG-mode query) printed these lines.
+
+    A GPU in MIG mode is not usable whole: each of its MIG slices is a device of its own (selected by its UUID), and
+    with MIG on but no slice created it offers none.  Devices are numbered 0, 1, … in nvidia-smi's order, so
+    without MIG Tuneboard's numbers are nvidia-smi's.
+    """
+    modes = parse_smi_query(query_lines or [])
+    found: list[tuple[str, str]] = []
+    for gpu in parse_smi_list(list_lines):
+        if gpu.migs or modes.get(gpu.index):
+            found += [(uuid, f"{gpu.name} MIG {profile}") for profile, uuid in gpu.migs]
+        else:
+            found.append((str(gpu.index), gpu.name))
+    return [Gpu(i, visible, name) for i, (visible, name) in enumerate(found)]
+
+
+def visible_gpus(entries: list[str], smi_gpus: list[SmiGpu]) -> list[Gpu]:
+    """The devices a ``CUDA_VISIBLE_DEVICES`` list selects, named from nvidia-smi where it can tell.
+
+    Entries that are all indices keep them as Tuneboard's numbers (``2,3`` → GPUs 2 and 3, as nvidia-smi numbers them);
+    a list with UUIDs is numbered by position, since a UUID has no number.  Either way a child process is given back
+    the entry itself.
+    """
+    numbered = all(e.isdigit() for e in entries)
+    return [Gpu(int(e) if numbered else i, e, _smi_name(e, smi_gpus)) for i, e in enumerate(entries)]
+
+
+def _smi_name(entry: str, smi_gpus: list[SmiGpu]) -> str:
+    for gpu in smi_gpus:
+        if (entry.isdigit() and int(entry) == gpu.index) or (entry.startswith("GPU-") and gpu.uuid.startswith(entry)):
+            return gpu.name
+        for profile, uuid in gpu.migs:
+            if entry.startswith("MIG-") and uuid.startswith(entry):
+                return f"{gpu.name} MIG {profile}"
+    return ""
+
+
+# ---------------------------------------------------------------------------- this machine
+def gpu_table() -> list[Gpu]:
+    """The GPUs runs may use here: ``TUNEBOARD_GPUS`` (tests), else ``CUDA_VISIBLE_DEVICES``, else ``nvidia-smi``.
+
+    No ``nvidia-smi`` (or one that fails: no driver) means no GPU.  A ``CUDA_VISIBLE_DEVICES`` set by the user is
+    trusted as CUDA would read it, nvidia-smi only naming the devices.
+    """
     override = os.environ.get("TUNEBOARD_GPUS")
     if override is not None:
-        return [int(x) for x in override.split(",") if x.strip()]
+        return [Gpu(int(x), x.strip()) for x in override.split(",") if x.strip().isdigit()]
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is not None:
-        return [int(x) for x in visible.split(",") if x.strip().isdigit()]
-    return list(range(sum(1 for line in _nvidia_smi("-L") if line.startswith("GPU "))))
+        entries = parse_visible_devices(visible)
+        return visible_gpus(entries, parse_smi_list(_nvidia_smi("-L"))) if entries else []
+    listing = _nvidia_smi("-L")
+    if not listing:
+        return []
+    return smi_devices(listing, _nvidia_smi("--query-gpu=index,mig.mode.current", "--format=csv,noheader"))
+
+
+def available_gpus() -> list[int]:
+    """Tuneboard numbers of the GPUs this machine offers (see :func:`gpu_table`)."""
+    return [g.id for g in gpu_table()]
+
+
+def visible_devices_value(gpu_ids: list[int]) -> str:
+    """The ``CUDA_VISIBLE_DEVICES`` value that shows a child process exactly these GPUs (UUIDs where needed)."""
+    table = {g.id: g.visible for g in gpu_table()}
+    return ",".join(table.get(g, str(g)) for g in gpu_ids)
+
+
+def process_cuda_index(gpu_id: int) -> int | None:
+    """The ``N`` of ``cuda:N`` under which *this* process reaches GPU ``gpu_id``; None when it cannot (use the CPU).
+
+    With ``CUDA_VISIBLE_DEVICES`` set, CUDA numbers the listed devices 0, 1, …; without it, whole GPUs keep
+    nvidia-smi's index (given ``CUDA_DEVICE_ORDER=PCI_BUS_ID`` before CUDA starts), while a MIG slice cannot be picked
+    by index at all.
+    """
+    table = gpu_table()
+    gpu = next((g for g in table if g.id == gpu_id), None)
+    if gpu is None:
+        return None
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        entries = parse_visible_devices(visible)
+        return entries.index(gpu.visible) if gpu.visible in entries else None
+    if gpu.visible.isdigit() and not any(g.mig for g in table):
+        return int(gpu.visible)
+    return None
 
 
 def has_mps() -> bool:
@@ -86,18 +249,23 @@ def cpuinfo_has_bf16_units(cpuinfo: str) -> bool:
 
 
 def _nvidia_smi(*args: str) -> list[str]:
-    """The non-empty output lines of ``nvidia-smi ARGS``; none when it is missing or fails (no NVIDIA GPU)."""
-    if not shutil.which("nvidia-smi"):
-        return []
-    try:
-        out = subprocess.run(["nvidia-smi", *args], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return [line.strip() for line in out.splitlines() if line.strip()]
+    """The non-empty output lines of ``nvidia-smi ARGS`` (kept a few seconds); none when it is missing or fails."""
+    cached = _smi_cache.get(args)
+    if cached and time.monotonic() - cached[0] < _SMI_TTL_S:
+        return cached[1]
+    lines: list[str] = []
+    if shutil.which("nvidia-smi"):
+        try:
+            proc = subprocess.run(["nvidia-smi", *args], capture_output=True, text=True, timeout=10)
+            # A failing nvidia-smi (no driver loaded) prints its complaint on stdout: it lists no GPU.
+            lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()] if proc.returncode == 0 else []
+        except (OSError, subprocess.SubprocessError):
+            lines = []
+    _smi_cache[args] = (time.monotonic(), lines)
+    return lines
 
 
 def detect() -> Hardware:
-    """Probe the machine (nvidia-smi for CUDA; Apple silicon for MPS)."""
-    gpus = available_gpus()
-    return Hardware(gpus=gpus, gpu_names=_nvidia_smi("--query-gpu=name", "--format=csv,noheader") if gpus else [],
-                    mps=has_mps())
+    """Probe the machine (CUDA_VISIBLE_DEVICES / nvidia-smi for CUDA; Apple silicon for MPS)."""
+    table = gpu_table()
+    return Hardware(gpus=[g.id for g in table], gpu_names=[g.name for g in table if g.name], mps=has_mps())

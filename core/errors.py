@@ -26,3 +26,10 @@ class ModelError(TuneboardError):
 
 class RunError(TuneboardError):
     """A run cannot be started, stopped, resumed or found."""
+
+
+# A training worker that ran out of memory exits with this code after writing ``OOM_MARKER`` into its run folder and
+# halving the run's batch; the scheduler then starts the run again in a fresh process (no memory held by a traceback).
+# The marker file, not the code alone, is what survives ``torchrun`` (which exits 1 whichever rank failed).
+OOM_EXIT_CODE = 75
+OOM_MARKER = "oom"

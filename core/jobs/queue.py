@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core import paths, store
+from core import devices, paths, store
 from core.config import RunConfig
 from core.data import library as datasets
-from core.errors import RunError
+from core.errors import OOM_EXIT_CODE, OOM_MARKER, RunError
+from core.jobs import ranks
 from core.store import Run
 
 STOP_GRACE_S = 8.0  # cooperative stop first; then SIGTERM to the process group
@@ -183,6 +184,19 @@ def kill_group(pid: int, sig: int) -> None:
         pass
 
 
+def signal_run(run: Run, sig: int) -> None:
+    """Send ``sig`` to every process of a running run: its launcher's process group and, under torchrun, each rank's.
+
+    Under torchrun a SIGTERM goes to rank 0 alone: rank 0 turns it into a polite stop that the callback shares with the
+    other ranks at the next step, whereas any other rank would die of it and rank 0 then fail in its next collective.
+    """
+    if not run.pid:
+        return
+    if sig == signal.SIGTERM and ranks.is_multiprocess(run.id) and ranks.signal_rank(run.id, 0, sig):
+        return
+    ranks.signal_run(run.id, run.pid, run.pid_started_at, sig)
+
+
 def describe_exit(code: int | None) -> str:
     """'killed by signal 9 (SIGKILL)' / 'exit code 3'."""
     if code is None:
@@ -196,8 +210,18 @@ def describe_exit(code: int | None) -> str:
 
 
 def mark_crashed(run: Run, exit_code: int | None) -> bool:
-    """Mark a vanished worker's run as failed with the standard sentence."""
+    """Mark a vanished worker's run as failed with the standard sentence (or queue it again after out-of-memory)."""
     message = f"The training process ended unexpectedly ({describe_exit(exit_code)}); resume the run or start it again."
+    if ranks.is_multiprocess(run.id):
+        ranks.signal_run(run.id, None, None, signal.SIGKILL)  # ranks orphaned by a dead launcher must not train on
+        failure = ranks.launcher_failure(run.id)
+        message = failure[1] if failure else message
+    oom_marker = paths.run_dir(run.id) / OOM_MARKER  # left by the rank that ran out of memory (any rank, via torchrun)
+    out_of_memory = oom_marker.exists() or exit_code == OOM_EXIT_CODE
+    oom_marker.unlink(missing_ok=True)
+    if out_of_memory and not run.stop_requested_at:  # the worker halved the batch: start again in a fresh process
+        return store.transition(run.id, ["running"], "queued", pid=None, pid_started_at=None, exit_code=None,
+                                progress={"phase": "out of memory: starting again with a smaller batch"})
     if run.stop_requested_at:
         return store.transition(run.id, ["running"], "stopped", finished_at=time.time(), exit_code=exit_code)
     return store.transition(
@@ -210,6 +234,26 @@ def mark_crashed(run: Run, exit_code: int | None) -> bool:
     )
 
 
+def launcher_exited(run_id: str, exit_code: int) -> None:
+    """The scheduler saw a run's launcher exit: settle the run's state and leave no rank behind.
+
+    A run still *running* gets the crash sentence.  Under torchrun, rank 0 may already have marked the run failed with
+    the broken collective it saw when another rank died; torchrun's summary names the rank that really ended it.
+    """
+    run = store.get_run(run_id)
+    if run is None:
+        return
+    if run.status == "running":
+        mark_crashed(run, exit_code)
+        return
+    if not ranks.is_multiprocess(run_id):
+        return
+    ranks.signal_run(run_id, None, None, signal.SIGKILL)
+    failure = ranks.launcher_failure(run_id) if exit_code else None
+    if run.status == "failed" and failure and failure[0] != 0:
+        store.transition(run_id, ["failed"], "failed", error=failure[1], exit_code=exit_code)
+
+
 def reconcile() -> list[str]:
     """Mark runs left ``running`` by dead workers as failed (app start, scheduler start); returns their ids."""
     crashed = []
@@ -220,35 +264,33 @@ def reconcile() -> list[str]:
     return crashed
 
 
-def worker_command(run_id: str, gpus: list[int]) -> list[str]:
-    """The command that starts a worker: plain Python, or `torchrun` for several GPUs (DDP)."""
-    if len(gpus) > 1:
-        return [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            f"--nproc_per_node={len(gpus)}",
-            "-m",
-            "core.worker",
-            run_id,
-        ]
+def worker_command(run_id: str, gpus: list[int], processes: int = 1) -> list[str]:
+    """The command that starts a worker: plain Python, or `torchrun` for several GPUs or ``processes`` > 1 (DDP)."""
+    nproc = ranks.process_count(gpus, processes)
+    if nproc > 1:
+        return ranks.torchrun_command(run_id, nproc)
     return [sys.executable, "-m", "core.worker", run_id]
 
 
-def worker_env(gpus: list[int], device: str) -> dict[str, str]:
-    """Environment for a worker: the workspace, and the GPUs it may see."""
+def worker_env(gpus: list[int], device: str, processes: int = 1) -> dict[str, str]:
+    """Environment for a worker: the workspace, the GPUs it may see, and each CPU rank's share of the cores."""
     env = {
         **os.environ,
         "TUNEBOARD_HOME": str(paths.home()),
         "PYTHONUNBUFFERED": "1",
         "TOKENIZERS_PARALLELISM": "false",
         "HF_HUB_DISABLE_TELEMETRY": "1",
+        **devices.CUDA_ORDER,  # CUDA numbers GPUs as nvidia-smi (and so core.devices) does
     }
     if gpus:
-        env["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
-    elif device == "cpu":
+        env["CUDA_VISIBLE_DEVICES"] = devices.visible_devices_value(gpus)  # indices, or UUIDs for MIG slices
+    elif device in {"cpu", "mps"}:  # mps on Linux is the CPU: Trainer would otherwise spread over every GPU
         env["CUDA_VISIBLE_DEVICES"] = ""
+    nproc = ranks.process_count(gpus, processes)
+    if nproc > 1 and not gpus and not os.environ.get("OMP_NUM_THREADS"):
+        # torchrun would give every rank 1 thread; the cores shared out between the ranks use the machine fully.
+        slots = max(1, int(os.environ.get("TUNEBOARD_CPU_SLOTS", "1") or 1))
+        env["OMP_NUM_THREADS"] = str(ranks.cpu_threads_per_rank(nproc, slots))
     return env
 
 
@@ -263,9 +305,11 @@ def spawn_detached(command: list[str], log_file: Path, env: dict[str, str]) -> s
         out.close()
 
 
-def launch_worker(run_id: str, gpus: list[int], device: str) -> subprocess.Popen:
-    """Start the training worker of ``run_id`` for the given GPUs (none = CPU/MPS)."""
-    return spawn_detached(worker_command(run_id, gpus), paths.run_dir(run_id) / "worker.out", worker_env(gpus, device))
+def launch_worker(run_id: str, gpus: list[int], device: str, processes: int = 1) -> subprocess.Popen:
+    """Start the training worker of ``run_id`` for the given GPUs (none = CPU/MPS), as ``processes`` ranks on a CPU."""
+    ranks.prepare_launch(run_id, ranks.process_count(gpus, processes))
+    return spawn_detached(worker_command(run_id, gpus, processes), paths.run_dir(run_id) / "worker.out",
+                          worker_env(gpus, device, processes))
 
 
 # ---------------------------------------------------------------------------- scheduler process

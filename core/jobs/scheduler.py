@@ -97,8 +97,9 @@ class Scheduler:
                 continue
             del self.children[run_id]
             run = store.get_run(run_id)
-            if run and run.status == "running" and jobs.mark_crashed(run, code):
+            if run and run.status == "running":
                 log.warning("run %s: worker ended with %s", run_id, jobs.describe_exit(code))
+            jobs.launcher_exited(run_id, code)  # settles the run's state; no torchrun rank outlives its launcher
         for run in store.list_runs(statuses=["running"]):
             if run.id not in self.children and run.pid and not jobs.process_alive(run.pid, run.pid_started_at):
                 jobs.mark_crashed(run, None)
@@ -112,10 +113,10 @@ class Scheduler:
             waited = now - run.stop_requested_at
             level = self.signalled.get(run.id, 0)
             if waited > jobs.STOP_GRACE_S + jobs.KILL_GRACE_S and level < 2:
-                jobs.kill_group(run.pid, signal.SIGKILL)
+                jobs.signal_run(run, signal.SIGKILL)  # the launcher's group and every rank's (own sessions)
                 self.signalled[run.id] = 2
             elif waited > jobs.STOP_GRACE_S and level < 1:
-                jobs.kill_group(run.pid, signal.SIGTERM)
+                jobs.signal_run(run, signal.SIGTERM)
                 self.signalled[run.id] = 1
 
     def start_queued(self) -> None:
@@ -151,7 +152,7 @@ class Scheduler:
         ):
             return  # cancelled in the meantime
         try:
-            proc = jobs.launch_worker(run.id, gpus, device)
+            proc = jobs.launch_worker(run.id, gpus, device, RunConfig.from_dict(run.config).processes)
         except OSError as exc:
             store.transition(
                 run.id,
@@ -162,6 +163,7 @@ class Scheduler:
             )
             return
         self.children[run.id] = proc
+        # The run's process is the one started here (torchrun's launcher for several ranks): pid and start time match.
         store.update_run(run.id, pid=proc.pid, pid_started_at=jobs.process_start_time(proc.pid))
         log.info("started run %s on %s (pid %d)", run.id, device, proc.pid)
 

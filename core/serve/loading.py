@@ -9,6 +9,8 @@ the UI imports this module and only pays for them when it really loads a model.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -77,8 +79,9 @@ def playground_problem(run_id: str) -> str | None:
     return None
 
 
-def load_predictor(run_id: str) -> Predictor:
-    """A completed run's classifier: the transformer, or the saved TF-IDF baseline (never another run's model)."""
+def load_predictor(run_id: str, *, device: str | None = None) -> Predictor:
+    """A completed run's classifier: the transformer (on ``device``, default :func:`default_device`), or the saved
+    TF-IDF baseline (never another run's model)."""
     problem = playground_problem(run_id)
     if problem:
         raise RunError(problem)
@@ -87,7 +90,7 @@ def load_predictor(run_id: str) -> Predictor:
 
         predict, labels = baseline.load_predictor(run_id)
         return Predictor(lambda texts: predict([str(t) for t in texts]), labels)
-    bundle = load_run_model(run_id)
+    bundle = load_run_model(run_id, device=device)
     return Predictor(lambda texts: probabilities(bundle, texts), bundle.labels)
 
 
@@ -120,10 +123,42 @@ def run_labels(run_id: str) -> list[str]:
 
 
 def default_device() -> str:
-    """The GPU when there is one, else the CPU."""
+    """The GPU when this process sees one, else the CPU.
+
+    Right in a batch prediction worker, which sees only the GPU it was placed on (or none); a process that may see
+    GPUs training runs hold (the UI, the CLI) asks :func:`local_device` instead.
+    """
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def local_device() -> str:
+    """Where a model used inside this process (playground, ``predict`` CLI) goes: ``cuda:N`` or ``cpu``.
+
+    The placement rule of side jobs (:func:`core.jobs.scheduler.place_side_job`): a GPU no training run holds, else
+    the CPU, so this process never adds a CUDA context and a model to the GPU a run trains on.  A GPU this process
+    cannot address by index (a MIG slice) also means the CPU.  Nothing here starts CUDA.
+    """
+    from core import devices
+    from core.jobs import scheduler
+
+    _label, gpus = scheduler.place_side_job()
+    index = devices.process_cuda_index(gpus[0]) if gpus else None
+    if index is None:
+        return "cpu"
+    os.environ.update(devices.CUDA_ORDER)  # before CUDA starts here, so cuda:N is nvidia-smi's GPU N
+    return f"cuda:{index}"
+
+
+def release_gpu_memory() -> None:
+    """Hand cached GPU memory back to the driver after a model left the GPU (no-op when CUDA never started here)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_initialized():
+        import gc
+
+        gc.collect()
+        torch.cuda.empty_cache()
 
 
 def load_run_model(run_id: str, *, device: str | None = None) -> RunModel:

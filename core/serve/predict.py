@@ -278,10 +278,8 @@ def _cmd_predict(args: Any) -> int:
         raise DataError("Give --out FILE.csv or FILE.xlsx for the predictions of --file.")
     if args.out and Path(args.out).suffix.lower() not in {".csv", ".xlsx"}:
         raise DataError(f"Cannot write ‘{Path(args.out).suffix}’ files; name the output file .csv or .xlsx.")
-    from core.jobs import scheduler
-
-    # The same placement as a background job: never onto the GPU a training run holds.
-    bundle = serving.load_run_model(args.run_id, device=scheduler.torch_device(scheduler.place_side_job()))
+    # The same placement as a background job: never onto the GPU a training run holds, else the CPU.
+    bundle = serving.load_run_model(args.run_id, device=serving.local_device())
     if args.text:
         frame = serving.predict_texts(args.run_id, args.text, bundle=bundle)
         rows = [{"text": row["text"], "label": row["pred"],

@@ -32,7 +32,9 @@ def run_job(folder: Path) -> None:
     status = {"state": "running", "done": 0, "total": job["n_rows"], "started_at": started, "phase": "loading the model"}
     predict.write_json(folder / "progress.json", status)
     df = pd.read_parquet(folder / "input.parquet")
-    bundle = serving.load_run_model(job["run_id"])
+    # This process sees only the GPU the job was placed on (CUDA_VISIBLE_DEVICES), or none when placed on the CPU;
+    # "cpu" is still passed explicitly so a job placed on the CPU never starts CUDA.
+    bundle = serving.load_run_model(job["run_id"], device="cpu" if job.get("device", "cpu") == "cpu" else None)
     last = 0.0
 
     def progress(done: int, total: int) -> None:

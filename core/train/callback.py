@@ -2,7 +2,8 @@
 
 Owns :class:`StopRequested` (the in-process event the worker's heartbeat sets when the user asks a run to stop) and
 :func:`make_callback`, the `transformers.TrainerCallback` that writes the run's progress (step, epoch, speed, time
-left, GPU memory) and its metric points into the store and stops training, keeping a checkpoint, on a stop request.
+left, GPU memory) and its metric points into the store and stops training, keeping a checkpoint, on a stop request —
+on every rank at the same step when several processes train (:func:`stop_agreed`).
 transformers and torch are imported inside the functions.
 """
 
@@ -24,10 +25,59 @@ class StopRequested(threading.Event):
     """Set by the heartbeat thread when the user asked the run to stop."""
 
 
-def _gpu_memory_gb() -> float | None:
+def reset_gpu_memory_peaks() -> None:
+    """Start the GPU memory peaks at training start (model loading and earlier attempts do not count)."""
     import torch
 
-    return torch.cuda.max_memory_allocated() / 1e9 if torch.cuda.is_available() else None
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        for index in range(torch.cuda.device_count()):
+            torch.cuda.reset_peak_memory_stats(index)
+
+
+def gpu_memory() -> dict[str, Any]:
+    """Peak GPU memory *reserved* since training began, per GPU this process uses, for the run's progress.
+
+    Reserved, not allocated: the caching allocator's reserve is what the GPU cannot give anyone else (close to what
+    nvidia-smi shows, less the CUDA context).  ``gpu_mem_gb`` is the largest, ``gpu_mem_by_device`` has each (keyed by
+    the CUDA_VISIBLE_DEVICES entry, i.e. the scheduler's GPU number or a MIG UUID).  Only rank 0 writes progress and
+    its allocator knows its own GPU only, so in a multi-process run the figures are rank 0's (``gpu_mem_scope``).
+    Empty when CUDA is not in use.
+    """
+    import torch
+
+    if not (torch.cuda.is_available() and torch.cuda.is_initialized()):
+        return {}
+    names = [e.strip() for e in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if e.strip()]
+    per_device = {}
+    for index in range(torch.cuda.device_count()):
+        reserved = torch.cuda.max_memory_reserved(index)
+        if reserved:  # devices this process never allocated on (other ranks' GPUs) stay out
+            per_device[names[index] if index < len(names) else str(index)] = round(reserved / 1e9, 3)
+    if not per_device:
+        return {}
+    out: dict[str, Any] = {"gpu_mem_gb": max(per_device.values()), "gpu_mem_by_device": per_device}
+    world = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    if world > 1:
+        out["gpu_mem_scope"] = f"rank 0 of {world} processes"
+    return out
+
+
+def stop_agreed(requested: bool, device: Any = None) -> bool:
+    """Whether any rank was asked to stop: one all-reduce (MAX) of a flag when several processes train, else as is.
+
+    Only rank 0 reads the stop request; if it alone stopped, it would enter the checkpoint save (which begins with a
+    collective) while the other ranks wait in the next step's gradient all-reduce: a hang.  Agreeing every step makes
+    all ranks stop, and save, at the same step.
+    """
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() <= 1:
+        return requested
+    import torch
+
+    flag = torch.tensor([1.0 if requested else 0.0], device=device)
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return bool(flag.item() > 0)
 
 
 def make_callback(run_id: str, stop: StopRequested, total_samples_per_step: int) -> Any:
@@ -48,11 +98,13 @@ def make_callback(run_id: str, stop: StopRequested, total_samples_per_step: int)
         def on_train_begin(self, args, state, control, **kwargs):
             self.started = time.time()
             self.first_step = state.global_step
+            reset_gpu_memory_peaks()
 
         def on_step_end(self, args, state, control, **kwargs):
+            rank = os.environ.get("RANK", "0")
             if os.environ.get("TUNEBOARD_INJECT_OOM") and args.per_device_train_batch_size > int(
                 os.environ["TUNEBOARD_INJECT_OOM"]
-            ):
+            ) and os.environ.get("TUNEBOARD_INJECT_OOM_RANK", rank) == rank:  # tests: one rank only, when named
                 raise MemoryError("injected out-of-memory for tests")
             now = time.time()
             if state.is_world_process_zero and (now - self.last_progress > 0.5 or state.global_step == state.max_steps):
@@ -72,10 +124,10 @@ def make_callback(run_id: str, stop: StopRequested, total_samples_per_step: int)
                         "steps_per_s": rate,
                         "samples_per_s": rate * total_samples_per_step,
                         "phase": "training",
-                        "gpu_mem_gb": _gpu_memory_gb(),
+                        **gpu_memory(),
                     },
                 )
-            if stop.is_set():
+            if stop_agreed(stop.is_set(), args.device):
                 self.stopped_by_user = True
                 control.should_save = True  # keep a checkpoint to resume from
                 control.should_training_stop = True

@@ -11,12 +11,17 @@ What it costs was measured in BENCHMARKS.md ("End of a run"); the cuts are:
 - robustness runs on a fixed, seeded sample of at most ``ROBUSTNESS_MAX_TEXTS`` test texts;
 - latency is measured on ``LATENCY_SINGLE`` single texts and throughput on ``THROUGHPUT_TEXTS`` texts;
 - the report is built once.
+
+The model folder is saved *before* the test split is predicted, and an out-of-memory error while the finished model
+predicts (a GPU that other processes filled meanwhile, a large evaluation batch) steps down — half the batch, then
+the CPU — instead of failing the run and re-training it (:class:`EvaluationModel`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +30,7 @@ import numpy as np
 from core import results, store
 from core.evaluate import latency, metrics
 from core.train.inference import encode, predict_proba
+from core.train.oom import free_accelerator_memory, is_out_of_memory
 from core.train.trainer import Prepared, model_device
 
 log = logging.getLogger("tuneboard.evaluation")
@@ -32,6 +38,7 @@ log = logging.getLogger("tuneboard.evaluation")
 ROBUSTNESS_MAX_TEXTS = 500
 LATENCY_SINGLE = latency.N_SINGLE  # core.evaluate.latency: one measurement, shared with the int8 comparison
 THROUGHPUT_TEXTS = latency.N_TEXTS
+EVAL_BATCH_SIZE = 64  # predict_proba's default: the first batch size tried at the end of a run
 
 # Phase names as the live view shows them (lower case: they follow "running ·").
 TEST = "evaluating the test split"
@@ -84,10 +91,75 @@ class PhaseReporter:
         store.update_run(self.run_id, progress=progress)
 
 
+class EvaluationModel:
+    """The finished model as the end of a run uses it: predictions that step down on out-of-memory.
+
+    Each out-of-memory error halves the batch; below batch size 1 the model moves to the CPU (slower, but the
+    trained model and its evaluation are kept).  The retry happens after the ``except`` block has ended, so the
+    failed batch's tensors, held by the traceback, are freed before it.
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, *, max_length: int, device: Any,
+                 batch_size: int = EVAL_BATCH_SIZE) -> None:
+        self.model, self.tokenizer, self.max_length = model, tokenizer, max_length
+        self.device, self.batch_size = device, batch_size
+        self.step_downs: list[str] = []  # what was given up, in order (logged and kept in the run's info)
+
+    @property
+    def on_cpu(self) -> bool:
+        """Whether predictions run on the CPU."""
+        return str(self.device).startswith("cpu")
+
+    def predict(self, texts: Sequence[str], *, token_ids: Any = None,
+                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Class probabilities of ``texts`` (see :func:`core.train.inference.predict_proba`), stepping down on OOM."""
+        while True:
+            try:
+                return predict_proba(self.model, self.tokenizer, texts, max_length=self.max_length,
+                                     batch_size=self.batch_size, device=self.device, token_ids=token_ids,
+                                     progress=progress)
+            except BaseException as exc:
+                if not is_out_of_memory(exc) or (self.on_cpu and self.batch_size <= 1):
+                    raise
+                log.warning("out of memory predicting %d texts with batch size %d on %s (%s)",
+                            len(texts), self.batch_size, self.device, type(exc).__name__)
+            self.step_down()
+
+    def step_down(self) -> None:
+        """Half the batch, or (at batch size 1) move to the CPU with the first batch size again."""
+        if self.batch_size > 1:
+            self.batch_size //= 2
+            self.step_downs.append(f"batch size {self.batch_size}")
+        else:
+            self.to_cpu()
+        free_accelerator_memory()
+
+    def to_cpu(self) -> None:
+        """Predict on the CPU from now on."""
+        self.model.to("cpu")
+        self.device, self.batch_size = "cpu", EVAL_BATCH_SIZE
+        self.step_downs.append("the CPU")
+        free_accelerator_memory()
+
+    def measure_latency(self, texts: Sequence[str]) -> dict[str, Any]:
+        """Latency and throughput where the model is; after an out-of-memory error, on the CPU (the report says where)."""
+        if not self.on_cpu:
+            try:
+                return latency.measure(self.model, self.tokenizer, texts, device=str(self.device),
+                                       max_length=self.max_length)
+            except BaseException as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                log.warning("out of memory measuring latency on %s; measuring on the CPU", self.device)
+            self.to_cpu()
+        return latency.measure(self.model, self.tokenizer, texts, device="cpu", max_length=self.max_length)
+
+
 def cached_predictor(model: Any, tokenizer: Any, token_ids: Any, proba: np.ndarray, *, max_length: int,
-                     device: Any) -> Any:
+                     device: Any, evaluator: EvaluationModel | None = None) -> Any:
     """``predict(texts) -> probabilities`` that runs the model only on texts whose token ids it has not seen:
-    ``token_ids[i]`` was already predicted as ``proba[i]``.  Same token ids in, same probabilities out."""
+    ``token_ids[i]`` was already predicted as ``proba[i]``.  Same token ids in, same probabilities out.
+    With ``evaluator`` the unseen texts go through it (stepping down on out-of-memory)."""
     known = {tuple(np.asarray(ids).tolist()): row for ids, row in zip(token_ids, proba, strict=True)}
 
     def predict(texts: list[str]) -> np.ndarray:
@@ -100,7 +172,9 @@ def cached_predictor(model: Any, tokenizer: Any, token_ids: Any, proba: np.ndarr
                 new.append(i)
             else:
                 out[i] = row
-        if new:
+        if new and evaluator is not None:
+            out[new] = evaluator.predict([texts[i] for i in new], token_ids=[ids[i] for i in new])
+        elif new:
             out[new] = predict_proba(model, tokenizer, [texts[i] for i in new], token_ids=[ids[i] for i in new],
                                      max_length=max_length, device=device)
         return out
@@ -134,23 +208,25 @@ def finish_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_s
     # Mixed-precision training leaves Accelerate's autocast wrapper on model.forward; drop it, so the test metrics are
     # those of the fp32 model that is saved and that users load (not of its bf16-autocast twin).
     model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
-    device, max_length = model_device(model), prep.config.max_length
+    max_length = prep.config.max_length
+    evaluator = EvaluationModel(model, prep.tokenizer, max_length=max_length, device=model_device(model))
     test = prep.frames["test"]
     texts = test["text"].astype(str).tolist()
 
-    phases.start(TEST, len(texts))
-    proba = predict_proba(model, prep.tokenizer, texts, max_length=max_length, device=device,
-                          token_ids=prep.encoded["test"].tokens, progress=phases.update)  # tokenised once in prepare
-    predictions = results.predictions_frame(test, prep.labels, proba)  # written with the report, at the end
-
+    # Saved first: whatever happens while evaluating, the trained model is on disk.
     phases.start(SAVE)
     model_dir = save_model(prep, trainer, run_dir)
     log.info("saved model to %s", model_dir)
 
+    phases.start(TEST, len(texts))
+    proba = evaluator.predict(texts, token_ids=prep.encoded["test"].tokens, progress=phases.update)  # tokenised once
+    predictions = results.predictions_frame(test, prep.labels, proba)  # written with the report, at the end
+
     phases.start(ROBUSTNESS, len(robustness.PERTURBATIONS))
     robust = robustness.robustness_report(
         texts, predictions["label"].tolist(),
-        cached_predictor(model, prep.tokenizer, prep.encoded["test"].tokens, proba, max_length=max_length, device=device),
+        cached_predictor(model, prep.tokenizer, prep.encoded["test"].tokens, proba, max_length=max_length,
+                         device=evaluator.device, evaluator=evaluator),
         prep.labels, seed=prep.config.seed, clean_pred=predictions["pred"].tolist(),
         max_texts=ROBUSTNESS_MAX_TEXTS, progress=phases.update,
     )
@@ -160,7 +236,7 @@ def finish_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_s
         **efficiency.count_parameters(model),
         "model_size_bytes": efficiency.dir_size_bytes(model_dir),
         "train_seconds": train_seconds,
-        **latency.measure(model, prep.tokenizer, texts, device=str(device), max_length=max_length),
+        **evaluator.measure_latency(texts),
     }
 
     phases.start(REPORT)
@@ -175,5 +251,7 @@ def finish_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_s
     phases.end()
     final = metrics.summary_metrics(predictions["label"], predictions["pred"], labels=prep.labels, y_proba=proba)
     run = store.require_run(run_id)
-    store.update_run(run_id, info={**run.info, "finish_seconds": {k: round(v, 2) for k, v in phases.timings.items()}})
+    extra = {"evaluation_step_downs": evaluator.step_downs} if evaluator.step_downs else {}
+    store.update_run(run_id, info={**run.info, "finish_seconds": {k: round(v, 2) for k, v in phases.timings.items()},
+                                   **extra})
     return final

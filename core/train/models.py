@@ -84,7 +84,14 @@ def load_tokenizer(name: str, *, trust_remote_code: bool = False) -> Any:
 
 
 def load_classifier(name: str, labels: list[str], *, trust_remote_code: bool = False) -> Any:
-    """Load model ``name`` with a fresh classification head for ``labels`` (id2label = user's names)."""
+    """Load model ``name`` for training with a fresh classification head for ``labels`` (id2label = user's names).
+
+    The weights are loaded in fp32 whatever dtype the checkpoint was stored in: transformers 5 loads in the stored
+    dtype by default (``dtype="auto"``), and an fp16/bf16 model would then train in pure half precision (updates
+    lost to rounding) or fail in fp16 mixed precision ("Attempting to unscale FP16 gradients").  Mixed precision
+    comes from autocast (:func:`core.train.trainer.choose_precision`), never from the stored weights.
+    """
+    import torch
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
 
@@ -101,6 +108,7 @@ def load_classifier(name: str, labels: list[str], *, trust_remote_code: bool = F
             label2id=label2id,
             ignore_mismatched_sizes=True,
             trust_remote_code=trust_remote_code,
+            dtype=torch.float32,  # transformers 5's name (``torch_dtype`` is deprecated)
         )
     except Exception as exc:
         raise _explain_load_error(name, exc) from exc

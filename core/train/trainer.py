@@ -3,7 +3,8 @@
 Owns :class:`PerfOptions` (the training path's switchable speed-ups), :class:`Prepared` (what a Trainer is built
 from), :func:`build_trainer` and the ``TuneboardTrainer`` subclass it uses (length-bucketed training batches,
 in-order validation, a class-weighted loss that stays right under gradient accumulation, cheaper clipping on a CPU),
-and :func:`precision_description`.  torch and transformers are imported inside the functions.
+the precision choice (:func:`choose_precision`, a pure function of device, bf16 hardware and setting) and
+:func:`precision_description`.  torch and transformers are imported inside the functions.
 """
 
 from __future__ import annotations
@@ -76,12 +77,36 @@ def _on_cpu(config: RunConfig) -> bool:
     return not torch.cuda.is_available() and not (mps and mps.is_available())
 
 
-def _precision_flags(config: RunConfig) -> dict[str, bool]:
-    """TrainingArguments' mixed-precision switches for this run; weights and the saved model stay fp32.
+def cuda_bf16_native(capability: tuple[int, int]) -> bool:
+    """Whether a CUDA GPU of compute ``capability`` has bf16 tensor cores: Ampere (8.0) and newer.
 
-    On a CPU with bf16 matrix instructions ``auto`` means bf16 autocast: training runs ~1.2× (Intel AMX) to ~1.3×
-    (AMD Zen 4, AVX-512 bf16) faster end to end with the same dev accuracy (BENCHMARKS.md); other CPUs train in fp32.
+    T4 (7.5) and V100 (7.0) only *emulate* bf16, which ``torch.cuda.is_bf16_supported()`` counts by default: slow,
+    and nothing gained over fp16 mixed precision.  This is ``is_bf16_supported(including_emulation=False)``'s rule.
     """
+    return capability[0] >= 8
+
+
+def choose_precision(setting: str, device_kind: str, bf16_native: bool) -> str:
+    """'bf16', 'fp16' or 'fp32': the mixed precision a run trains in; weights and the saved model stay fp32.
+
+    ``setting`` is the run's ``precision`` (auto, fp32, bf16, fp16); ``device_kind`` is cpu, cuda or mps;
+    ``bf16_native`` says whether the device computes bf16 in hardware (CPU: AMX or AVX-512 bf16; CUDA: compute
+    capability 8.0+).  On a CPU with bf16 matrix instructions ``auto`` means bf16 autocast: training runs ~1.2×
+    (Intel AMX) to ~1.3× (AMD Zen 4) faster end to end with the same dev accuracy (BENCHMARKS.md); other CPUs train in
+    fp32.  A GPU gets bf16 only when it is native, else fp16 (even when bf16 was asked for: emulated bf16 is slower
+    than fp32 and the run's description says fp16).  MPS keeps the Trainer's default, fp32.
+    """
+    if setting == "fp32" or device_kind == "mps":
+        return "fp32"
+    if device_kind == "cpu":
+        return "bf16" if setting == "bf16" or bf16_native else "fp32"
+    if setting == "fp16" or not bf16_native:
+        return "fp16"
+    return "bf16"
+
+
+def _precision_flags(config: RunConfig) -> dict[str, bool]:
+    """TrainingArguments' mixed-precision switches for this run (see :func:`choose_precision`)."""
     import torch
 
     from core.devices import cpu_has_bf16_units
@@ -89,14 +114,12 @@ def _precision_flags(config: RunConfig) -> dict[str, bool]:
     if config.precision == "fp32":
         return {}
     if _on_cpu(config):
-        return {"bf16": True} if config.precision == "bf16" or cpu_has_bf16_units() else {}
-    if not torch.cuda.is_available():  # MPS: Trainer's own defaults
-        return {}
-    if config.precision == "fp16":
-        return {"fp16": True}
-    if config.precision == "bf16" or torch.cuda.is_bf16_supported():
-        return {"bf16": True}
-    return {"fp16": True}
+        chosen = choose_precision(config.precision, "cpu", cpu_has_bf16_units())
+    elif torch.cuda.is_available():
+        chosen = choose_precision(config.precision, "cuda", torch.cuda.is_bf16_supported(including_emulation=False))
+    else:
+        chosen = choose_precision(config.precision, "mps", False)
+    return {} if chosen == "fp32" else {chosen: True}
 
 
 def precision_description(config: RunConfig) -> str:
@@ -267,6 +290,10 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
         dataloader_num_workers=0,
         dataloader_pin_memory=torch.cuda.is_available(),  # pinning only helps host→GPU copies
         remove_unused_columns=False,
+        # With several processes, averaging over all ranks' items makes transformers multiply each rank's loss by the
+        # world size, and that product is what it logs (a 2-process run showed twice its loss). One text is one item
+        # and every rank's batch is the same size, so DDP's mean of per-rank means is the same gradient.
+        average_tokens_across_devices=False,
         **_precision_flags(c),
     )
     callbacks = [callback]

@@ -2,8 +2,10 @@
 
 Started by the scheduler in its own session (process group), so closing the browser, refreshing,
 or restarting the UI never touches it.  It owns the run while it lives: it writes a heartbeat,
-honours stop requests, retries once per halving of the batch on out-of-memory, and always leaves
-the run in a final state with one plain sentence in ``error`` and the traceback in ``train.log``.
+honours stop requests, and leaves the run in a final state with one plain sentence in ``error`` and
+the traceback in ``train.log`` — except after an out-of-memory error, when it halves the batch and
+exits with ``OOM_EXIT_CODE`` so that the scheduler starts the run again in a fresh process
+(:mod:`core.train.oom` says why a retry in the same process frees nothing).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import time
 import traceback
 
 from core import paths, store
-from core.config import RunConfig
-from core.errors import TuneboardError
+from core.errors import OOM_EXIT_CODE, TuneboardError
+from core.jobs.ranks import record_rank
+from core.train import oom
 from core.train.callback import StopRequested
+from core.train.oom import is_out_of_memory
 from core.train.run import train_run
 
 log = logging.getLogger("tuneboard.worker")
@@ -49,14 +53,6 @@ def _heartbeat(run_id: str, stop: StopRequested, done: threading.Event) -> None:
             log.warning("heartbeat failed", exc_info=True)
 
 
-def is_out_of_memory(exc: BaseException) -> bool:
-    """CUDA/MPS out-of-memory or host MemoryError."""
-    if isinstance(exc, MemoryError):
-        return True
-    name = type(exc).__name__
-    return name == "OutOfMemoryError" or "out of memory" in str(exc).lower()
-
-
 def explain(exc: BaseException) -> str:
     """One plain sentence for an exception that ended a run."""
     if isinstance(exc, TuneboardError):
@@ -70,73 +66,49 @@ def explain(exc: BaseException) -> str:
     return f"Training failed with {type(exc).__name__}: {first} (the full traceback is in the run's log)."
 
 
-def _halve_batch(run_id: str, exc: BaseException) -> bool:
-    """After an out-of-memory error, halve the batch (keeping the effective batch); False at batch 1."""
-    run = store.require_run(run_id)
-    config = RunConfig.from_dict(run.config)
-    if config.batch_size <= 1:
-        return False
-    smaller = config.replace(
-        batch_size=config.batch_size // 2,
-        gradient_accumulation=config.gradient_accumulation * 2,
-        resume_from="",
-    )
-    retries = [*run.info.get("oom_retries", []), {"from_batch_size": config.batch_size, "to_batch_size": smaller.batch_size}]
-    log.warning(
-        "out of memory (%s); retrying with batch size %d and gradient accumulation %d",
-        type(exc).__name__,
-        smaller.batch_size,
-        smaller.gradient_accumulation,
-    )
-    store.drop_metric_points_after(run_id, -1)
-    store.update_run(run_id, config=smaller.to_dict(), info={**run.info, "oom_retries": retries})
-    _free_accelerator_memory()
-    return True
-
-
-def _free_accelerator_memory() -> None:
-    import gc
-
-    gc.collect()
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-    except Exception:
-        pass
-
-
 def main(run_id: str) -> int:
-    """Run the worker for ``run_id``; returns the process exit code."""
+    """Run the worker for ``run_id``; returns the process exit code (``OOM_EXIT_CODE``: start again, smaller)."""
     _setup_logging(run_id)
+    record_rank(run_id)  # torchrun ranks run in sessions of their own: stop and kill must find each one
     if os.environ.get("LOCAL_RANK", "0") != "0":  # DDP helpers train but never own the run's state
         return _train_quietly(run_id)
+    oom.clear_marker(run_id)  # left by an attempt that was stopped or failed; this attempt starts clean
     stop, done = StopRequested(), threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # first SIGTERM = polite stop
-    store.update_run(run_id, pid=os.getpid(), heartbeat_at=time.time())
+    # No pid here: the scheduler records the process it started (torchrun's launcher for several ranks) with its start time.
+    store.update_run(run_id, heartbeat_at=time.time())
     threading.Thread(target=_heartbeat, args=(run_id, stop, done), daemon=True).start()
     log.info("worker %d started for run %s", os.getpid(), run_id)
     try:
-        while True:
-            try:
-                status = train_run(run_id, stop)
-                break
-            except BaseException as exc:
-                if is_out_of_memory(exc) and _halve_batch(run_id, exc):
-                    continue
-                raise
-        store.transition(run_id, ["running"], status, finished_at=time.time(), error=None)
-        log.info("run %s", status)
-        return 0
+        status = train_run(run_id, stop)
     except BaseException as exc:
+        # Another rank's out-of-memory reaches rank 0 as a broken collective (or torchrun's SIGTERM): its marker says so.
+        if oom.retry_pending(run_id) or (is_out_of_memory(exc) and oom.arrange_retry(run_id, exc)):
+            log.warning("exiting with code %d so the run starts again in a fresh process", OOM_EXIT_CODE)
+            return OOM_EXIT_CODE  # returning drops the traceback; the scheduler relaunches the run
         log.error("run failed:\n%s", traceback.format_exc())
         store.transition(run_id, ["running"], "failed", finished_at=time.time(), error=explain(exc))
         return 1
     finally:
         done.set()
+    if oom.retry_pending(run_id):  # another rank ran out of memory and this one was stopped by torchrun
+        return OOM_EXIT_CODE
+    store.transition(run_id, ["running"], status, finished_at=time.time(), error=None)
+    log.info("run %s", status)
+    return 0
 
 
 def _train_quietly(run_id: str) -> int:
-    train_run(run_id, StopRequested())
+    """A helper rank (``LOCAL_RANK`` > 0): trains; on out-of-memory it arranges the whole run's retry or failure."""
+    try:
+        train_run(run_id, StopRequested())
+    except BaseException as exc:
+        if not is_out_of_memory(exc):
+            raise
+        if oom.arrange_retry(run_id, exc):
+            log.warning("rank %s ran out of memory; exiting with code %d", os.environ.get("RANK"), OOM_EXIT_CODE)
+            return OOM_EXIT_CODE
+        log.error("rank %s failed:\n%s", os.environ.get("RANK"), traceback.format_exc())
+        store.transition(run_id, ["running"], "failed", finished_at=time.time(), error=explain(exc))
+        return 1
     return 0

@@ -18,7 +18,7 @@ ADVANCED_GROUPS = {
                                     "test_size", "validation_size"],
     "What to train": ["freeze", "freeze_layers", "train_word_embeddings", "peft", "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules",
                       "prompt_tokens"],
-    "Hardware": ["device", "precision", "trust_remote_code"],
+    "Hardware": ["device", "processes", "precision", "trust_remote_code"],
 }
 _FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
 _FLOAT_FORMATS = {"learning_rate": "%.1e"}
@@ -30,7 +30,7 @@ LABELS = {
     "freeze": "Freeze", "freeze_layers": "Frozen lower layers", "train_word_embeddings": "Train word embeddings", "peft": "Parameter-efficient method",
     "lora_r": "LoRA rank", "lora_alpha": "LoRA alpha", "lora_dropout": "LoRA dropout",
     "lora_target_modules": "LoRA target modules", "prompt_tokens": "Prompt tokens",
-    "trust_remote_code": "Trust remote code", "device": "Device", "precision": "Precision",
+    "trust_remote_code": "Trust remote code", "device": "Device", "processes": "Processes (CPU)", "precision": "Precision",
 }
 
 

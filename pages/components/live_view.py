@@ -69,7 +69,10 @@ def _progress(run: Run) -> None:
                        help="Estimated time to the last training step, from the speed so far.")
     cols[3].metric("Texts / s", f"{p.get('samples_per_s', 0):.1f}", help="Training speed in texts per second.")
     if gpu:
-        cols[4].metric("GPU GB", f"{gpu:.1f}", help="Peak GPU memory of the worker, in GB.")
+        per_device = ", ".join(f"GPU {k}: {v:.1f}" for k, v in (p.get("gpu_mem_by_device") or {}).items())
+        cols[4].metric("GPU GB", f"{gpu:.1f}", help="Peak GPU memory reserved since training began, in GB "
+                       f"(the fullest GPU{'; ' + per_device if per_device else ''}"
+                       f"{'; ' + p['gpu_mem_scope'] if p.get('gpu_mem_scope') else ''}).")
 
 
 def _charts(run: Run) -> None:

@@ -1,7 +1,8 @@
 """Try texts: type or paste texts (one per line) or pick test examples; see classes, probabilities, explanations.
 
-The model is loaded lazily inside the UI process and kept with ``st.cache_resource`` (small, interactive
-use); whole files go through the batch prediction worker instead.
+The model is loaded lazily inside the UI process, on the first Classify, and kept with ``st.cache_resource`` (small,
+interactive use): on the CPU unless a GPU is free of training runs, never on the GPU a run trains on.  Whole files go
+through the batch prediction worker instead.
 """
 
 from __future__ import annotations
@@ -20,15 +21,25 @@ MAX_TEXTS = 50  # interactive limit; bigger jobs belong in batch prediction
 TEXTS_LABEL = "Texts to classify (one per line)"
 
 
+_last_device: dict[str, str] = {}  # process-wide, like the resource cache it guards
+
+
 @st.cache_resource(show_spinner="Loading the model…", max_entries=2)
-def _predictor(run_id: str, stamp: float) -> serving.Predictor:
-    """The run's model (transformer or TF-IDF baseline), loaded once (``stamp`` = model folder time, so a
+def _predictor(run_id: str, stamp: float, device: str) -> serving.Predictor:
+    """The run's model (transformer or TF-IDF baseline), loaded once per device (``stamp`` = model folder time, so a
     replaced folder reloads)."""
-    return serving.load_predictor(run_id)
+    return serving.load_predictor(run_id, device=device)
 
 
 def _model(run_id: str) -> serving.Predictor:
-    return _predictor(run_id, serving.model_dir(run_id).stat().st_mtime)
+    """Loaded on first use, on the CPU unless a GPU is free of training runs (the rule of batch prediction jobs)."""
+    device = serving.local_device()
+    previous = _last_device.get("device", device)
+    if previous != device and previous.startswith("cuda"):
+        _predictor.clear()  # a training run now holds the GPU this model sat on: give its memory back
+        serving.release_gpu_memory()
+    _last_device["device"] = device
+    return _predictor(run_id, serving.model_dir(run_id).stat().st_mtime, device)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -132,13 +132,56 @@ def test_lora_trains_few_parameters_and_the_saved_model_predicts():
     assert clf("a fine film")[0]["label"] in {"negative", "positive"}
 
 
-def test_out_of_memory_retries_with_half_the_batch(monkeypatch):
+def test_out_of_memory_retries_with_half_the_batch_in_a_fresh_process(monkeypatch):
     monkeypatch.setenv("TUNEBOARD_INJECT_OOM", "4")  # every batch larger than 4 "runs out of memory"
     run = jobs.submit(RunConfig(dataset_id=save_sample(200), model="tiny-random-bert", max_steps=6, batch_size=16))
+    statuses = set()
+    deadline = time.time() + 240
+    while (current := store.require_run(run.id)).status not in {"completed", "failed"} and time.time() < deadline:
+        statuses.add(current.status)
+        time.sleep(0.1)
     done = wait_for(run.id, {"completed", "failed"})
     assert done.status == "completed", done.error
     assert done.config["batch_size"] == 4 and done.config["gradient_accumulation"] == 4
-    assert [r["to_batch_size"] for r in done.info["oom_retries"]] == [8, 4]
+    retries = done.info["oom_retries"]
+    assert [(r["from_batch_size"], r["to_batch_size"]) for r in retries] == [(16, 8), (8, 4)]
+    # Each attempt is a new worker process: the one that ran out of memory exited, the scheduler started another.
+    pids = [r["pid"] for r in retries] + [done.pid]
+    assert len(set(pids)) == 3, pids
+    assert not any(jobs.process_alive(pid) for pid in pids[:2])
+    assert statuses <= {"queued", "running"}  # never failed in between
+    assert not (paths.run_dir(run.id) / "oom").exists()
+    assert (paths.run_dir(run.id) / "model" / "config.json").is_file()
+
+
+def test_out_of_memory_in_one_rank_relaunches_the_whole_two_process_run_at_half_the_batch(monkeypatch):
+    """Rank 1 runs out of memory; torchrun exits 1 for the run; the marker makes the scheduler relaunch all of it."""
+    from core.jobs import ranks
+
+    monkeypatch.setenv("TUNEBOARD_INJECT_OOM", "4")
+    monkeypatch.setenv("TUNEBOARD_INJECT_OOM_RANK", "1")
+    config = RunConfig(dataset_id=save_sample(200), model="tiny-random-bert", device="cpu", processes=2, batch_size=8,
+                       max_steps=6)
+    run = jobs.submit(config)
+    launchers: set[int] = set()
+    rank_pids: set[int] = set()
+    deadline = time.time() + 300
+    while (current := store.require_run(run.id)).status in {"queued", "running"} and time.time() < deadline:
+        if current.status == "running" and current.pid:
+            launchers.add(current.pid)
+        rank_pids |= {pid for pid, _ in ranks.rank_processes(run.id).values()}
+        time.sleep(0.1)
+    done = wait_for(run.id, {"completed", "failed", "stopped"})
+    assert done.status == "completed", done.error
+    assert (done.config["batch_size"], done.config["gradient_accumulation"]) == (4, 2)
+    retries = done.info["oom_retries"]
+    assert [(r["from_batch_size"], r["to_batch_size"]) for r in retries] == [(8, 4)]
+    final_ranks = {pid for pid, _ in ranks.rank_processes(run.id).values()}
+    assert len(final_ranks) == 2 and retries[0]["pid"] not in final_ranks  # both ranks are new processes
+    assert len(launchers) == 2 and done.pid in launchers, launchers  # a second torchrun, not a retry inside the first
+    assert rank_pids - final_ranks, "the first launch's ranks were seen and are gone"
+    assert not any(jobs.process_alive(pid) for pid in rank_pids - final_ranks)
+    assert not (paths.run_dir(run.id) / "oom").exists()
 
 
 def test_out_of_memory_at_batch_one_says_what_to_lower(monkeypatch):
