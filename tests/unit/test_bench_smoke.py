@@ -74,6 +74,7 @@ def test_bench_data_smoke(tmp_path):
     assert (tmp_path / "data_smoke.json").is_file()
 
 
+@needs_sst2
 def test_bench_gpu_tiny_runs_on_cpu(tmp_path):
     from bench import bench_gpu
 
