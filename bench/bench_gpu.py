@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return {"skipped": "no CUDA GPU"}
     rows = args.rows or (128 if args.tiny else 16_000)
     batch = args.batch_size or (16 if args.tiny else 64)
-    bf16_ok = cuda and torch.cuda.is_bf16_supported()
+    bf16_ok = cuda and torch.cuda.is_bf16_supported(including_emulation=False)  # T4/V100 only emulate bf16
     in_process = args.in_process or args.tiny
     with tempfile.TemporaryDirectory(prefix="tuneboard-bench-gpu-") as tmp:
         folder = build_model(Path(tmp) / "bert", tiny=args.tiny, seed=args.seed)

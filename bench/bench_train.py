@@ -524,7 +524,7 @@ def _floor_rate(model: Any) -> float:
 
     if torch.cuda.is_available():
         hidden = model.config.hidden_size
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported(including_emulation=False) else torch.float16
         return common.matmul_gflops(8192, hidden, 4 * hidden, device="cuda", dtype=dtype)
     return common.matmul_gflops()
 
