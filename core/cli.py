@@ -21,6 +21,7 @@ from core.errors import ConfigError, DataError, TuneboardError
 from core.evaluate import baseline
 from core.jobs import commands as run_commands
 from core.serve import export, predict
+from core.train import recipe
 
 
 # ---------------------------------------------------------------------------- data and report commands
@@ -163,7 +164,7 @@ def register_report(subparsers: Any) -> None:
 # ---------------------------------------------------------------------------- parser
 # Every subcommand, in the order `python -m core --help` lists them: (name, the function that adds it to the parser).
 COMMANDS: list[tuple[str, Callable[[Any], None]]] = [
-    ("train", run_commands.register_train),
+    ("train", lambda sub: run_commands.register_train(sub, apply_preset=recipe.apply_preset_here)),
     ("runs", run_commands.register_runs),
     ("show", run_commands.register_show),
     ("stop", run_commands.register_stop),

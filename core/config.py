@@ -66,6 +66,12 @@ class RunConfig:
         1e-4,
         "How big each update step is. Typical values: 1e-5 to 1e-4 for full fine-tuning, 1e-4 to 1e-3 for LoRA.",
     )
+    head_lr_multiplier: float = _f(
+        1.0,
+        "Learning rate of the new classification head = learning rate × this (1 = same as the encoder). The head starts "
+        "from random weights while the encoder is pretrained, so a higher rate for the head helps, most with many classes. "
+        "Ignored with PEFT.",
+    )
     batch_size: int = _f(16, "Texts per training step. Larger is faster on a GPU but needs more memory.")
     gradient_accumulation: int = _f(
         1,
@@ -350,6 +356,7 @@ _CHECKS = [
     _check_splits,
     _between("epochs", 0.0, 1000, lo_open=True, hint="train for at least a fraction of an epoch, e.g. 1."),
     _between("learning_rate", 0.0, 1.0, lo_open=True, hint="typical values are 1e-5 to 1e-3."),
+    _between("head_lr_multiplier", 0.01, 1000, hint="typical values are 1 to 50."),
     _between("batch_size", 1, 4096, hint="typical values are 8 to 64."),
     _between("gradient_accumulation", 1, 1024),
     _between("max_length", 8, 8192, hint="most models accept up to 512 tokens."),
@@ -379,7 +386,6 @@ _CHECKS = [
     _check_early_stopping,
 ]
 
-
 PRESETS: dict[str, dict[str, Any]] = {
     "Quick demo": {
         "epochs": 1.0,
@@ -406,6 +412,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 PRESET_HELP = {  # what each preset does; how long it takes is estimated for the data and hardware on the Train page
+    "Auto": "Picks the learning rates, epochs, max length and early stopping from the data's size, classes and text lengths, and says why.",
     "Quick demo": "One epoch over texts cut to 64 tokens, no warm-up: the fastest way to a first score, good for trying things out.",
     "Balanced": "Three epochs at up to 128 tokens with a short warm-up: a solid model for most datasets.",
     "Best quality": "Up to five epochs at up to 256 tokens, stopping early when the validation score stops improving: "

@@ -12,7 +12,7 @@ from core import store
 from core.errors import TuneboardError
 from core.jobs import queue as jobs
 from core.store import Run
-from pages.components import export_panel, live_view, run_manage, run_table
+from pages.components import export_panel, live_view, preset_picker, run_manage, run_table
 from pages.components.report_view import render_report
 from pages.components.safe_text import escape_markdown
 
@@ -62,6 +62,7 @@ st.fragment(run_every=live_view.POLL_S if run.is_active else None)(_status_panel
 run_manage.render(run)
 with st.expander("Reproduce this run"):
     st.code(run.info["cli"] if run.info.get("kind") == "baseline" else jobs.cli_command(run), language="bash")
+    preset_picker.render_run_preset(run)
 
 
 def _results(run: Run) -> None:

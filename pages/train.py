@@ -44,9 +44,9 @@ with right:
 render_model_fit(dataset_id, model or "")  # warns when the model's tokenizer does not know the data's language
 
 name = st.text_input("Run name (optional)", placeholder="e.g. minilm-lr1e-4", help="Shown in tables and charts.")
-config = None
+config, preset = None, {}
 try:
-    config = settings_form(RunConfig(dataset_id=dataset_id, model=model or "", name=name))
+    config, preset = settings_form(RunConfig(dataset_id=dataset_id, model=model or "", name=name))
     config.validate()
 except TuneboardError as exc:
     st.error(str(exc), icon=":material/error:")
@@ -79,7 +79,7 @@ if config is not None:
         estimate.caption(f"No time estimate: {exc}")
     if launch.button("Start training", type="primary", icon=":material/play_arrow:"):
         try:
-            run = jobs.submit(config)
+            run = jobs.submit(config, info=preset)
         except TuneboardError as exc:
             st.error(str(exc))
         else:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from core.evaluate.guard import summary_line
 from core.evaluate.report import METRIC_NAMES, format_metric
 
 __all__ = ["report_to_html"]
@@ -93,6 +94,9 @@ def _context(report: dict, title: str) -> dict[str, Any]:
                            for t, p, c in report["confusion"]["top_confusions"][:_MAX_CONFUSIONS_SHOWN]],
         "errors": report["errors"][:_MAX_ERRORS_SHOWN],
         "efficiency_rows": [{"k": k, "v": v} for k, v in (report.get("efficiency") or {}).items()],
+        # The TF-IDF baseline check (core.evaluate.guard): its verdict when the baseline won, else one line.
+        "baseline_verdict": (report.get("baseline_check") or {}).get("verdict"),
+        "baseline_line": summary_line(report.get("baseline_check")),
         "run_rows": [{"k": k, "v": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v}
                      for k, v in run.items()],
         # The figure functions the template calls, by name, wherever core.plots keeps them.

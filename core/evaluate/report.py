@@ -293,6 +293,7 @@ def build_report(
     robustness: list[dict] | None = None,
     efficiency: dict | None = None,
     run_info: dict | None = None,
+    baseline_check: dict | None = None,
     dataset_noun: str = "texts",
     max_errors: int = 1000,
 ) -> dict:
@@ -301,8 +302,9 @@ def build_report(
     ``labels`` is the model's id2label order (matching the ``prob::<label>``
     columns).  Sections: summary, explanations, per_class, confusion, errors
     (at most ``max_errors``, most confident first), binary (2 classes only,
-    else None), calibration, robustness, efficiency, slices (+ slices_skipped)
-    and run.  Missing optional inputs give None sections, never an error.
+    else None), calibration, robustness, efficiency, slices (+ slices_skipped),
+    run and baseline_check (:func:`core.evaluate.guard.baseline_check`).
+    Missing optional inputs give None sections, never an error.
     """
     _validate(predictions, labels)
     y_true = predictions["label"].astype(str).to_numpy()
@@ -341,6 +343,7 @@ def build_report(
         "slices": slices,
         "slices_skipped": skipped,
         "run": run_info or {},
+        "baseline_check": baseline_check,
     }
     return _jsonable(report)
 

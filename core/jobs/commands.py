@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from core import store
-from core.config import RunConfig
+from core.config import PRESET_HELP, RunConfig
 from core.errors import ConfigError, DataError
 from core.jobs import queue as jobs
 
 _ALIASES = {"text_column": ["--text-col"], "label_column": ["--label-col"], "learning_rate": ["--lr"]}
 _NOT_FLAGS = {"dataset_id", "resume_from"}
 _RUN_ID_HELP = "Run id (see `python -m core runs`)."
+PresetFn = Callable[[RunConfig, str], tuple[RunConfig, list[str]]]
+"""Applies a preset to a config that has its dataset, returning it and the reasons (core.train.recipe.apply_preset_here;
+core.cli passes it in because core.jobs may not import core.train)."""
 
 
 def _add(subparsers: Any, name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
@@ -52,6 +55,11 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """The RunConfig that ``train``'s flags describe: ``--config FILE`` first, each given flag on top."""
+    return RunConfig.from_dict(explicit_settings(args))
+
+
+def explicit_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line: the ``--config FILE`` values, then each given flag on top."""
     base: dict[str, Any] = {}
     if args.config:
         try:
@@ -63,10 +71,26 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         if value is not None:
             base[f.name] = value
     base.pop("resume_from", None)
-    return RunConfig.from_dict(base)
+    return base
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def _with_preset(config: RunConfig, args: argparse.Namespace, apply_preset: PresetFn) -> tuple[RunConfig, dict[str, Any]]:
+    """``config`` (with its dataset) under ``--preset``, every explicitly given setting on top; the run's preset info."""
+    chosen, reasons = apply_preset(config, args.preset)
+    for reason in reasons:
+        print(f"auto: {reason}", file=sys.stderr)
+    explicit = explicit_settings(args)
+    explicit.pop("dataset_id", None)  # the imported dataset (already in config) stays
+    final = RunConfig.from_dict({**chosen.to_dict(), **explicit, "dataset_id": config.dataset_id,
+                                 "text_column": config.text_column, "label_column": config.label_column}).validate()
+    info = {"preset": args.preset, "recipe_reasons": list(reasons),
+            "preset_overrides": [k for k, v in final.to_dict().items() if getattr(chosen, k) != v]}
+    if info["preset_overrides"]:
+        print(f"{args.preset}: your settings win for {', '.join(info['preset_overrides'])}", file=sys.stderr)
+    return final, info
+
+
+def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) -> int:
     """Create a run (importing --data first), then wait for it unless --detach."""
     config = config_from_args(args).validate()  # impossible settings fail before any data is stored
     if args.data and args.example:
@@ -87,7 +111,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not config.dataset_id:
         raise DataError("No data given; pass --data FILE, --example NAME (see `python -m core examples`) "
                         "or --dataset-id of a stored dataset.")
-    run = jobs.submit(config)
+    info = None
+    if getattr(args, "preset", None) and apply_preset is not None:  # after the import: Auto looks at the data
+        config, info = _with_preset(config, args, apply_preset)
+    run = jobs.submit(config, info=info)
     print(run.id, flush=True)
     if args.detach:
         return 0
@@ -120,9 +147,10 @@ def _follow(run_id: str) -> int:
     return 0
 
 
-def register_train(subparsers: Any) -> None:
-    """Add ``train (--data FILE | --example NAME | --dataset-id ID) [settings]``."""
-    train = _add(subparsers, "train", cmd_train,
+def register_train(subparsers: Any, *, apply_preset: PresetFn | None = None) -> None:
+    """Add ``train (--data FILE | --example NAME | --dataset-id ID) [--preset NAME] [settings]`` (``--preset`` only
+    with ``apply_preset``)."""
+    train = _add(subparsers, "train", lambda args: cmd_train(args, apply_preset),
                  "Train a classifier on a data file (or a stored dataset) and print its final metrics as JSON.")
     train.add_argument("--data", help="Data file: CSV, TSV, JSON, JSONL, Excel, Parquet or fastText-style text.")
     train.add_argument("--example", metavar="NAME", help="Train on a built-in example dataset instead of --data "
@@ -130,6 +158,11 @@ def register_train(subparsers: Any) -> None:
     train.add_argument("--dataset-id", dest="dataset_id", help="Use a stored dataset instead of --data.")
     train.add_argument("--config", help="Start from a run's config.json (saved in each run's folder); other flags override it.")
     train.add_argument("--detach", action="store_true", help="Queue the run, print its id and return at once.")
+    if apply_preset is not None:
+        presets = " ".join(f"{name}: {text}" for name, text in PRESET_HELP.items())
+        train.add_argument("--preset", metavar="NAME", choices=list(PRESET_HELP), default=None, help=(
+            f"Start from a preset, applied after the data is imported; every setting given by a flag or --config "
+            f"overrides it (without --preset: the defaults below). {presets}").replace("%", "%%"))
     _add_config_flags(train)
 
 
@@ -164,6 +197,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"error: {run.error}")
     for key, value in run.final_metrics.items():
         print(f"  {key:20} {value:.4f}")
+    if (run.info.get("baseline_check") or {}).get("verdict"):  # written by core.evaluate.guard at the end of the run
+        print(f"note: {run.info['baseline_check']['verdict']['sentence']}")
     print(f"reproduce: {info['cli']}")
     return 0
 

@@ -28,8 +28,10 @@ KILL_GRACE_S = 5.0  # then SIGKILL
 
 
 # ---------------------------------------------------------------------------- submit
-def submit(config: RunConfig, *, parent_id: str | None = None, start_scheduler: bool = True) -> Run:
-    """Validate ``config`` and queue a new run; returns it (status ``queued``)."""
+def submit(config: RunConfig, *, parent_id: str | None = None, start_scheduler: bool = True,
+           info: dict[str, Any] | None = None) -> Run:
+    """Validate ``config`` and queue a new run; returns it (status ``queued``).  ``info``: extra facts to record
+    with the run (e.g. the preset and Auto's reasons)."""
     config.validate()
     record = datasets.require(config.dataset_id)
     name = config.name.strip() or f"{_short_model(config.model)} · {record.name}"
@@ -38,7 +40,7 @@ def submit(config: RunConfig, *, parent_id: str | None = None, start_scheduler: 
         name=name,
         dataset_id=config.dataset_id,
         parent_id=parent_id,
-        info={"dataset_name": record.name, "cli": config.cli_command()},
+        info={**(info or {}), "dataset_name": record.name, "cli": config.cli_command()},
     )
     run_dir = paths.run_dir(run.id)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,8 @@ What it costs was measured in BENCHMARKS.md ("End of a run"); the cuts are:
   a test text's (an uncased tokenizer reads "GREAT" as "great": the same input, the same output);
 - robustness runs on a fixed, seeded sample of at most ``ROBUSTNESS_MAX_TEXTS`` test texts;
 - latency is measured on ``LATENCY_SINGLE`` single texts and throughput on ``THROUGHPUT_TEXTS`` texts;
-- the report is built once.
+- the report is built once;
+- the TF-IDF baseline check (:mod:`core.evaluate.guard`) fits on at most 50,000 training texts and never fails the run.
 
 The model folder is saved *before* the test split is predicted, and an out-of-memory error while the finished model
 predicts (a GPU that other processes filled meanwhile, a large evaluation batch) steps down — half the batch, then
@@ -45,6 +46,7 @@ TEST = "evaluating the test split"
 SAVE = "saving the model"
 ROBUSTNESS = "robustness checks"
 LATENCY = "measuring latency"
+BASELINE = "baseline check"
 REPORT = "building the report"
 
 
@@ -202,7 +204,7 @@ def finish_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_s
 
     Returns the final test metrics; the seconds each phase took go into the run's info (``finish_seconds``).
     """
-    from core.evaluate import efficiency, report, robustness
+    from core.evaluate import efficiency, guard, report, robustness
 
     phases = PhaseReporter(run_id)
     # Mixed-precision training leaves Accelerate's autocast wrapper on model.forward; drop it, so the test metrics are
@@ -239,6 +241,13 @@ def finish_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_s
         **evaluator.measure_latency(texts),
     }
 
+    final = metrics.summary_metrics(predictions["label"], predictions["pred"], labels=prep.labels, y_proba=proba)
+    phases.start(BASELINE)  # would TF-IDF + logistic regression have won? (issue 16, item 4; never raises)
+    check = guard.baseline_check(prep.frames["train"], test, prep.labels, final, config=prep.config,
+                                 history=lambda: store.metric_points(run_id, names=["loss", "f1_macro"]),
+                                 train_lengths=prep.encoded["train"].lengths)
+    log.info("baseline check: %s", guard.summary_line(check))
+
     phases.start(REPORT)
     run = store.require_run(run_id)
     info = {
@@ -246,12 +255,11 @@ def finish_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_s
         "labels": prep.labels, "config": prep.config.to_dict(), "split_sizes": {k: len(v) for k, v in prep.frames.items()},
     }
     rep = report.build_report(predictions, prep.labels, slice_columns=results.slice_columns(test), robustness=robust,
-                              efficiency=eff, run_info=info)
+                              efficiency=eff, run_info=info, baseline_check=check)
     results.write_results(run_id, predictions, rep)
     phases.end()
-    final = metrics.summary_metrics(predictions["label"], predictions["pred"], labels=prep.labels, y_proba=proba)
     run = store.require_run(run_id)
     extra = {"evaluation_step_downs": evaluator.step_downs} if evaluator.step_downs else {}
     store.update_run(run_id, info={**run.info, "finish_seconds": {k: round(v, 2) for k, v in phases.timings.items()},
-                                   **extra})
+                                   "baseline_check": rep["baseline_check"], **extra})
     return final

@@ -199,6 +199,34 @@ def clip_grad_norm_cpu(parameters: Any, max_norm: float) -> Any:
     return norm
 
 
+def head_parameter_names(model: Any) -> set[str]:
+    """Names of the parameters outside the pretrained base model: the newly initialised classification head.
+
+    Every transformers ``*ForSequenceClassification`` keeps its encoder under ``base_model_prefix`` (``bert.``,
+    ``roberta.``, ``model.``) and its head beside it (``classifier``, ``pre_classifier``, ``score``).
+    """
+    prefix = getattr(model, "base_model_prefix", "") + "."
+    return {name for name, _ in model.named_parameters() if prefix == "." or not name.startswith(prefix)}
+
+
+def split_head_groups(optimizer: Any, model: Any, multiplier: float) -> None:
+    """Give the head's parameters ``multiplier`` × the learning rate of the group they were in (before any step).
+
+    The Trainer builds its optimizer groups by weight decay only; splitting them afterwards keeps its choice of
+    optimizer and decay, and the scheduler (created after the optimizer) scales every group from its own rate.
+    """
+    head = {id(p) for name, p in model.named_parameters() if name in head_parameter_names(model)}
+    groups = []
+    for group in optimizer.param_groups:
+        for params, scale in (([p for p in group["params"] if id(p) not in head], 1.0),
+                              ([p for p in group["params"] if id(p) in head], multiplier)):
+            if params:
+                groups.append({**group, "params": params, "lr": group["lr"] * scale})
+    optimizer.param_groups.clear()
+    for group in groups:
+        optimizer.add_param_group(group)
+
+
 _TRAINER_CLASS: Any = None
 
 
@@ -215,6 +243,7 @@ def _trainer_class() -> Any:
 
         perf = PerfOptions()
         class_weights: Any = None  # set by build_trainer with the class-weighted loss
+        head_lr_multiplier = 1.0  # set by build_trainer: the new head's learning rate ÷ the encoder's
 
         def _get_num_items_in_batch(self, batch_samples: list, device: Any) -> Any:
             # With class weights the loss is a weighted mean, so a step's "items" are its summed label weights.
@@ -235,6 +264,12 @@ def _trainer_class() -> Any:
             if self.perf.sequential_eval and isinstance(eval_dataset, EncodedSplit) and self.args.world_size <= 1:
                 return SequentialSampler(eval_dataset)
             return super()._get_eval_sampler(eval_dataset)
+
+        def create_optimizer(self, model: Any = None) -> Any:
+            optimizer = super().create_optimizer(model)
+            if self.head_lr_multiplier != 1.0:
+                split_head_groups(optimizer, self.model if model is None else model, self.head_lr_multiplier)
+            return optimizer
 
         def _clip_grad_norm(self, model: Any) -> Any:
             if self.perf.lazy_clip and self.args.world_size <= 1 and model_device(model).type == "cpu":
@@ -328,5 +363,7 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
 
     trainer.remove_callback(PrinterCallback)  # our callback logs; raw dicts on stdout are noise
     trainer.perf = perf
+    # PEFT wraps the model (its head sits in modules_to_save), and adapters already train at a high rate.
+    trainer.head_lr_multiplier = 1.0 if prep.peft_model else c.head_lr_multiplier
     trainer.class_weights = weights  # the step's weighted item count (TuneboardTrainer._get_num_items_in_batch)
     return trainer

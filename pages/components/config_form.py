@@ -7,12 +7,14 @@ from typing import Any
 
 import streamlit as st
 
-from core.config import PRESET_HELP, PRESETS, RunConfig
+from core.config import RunConfig
 from core.devices import detect
+from core.train.recipe import preset_info
+from pages.components import preset_picker
 
 BASIC = ["epochs", "learning_rate", "batch_size", "max_length"]
 ADVANCED_GROUPS = {
-    "Optimisation": ["gradient_accumulation", "weight_decay", "warmup_ratio", "lr_scheduler", "label_smoothing",
+    "Optimisation": ["head_lr_multiplier", "gradient_accumulation", "weight_decay", "warmup_ratio", "lr_scheduler", "label_smoothing",
                      "class_weighted_loss", "seed", "max_steps"],
     "Evaluation & early stopping": ["eval_strategy", "eval_steps", "early_stopping_patience", "early_stopping_metric",
                                     "test_size", "validation_size"],
@@ -21,9 +23,9 @@ ADVANCED_GROUPS = {
     "Hardware": ["device", "processes", "precision", "trust_remote_code"],
 }
 _FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
-_FLOAT_FORMATS = {"learning_rate": "%.1e"}
+_FLOAT_FORMATS = {"learning_rate": "%.1e", "head_lr_multiplier": "%.1f"}
 LABELS = {
-    "max_length": "Max length (tokens)", "lr_scheduler": "LR schedule", "warmup_ratio": "Warm-up share",
+    "max_length": "Max length (tokens)", "head_lr_multiplier": "Head LR multiplier", "lr_scheduler": "LR schedule", "warmup_ratio": "Warm-up share",
     "max_steps": "Max steps (0 = all)", "eval_strategy": "Evaluate every", "eval_steps": "Evaluation interval (steps)",
     "early_stopping_patience": "Early-stopping patience", "early_stopping_metric": "Early-stopping metric",
     "test_size": "Test share", "validation_size": "Validation share", "class_weighted_loss": "Class-weighted loss",
@@ -52,18 +54,16 @@ def field_widget(name: str, value: Any, *, key_prefix: str) -> Any:
         return int(st.number_input(label, value=int(value), step=1, help=help_text, key=key))
     if isinstance(f.default, float):
         fmt = _FLOAT_FORMATS.get(name, "%.3f" if name != "epochs" else "%.1f")
-        step = {"learning_rate": 1e-5, "epochs": 1.0}.get(name, 0.01)
+        step = {"learning_rate": 1e-5, "epochs": 1.0, "head_lr_multiplier": 1.0}.get(name, 0.01)
         return float(st.number_input(label, value=float(value), step=step, format=fmt, help=help_text, key=key))
     return st.text_input(label, value=str(value), help=help_text, key=key)
 
 
-def settings_form(base: RunConfig, *, key_prefix: str = "cfg_") -> RunConfig:
-    """Preset picker + basic fields + an Advanced section; returns the (unvalidated) config."""
-    preset = st.segmented_control("Preset", list(PRESETS), default="Quick demo", key=f"{key_prefix}preset",
-                                  help="A starting point; every value stays editable below.") or "Quick demo"
-    st.caption(f"{PRESET_HELP[preset]} How long it will take here is shown next to *Start training*.")
-    values = {**base.to_dict(), **PRESETS[preset]}
-    prefix = f"{key_prefix}{preset}_"  # new widgets per preset, so picking a preset resets the fields
+def settings_form(base: RunConfig, *, key_prefix: str = "cfg_") -> tuple[RunConfig, dict[str, Any]]:
+    """Preset picker (Auto by default) + basic fields + an Advanced section; returns the (unvalidated) config and
+    what the run should record about its preset (name, Auto's reasons, the fields changed afterwards)."""
+    preset, chosen, reasons, prefix = preset_picker.pick(base, key_prefix=key_prefix)  # new prefix → fields refilled
+    values = chosen.to_dict()
     cols = st.columns(len(BASIC))
     for col, name in zip(cols, BASIC, strict=True):
         with col:
@@ -76,4 +76,5 @@ def settings_form(base: RunConfig, *, key_prefix: str = "cfg_") -> RunConfig:
                 for i, name in enumerate(names):
                     with cols[i % 3]:
                         values[name] = field_widget(name, values[name], key_prefix=prefix)
-    return RunConfig.from_dict(values)
+    config = RunConfig.from_dict(values)
+    return config, preset_info(preset, reasons, chosen, config)

@@ -21,7 +21,7 @@ from core.plots import classification_figures, confusion, reliability_figures
 from core.plots.class_layout import confusion_subset
 from core.results import prob_column
 from core.text import plural
-from pages.components import report_efficiency
+from pages.components import report_efficiency, report_guard
 
 __all__ = ["render_report"]
 
@@ -349,6 +349,7 @@ def render_report(report: dict, predictions: pd.DataFrame | None, *, key: str) -
     "not available for this run" instead of failing.
     """
     frame = _str_frame(predictions)
+    report_guard.render(report)  # would the TF-IDF baseline have won? (above the tabs: users must not miss it)
     names = ["Overview", "Confusion matrix", "Errors"]
     if report.get("binary"):
         names.append("Binary")

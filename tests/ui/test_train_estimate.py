@@ -21,6 +21,7 @@ def test_estimate_is_shown_and_follows_the_settings():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page("pages/train.py").run()
     assert not at.exception, [e.value for e in at.exception]
+    at.segmented_control(key="cfg_preset").set_value("Quick demo").run()  # Auto is the default; a fixed preset here
     first = _estimate(at)
     # No run of MiniLM in this workspace yet: a rough guess, said to be one; the Quick demo is 1 epoch of 140 / 16.
     assert "rough guess: no earlier run of all-MiniLM-L6-v2" in first and _steps(first) == 9

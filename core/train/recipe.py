@@ -1,0 +1,167 @@
+"""Presets, and the Auto recipe: settings chosen from the dataset's statistics, each with a one-line reason.
+
+The fixed presets (Quick demo, Balanced, Best quality) are field values in :data:`core.config.PRESETS`.  ``Auto``
+(the default) looks at the data first: how many training rows and classes, how long the texts are in the model's
+tokens, whether there is a validation split, and where the run trains.  The rules come from the recipe study in
+``bench/bench_recipes.py`` (numbers in BENCHMARKS.md, "Recipe study"); each rule names what it reacts to, so the
+Train page and the CLI can print why a value was chosen ("77 classes → head learning rate ×20").
+
+Nothing here imports torch: the Train page recomputes the recipe whenever the dataset or model changes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.config import BUILTIN_MODEL, PRESETS, TINY_TEST_MODEL, RunConfig
+from core.errors import ConfigError
+
+AUTO = "Auto"
+PRESET_NAMES = [AUTO, *PRESETS]
+"""Every preset, Auto first (the default in the UI; the CLI's ``--preset`` choices)."""
+SMALL_MODELS = {BUILTIN_MODEL, TINY_TEST_MODEL}
+"""Models small enough (≈20M parameters) to take the small-model learning rate."""
+SMALL_MODEL_LR = 1e-4
+BASE_MODEL_LR = 3e-5
+"""Encoder learning rates: small encoders such as MiniLM-L6 train best near 1e-4; base-size encoders (BERT, RoBERTa)
+at the 2e-5–5e-5 of their papers."""
+TARGET_STEPS_BASE = 300
+TARGET_STEPS_PER_CLASS = 5
+"""The step budget: optimizer updates a run should get, whatever the dataset size (more classes need more)."""
+MIN_EPOCHS, MAX_EPOCHS = 1, 8
+LENGTH_QUANTILE = 0.95
+LENGTH_STEP = 16
+MAX_LENGTH_LIMIT = {"cpu": 256, "cuda": 512, "mps": 384}
+MIN_MAX_LENGTH = 32
+WARMUP_RATIO = 0.06
+EARLY_STOPPING_PATIENCE = 2
+MIN_VALIDATION_ROWS = 50
+"""Below this many validation texts the score is too noisy to stop on (one text moves it by 2 points)."""
+
+
+@dataclass(frozen=True)
+class DataProfile:
+    """What the Auto recipe looks at: the training split's size, the classes and the texts' token lengths."""
+
+    train_rows: int
+    validation_rows: int
+    n_classes: int
+    token_lengths: tuple[int, ...] = field(repr=False)
+
+    def length_quantile(self, q: float) -> int:
+        """The ``q`` quantile of the texts' token lengths (0 when there are none)."""
+        if not self.token_lengths:
+            return 0
+        ordered = sorted(self.token_lengths)
+        return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Settings to apply to a RunConfig and one reason per choice."""
+
+    settings: dict[str, Any]
+    reasons: list[str]
+
+
+def _fmt_lr(value: float) -> str:
+    return f"{value:.0e}".replace("e-0", "e-")
+
+
+def learning_rate_rule(model: str) -> tuple[float, str]:
+    """The encoder learning rate for ``model`` and why."""
+    if model in SMALL_MODELS:
+        return SMALL_MODEL_LR, f"small model ({model}) → learning rate {_fmt_lr(SMALL_MODEL_LR)}"
+    return BASE_MODEL_LR, f"base-size or unknown model → learning rate {_fmt_lr(BASE_MODEL_LR)}"
+
+
+def head_multiplier_rule(n_classes: int) -> tuple[float, str]:
+    """How much faster than the encoder the new head learns, from the number of classes."""
+    multiplier = 10.0 if n_classes <= 10 else 20.0
+    return multiplier, f"{n_classes} classes → head learning rate ×{multiplier:g}"
+
+
+def epochs_rule(train_rows: int, n_classes: int, effective_batch: int) -> tuple[float, str]:
+    """Epochs that give the step budget (more classes → more steps), within MIN_EPOCHS–MAX_EPOCHS."""
+    steps_per_epoch = max(1, math.ceil(train_rows / effective_batch))
+    target = TARGET_STEPS_BASE + TARGET_STEPS_PER_CLASS * n_classes
+    epochs = min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(target / steps_per_epoch)))
+    return float(epochs), (f"{train_rows:,} training texts, {n_classes} classes → {epochs} epochs "
+                           f"({epochs * steps_per_epoch:,} steps; aim ≈{target:,})")
+
+
+def max_length_rule(profile: DataProfile, device_kind: str) -> tuple[int, str]:
+    """A max length that keeps 95% of texts whole, in steps of 16 tokens, capped for the device."""
+    limit = MAX_LENGTH_LIMIT.get(device_kind, 256)
+    p95 = profile.length_quantile(LENGTH_QUANTILE)
+    length = min(limit, max(MIN_MAX_LENGTH, math.ceil(p95 / LENGTH_STEP) * LENGTH_STEP))
+    if p95 > limit:
+        return length, f"95% of texts fit in {p95} tokens, more than the {limit} worth their time on a {device_kind} → max length {length}"
+    return length, f"95% of texts fit in {p95} tokens → max length {length}"
+
+
+def early_stopping_rule(validation_rows: int) -> tuple[dict[str, Any], str]:
+    """Early stopping on the validation macro-F1 when there are enough validation texts to trust it."""
+    if validation_rows >= MIN_VALIDATION_ROWS:
+        return ({"early_stopping_patience": EARLY_STOPPING_PATIENCE, "early_stopping_metric": "f1_macro",
+                 "eval_strategy": "epoch"},
+                f"{validation_rows:,} validation texts → keep the best epoch, stop after {EARLY_STOPPING_PATIENCE} without gain")
+    return {"early_stopping_patience": 0}, f"only {validation_rows} validation texts → no early stopping (too noisy)"
+
+
+def auto_recipe(profile: DataProfile, *, model: str, device_kind: str, batch_size: int = 16,
+                gradient_accumulation: int = 1) -> Recipe:
+    """The Auto settings for a dataset ``profile``, ``model`` and device kind (cpu, cuda, mps), with reasons."""
+    lr, lr_why = learning_rate_rule(model)
+    head, head_why = head_multiplier_rule(profile.n_classes)
+    epochs, epochs_why = epochs_rule(profile.train_rows, profile.n_classes, batch_size * gradient_accumulation)
+    length, length_why = max_length_rule(profile, device_kind)
+    stopping, stopping_why = early_stopping_rule(profile.validation_rows)
+    settings = {"learning_rate": lr, "head_lr_multiplier": head, "epochs": epochs, "max_length": length,
+                "warmup_ratio": WARMUP_RATIO, "max_steps": 0, **stopping}
+    reasons = [lr_why, head_why, epochs_why, length_why, f"warm-up over {WARMUP_RATIO:.0%} of the steps (steadies the higher rates)",
+               stopping_why]
+    return Recipe(settings, reasons)
+
+
+def profile_dataset(dataset_id: str, model: str, *, test_size: float, validation_size: float) -> DataProfile:
+    """The :class:`DataProfile` of a stored dataset as a run with these split shares would see it."""
+    from core.data import library as datasets
+    from core.train import estimate
+
+    train, validation, _ = estimate._split_sizes(dataset_id, test_size, validation_size)
+    labels = datasets.require(dataset_id).labels
+    return DataProfile(train, validation, len(labels), estimate._token_lengths(dataset_id, model))
+
+
+def apply_preset(config: RunConfig, preset: str, *, device_kind: str = "cpu") -> tuple[RunConfig, list[str]]:
+    """``config`` with preset ``preset``'s settings on top, and the reasons (Auto needs ``config.dataset_id``)."""
+    if preset == AUTO:
+        if not config.dataset_id:
+            raise ConfigError("The Auto preset needs a dataset to look at; choose the data first.")
+        profile = profile_dataset(config.dataset_id, config.model, test_size=config.test_size,
+                                  validation_size=config.validation_size)
+        recipe = auto_recipe(profile, model=config.model, device_kind=device_kind, batch_size=config.batch_size,
+                             gradient_accumulation=config.gradient_accumulation)
+        return config.replace(**recipe.settings), recipe.reasons
+    if preset not in PRESETS:
+        raise ConfigError(f"Unknown preset ‘{preset}’; choose one of {', '.join([AUTO, *PRESETS])}.")
+    return config.replace(**PRESETS[preset]), []
+
+
+def apply_preset_here(config: RunConfig, preset: str) -> tuple[RunConfig, list[str]]:
+    """:func:`apply_preset` for where ``config`` would train on this machine (``device=auto`` → its GPU, MPS or CPU)."""
+    from core.devices import detect
+    from core.train.estimate import device_kind_of
+
+    return apply_preset(config, preset, device_kind=device_kind_of(config.device, detect().auto_device))
+
+
+def preset_info(preset: str, reasons: list[str], chosen: RunConfig, final: RunConfig) -> dict[str, Any]:
+    """What a run records about its preset: the name, Auto's reasons and the settings changed after the preset
+    (``chosen``: the config as the preset left it; ``final``: the one submitted)."""
+    before = chosen.to_dict()
+    overrides = [k for k, v in final.to_dict().items() if before[k] != v and k != "resume_from"]
+    return {"preset": preset, "recipe_reasons": list(reasons), "preset_overrides": overrides}
