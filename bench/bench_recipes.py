@@ -69,7 +69,7 @@ def run_baseline(splits: dict[str, Any], seed: int) -> dict[str, Any]:
     from core.evaluate.baseline import build_pipeline
 
     started = time.perf_counter()
-    pipeline = build_pipeline(seed=seed)
+    pipeline = build_pipeline(splits["train"]["text"].tolist(), seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         pipeline.fit(splits["train"]["text"].tolist(), splits["train"]["label"].tolist())

@@ -1,8 +1,9 @@
 """Built-in demo datasets, so a first-time user can try Tuneboard without their own file.
 
-The CSVs live in ``core/example_data/`` and ship with the app.  They were written for
-Tuneboard by ``tools/make_examples.py`` (hand-written templates, seeded generator); see
-``core/example_data/README.md`` for what they contain and their licence.
+The CSVs live in ``core/data/example_data/`` and ship with the app.  They were written for
+Tuneboard by ``tools/make_examples.py`` and, for the Chinese one, ``tools/make_examples_zh.py``
+(hand-written templates, seeded generators); see ``core/data/example_data/README.md`` for what they
+contain and their licence.
 
 This module only locates the files; loading and validating them goes through the same
 code path as an uploaded CSV, so the demo exercises exactly what users will use.
@@ -29,7 +30,7 @@ class Example:
     description: str
     """One sentence for a non-programmer: what the texts are and what the model learns."""
     filename: str
-    """CSV file name inside ``core/example_data``."""
+    """CSV file name inside ``core/data/example_data``."""
     text_column: str = "text"
     label_column: str = "label"
 
@@ -53,6 +54,16 @@ EXAMPLES: dict[str, Example] = {
             "each one is good, bad or neutral news for the company."
         ),
         filename="finance_sentiment.csv",
+    ),
+    "support_intents_zh": Example(
+        key="support_intents_zh",
+        title="Customer-support intents in Chinese (中文客服意图)",
+        description=(
+            "446 customer messages in Chinese to an online shop (chat, email and app); the model learns "
+            "to sort each one into what the customer wants, such as 退款 (a refund), 物流查询 (where the "
+            "parcel is) or 发票 (an invoice)."
+        ),
+        filename="support_intents_zh.csv",
     ),
 }
 

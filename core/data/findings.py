@@ -52,8 +52,15 @@ def pct(part: int, total: int) -> str:
 
 
 def text_key(texts: pd.Series) -> pd.Series:
-    """Texts compared for duplicates: leading/trailing spaces are invisible, so ignore them."""
-    return texts.astype(str).str.strip()
+    """Texts compared for duplicates: leading/trailing spaces are invisible, so ignore them, and full-width
+    forms (“退款！”, typed with a Chinese input method) equal their half-width twins (“退款!”): NFKC folds
+    them.  Only non-ASCII texts need folding (NFKC leaves ASCII as it is), which keeps this fast."""
+    key = texts.astype(str)
+    wide = ~key.str.isascii()
+    if wide.any():
+        key = key.copy()
+        key[wide] = key[wide].str.normalize("NFKC")
+    return key.str.strip()
 
 
 def duplicate_mask(df: pd.DataFrame, key: pd.Series) -> pd.Series:

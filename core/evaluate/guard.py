@@ -60,7 +60,7 @@ def baseline_scores(train: pd.DataFrame, test: pd.DataFrame, labels: Sequence[st
     sampled = total > max_rows
     if sampled:
         train = train.sample(n=max_rows, random_state=seed)
-    pipeline = build_pipeline(class_weighted=class_weighted, seed=seed)
+    pipeline = build_pipeline(train["text"].astype(str).tolist(), class_weighted=class_weighted, seed=seed)
     pipeline.set_params(logisticregression__solver=SOLVER, logisticregression__max_iter=SOLVER_MAX_ITER)
     started = time.perf_counter()
     with warnings.catch_warnings():

@@ -1,7 +1,12 @@
 """Seeded text perturbations and a robustness report.
 
 Each perturbation is ``f(text, rng) -> str`` with ``rng`` a :class:`numpy.random.Generator`
-(deterministic ones ignore it), so they can be looked up by name in :data:`PERTURBATIONS`.
+(deterministic ones ignore it), so they can be looked up by name in :data:`PERTURBATIONS` (the set for
+alphabetic text) or :data:`CJK_PERTURBATIONS`.  Changing letter case or making English typos does
+nothing to Chinese, Japanese or Korean text, so when the texts are CJK (:func:`core.data.script.is_cjk`)
+the report uses character drops and swaps, full-/half-width punctuation, punctuation removal and,
+when a converter is installed (``zhconv`` or OpenCC's ``opencc``), traditional ↔ simplified script;
+:func:`perturbations_for` says which, and every report row names the one it used.
 
 :func:`perturb_texts` gives every text its own generator seeded from ``(seed, hash of
 the text)``: the result for one text does not depend on which other texts are in the
@@ -11,20 +16,31 @@ perturbed texts.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import string
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from core.data.script import CJK_CLASS, is_cjk
+
 __all__ = [
+    "CJK_DESCRIPTIONS",
+    "CJK_PERTURBATIONS",
     "DESCRIPTIONS",
     "PERTURBATIONS",
+    "char_drop",
+    "char_swap",
     "lowercase",
     "perturb_texts",
+    "perturbations_for",
+    "punctuation_width",
     "robustness_report",
     "strip_punctuation",
+    "traditional_simplified",
     "typos",
     "uppercase",
     "word_dropout",
@@ -33,7 +49,15 @@ __all__ = [
 Perturbation = Callable[[str, "np.random.Generator | None"], str]
 
 _LETTERS = string.ascii_lowercase
-_PUNCT_TABLE = str.maketrans("", "", string.punctuation + "“”‘’«»…–—¿¡")
+# Full-width forms (U+FF01–FF5E) of ASCII punctuation, and the CJK marks without an ASCII twin.
+_FULL_WIDTH_PUNCT = "".join(chr(ord(c) + 0xFEE0) for c in string.punctuation)
+_CJK_PUNCT = "。、“”‘’「」『』【】《》〈〉〔〕…—～·　"
+_PUNCT_TABLE = str.maketrans("", "", string.punctuation + "“”‘’«»…–—¿¡" + _FULL_WIDTH_PUNCT + _CJK_PUNCT)
+_TO_HALF = str.maketrans({**{f: h for f, h in zip(_FULL_WIDTH_PUNCT, string.punctuation, strict=True)},
+                          "。": ".", "、": ",", "“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"', "　": " "})
+_HALF_PUNCT = ",.?!:;()"  # what a Chinese input method turns full-width after a Chinese character
+_TO_FULL = {",": "，", ".": "。", "?": "？", "!": "！", ":": "：", ";": "；", "(": "（", ")": "）"}
+_AFTER_CJK = re.compile(f"(?<={CJK_CLASS})[{re.escape(_HALF_PUNCT)}]")
 
 
 def _random_letter(rng: np.random.Generator, like: str) -> str:
@@ -99,6 +123,74 @@ def word_dropout(text: str, rng: np.random.Generator, rate: float = 0.1) -> str:
     return " ".join(w for w, k in zip(words, keep, strict=True) if k)
 
 
+def char_drop(text: str, rng: np.random.Generator, rate: float = 0.1) -> str:
+    """Delete each letter (a Chinese character counts as one) with probability ``rate``; spaces, digits and
+    punctuation stay, and at least one letter is kept so a text never becomes empty."""
+    letters = [i for i, ch in enumerate(text) if ch.isalpha()]
+    if len(letters) <= 1:
+        return text
+    drop = rng.random(len(letters)) < rate
+    if drop.all():
+        drop[int(rng.integers(len(letters)))] = False
+    gone = {i for i, d in zip(letters, drop, strict=True) if d}
+    return "".join(ch for i, ch in enumerate(text) if i not in gone)
+
+
+def char_swap(text: str, rng: np.random.Generator, rate: float = 0.1) -> str:
+    """Swap a letter with the next one (both letters) with probability ``rate`` each, like a hurried typist."""
+    chars = list(text)
+    i = 0
+    while i + 1 < len(chars):
+        if chars[i].isalpha() and chars[i + 1].isalpha() and chars[i] != chars[i + 1] and rng.random() < rate:
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+            i += 2
+            continue
+        i += 1
+    return "".join(chars)
+
+
+def punctuation_width(text: str, rng: np.random.Generator | None = None) -> str:
+    """Full-width punctuation (，。？！) written half-width (,.?!), or, in a text without any, half-width marks
+    that follow a CJK character written full-width: the input method's other setting (rng unused)."""
+    half = text.translate(_TO_HALF)
+    if half != text:
+        return half
+    return _AFTER_CJK.sub(lambda m: _TO_FULL[m.group(0)], text)
+
+
+@functools.cache
+def _script_converters() -> tuple[Callable[[str], str], Callable[[str], str]] | None:
+    """(to traditional, to simplified) from an installed converter, or None.  None is bundled: the maintained
+    ones are either not pure Python or large, and the check is still useful without this perturbation."""
+    try:
+        import zhconv  # type: ignore[import-not-found]
+
+        return (lambda t: zhconv.convert(t, "zh-hant"), lambda t: zhconv.convert(t, "zh-hans"))
+    except ImportError:
+        pass
+    try:
+        import opencc  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    for suffix in ("", ".json"):  # OpenCC's own binding wants "s2t.json", the pure-Python port "s2t"
+        try:
+            to_trad, to_simp = opencc.OpenCC(f"s2t{suffix}"), opencc.OpenCC(f"t2s{suffix}")
+            return to_trad.convert, to_simp.convert
+        except Exception:  # an unknown config name raises the binding's own error type
+            continue
+    return None
+
+
+def traditional_simplified(text: str, rng: np.random.Generator | None = None) -> str:
+    """Simplified Chinese written in traditional characters (a traditional text in simplified ones); the text
+    unchanged when no converter is installed (rng unused)."""
+    converters = _script_converters()
+    if converters is None:
+        return text
+    converted = converters[0](text)
+    return converted if converted != text else converters[1](text)
+
+
 PERTURBATIONS: dict[str, Perturbation] = {
     "typos": typos,
     "lowercase": lowercase,
@@ -116,6 +208,33 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
+CJK_PERTURBATIONS: dict[str, Perturbation] = {
+    "char_drop": char_drop,
+    "char_swap": char_swap,
+    "punctuation_width": punctuation_width,
+    "strip_punctuation": strip_punctuation,
+    "traditional_simplified": traditional_simplified,
+}
+
+CJK_DESCRIPTIONS: dict[str, str] = {
+    "char_drop": "About 1 character in 10 is deleted at random.",
+    "char_swap": "About 1 character in 10 trades places with the next one, like hurried typing.",
+    "punctuation_width": "Full-width punctuation (，。？！) is written half-width (,.?!), or the other way round.",
+    "strip_punctuation": "All punctuation marks, full-width ones included, are removed.",
+    "traditional_simplified": "Simplified characters are written in traditional ones (or traditional in simplified).",
+}
+_ALL = {**PERTURBATIONS, **CJK_PERTURBATIONS}
+_ALL_DESCRIPTIONS = {**DESCRIPTIONS, **CJK_DESCRIPTIONS}
+
+
+def perturbations_for(texts: Sequence[str]) -> list[str]:
+    """The perturbations that make sense for ``texts``: :data:`PERTURBATIONS` for alphabetic text; for
+    Chinese, Japanese or Korean text those of :data:`CJK_PERTURBATIONS` that can run here."""
+    if not is_cjk(texts):
+        return list(PERTURBATIONS)
+    return [n for n in CJK_PERTURBATIONS if n != "traditional_simplified" or _script_converters() is not None]
+
+
 def _text_rng(text: str, seed: int) -> np.random.Generator:
     """Generator keyed by (seed, text) via a stable hash (Python's hash() is salted)."""
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
@@ -124,9 +243,9 @@ def _text_rng(text: str, seed: int) -> np.random.Generator:
 
 def perturb_texts(texts: Sequence[str], name: str, *, seed: int = 0) -> list[str]:
     """Apply perturbation ``name`` to every text; same seed, same output."""
-    if name not in PERTURBATIONS:
-        raise ValueError(f"Unknown perturbation {name!r}; choose one of {', '.join(PERTURBATIONS)}.")
-    fn = PERTURBATIONS[name]
+    if name not in _ALL:
+        raise ValueError(f"Unknown perturbation {name!r}; choose one of {', '.join(_ALL)}.")
+    fn = _ALL[name]
     return [fn(str(t), _text_rng(str(t), seed)) for t in texts]
 
 
@@ -168,7 +287,8 @@ def robustness_report(
     max_texts: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict]:
-    """Accuracy under each perturbation compared with the clean texts.
+    """Accuracy under each perturbation (those :func:`perturbations_for` picks for ``texts``) compared
+    with the clean texts.
 
     Returns one dict per perturbation: ``perturbation``, ``description``,
     ``accuracy`` (0-1), ``drop`` (clean minus perturbed accuracy, in percentage
@@ -200,7 +320,8 @@ def robustness_report(
     if clean_accuracy is None or sampled:
         clean_accuracy = float(np.mean(clean_pred == truth))
     rows = []
-    for done, name in enumerate(PERTURBATIONS, start=1):
+    names = perturbations_for(texts)
+    for done, name in enumerate(names, start=1):
         perturbed = perturb_texts(texts, name, seed=seed)
         altered = np.asarray([p != t for p, t in zip(perturbed, texts, strict=True)])
         pred = clean_pred.copy()
@@ -210,7 +331,7 @@ def robustness_report(
         rows.append(
             {
                 "perturbation": name,
-                "description": DESCRIPTIONS[name],
+                "description": _ALL_DESCRIPTIONS[name],
                 "accuracy": accuracy,
                 "drop": float((clean_accuracy - accuracy) * 100.0),
                 "changed_share": float(np.mean(pred != clean_pred)),
@@ -219,5 +340,5 @@ def robustness_report(
             }
         )
         if progress:
-            progress(done, len(PERTURBATIONS))
+            progress(done, len(names))
     return rows

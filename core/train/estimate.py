@@ -25,6 +25,7 @@ from typing import Any
 
 from core import models, store
 from core.config import BUILTIN_MODEL, TINY_TEST_MODEL, RunConfig
+from core.data.script import is_cjk
 from core.errors import TuneboardError
 from core.evaluate.robustness import PERTURBATIONS
 
@@ -220,6 +221,8 @@ def _token_lengths(dataset_id: str, model: str) -> tuple[int, ...]:
     counter = _token_counter(model)
     if counter is not None:
         return tuple(counter(sample))
+    if is_cjk(sample):  # unspaced text: one "word" per clause; about one token per character instead
+        return tuple(len(t) + 2 for t in sample)
     return tuple(round(len(t.split()) * WORD_TOKENS) + 2 for t in sample)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from core.config import BUILTIN_MODEL, PRESETS, TINY_TEST_MODEL, RunConfig
 from core.errors import ConfigError
+from core.text import plural
 
 AUTO = "Auto"
 PRESET_NAMES = [AUTO, *PRESETS]
@@ -31,6 +32,9 @@ TARGET_STEPS_BASE = 300
 TARGET_STEPS_PER_CLASS = 5
 """The step budget: optimizer updates a run should get, whatever the dataset size (more classes need more)."""
 MIN_EPOCHS, MAX_EPOCHS = 1, 8
+MANY_CLASSES, MANY_CLASSES_MIN_EPOCHS = 20, 3
+"""With many classes each epoch shows every class only a few times: the study's 150-intent set still gained 1.5
+points of validation macro-F1 between epochs 5 and 7, so such sets get at least three epochs however large."""
 LENGTH_QUANTILE = 0.95
 LENGTH_STEP = 16
 MAX_LENGTH_LIMIT = {"cpu": 256, "cuda": 512, "mps": 384}
@@ -79,7 +83,7 @@ def learning_rate_rule(model: str) -> tuple[float, str]:
 
 def head_multiplier_rule(n_classes: int) -> tuple[float, str]:
     """How much faster than the encoder the new head learns, from the number of classes."""
-    multiplier = 10.0 if n_classes <= 10 else 20.0
+    multiplier = 10.0 if n_classes <= MANY_CLASSES else 20.0
     return multiplier, f"{n_classes} classes → head learning rate ×{multiplier:g}"
 
 
@@ -87,9 +91,11 @@ def epochs_rule(train_rows: int, n_classes: int, effective_batch: int) -> tuple[
     """Epochs that give the step budget (more classes → more steps), within MIN_EPOCHS–MAX_EPOCHS."""
     steps_per_epoch = max(1, math.ceil(train_rows / effective_batch))
     target = TARGET_STEPS_BASE + TARGET_STEPS_PER_CLASS * n_classes
-    epochs = min(MAX_EPOCHS, max(MIN_EPOCHS, math.ceil(target / steps_per_epoch)))
-    return float(epochs), (f"{train_rows:,} training texts, {n_classes} classes → {epochs} epochs "
-                           f"({epochs * steps_per_epoch:,} steps; aim ≈{target:,})")
+    least = MANY_CLASSES_MIN_EPOCHS if n_classes > MANY_CLASSES else MIN_EPOCHS
+    epochs = min(MAX_EPOCHS, max(least, math.ceil(target / steps_per_epoch)))
+    floor = f", at least {least} with over {MANY_CLASSES} classes" if least > MIN_EPOCHS else ""
+    return float(epochs), (f"{plural(train_rows, 'training text')}, {plural(n_classes, 'class')} → {plural(epochs, 'epoch', 'epochs')} "
+                           f"({plural(epochs * steps_per_epoch, 'step')}; aim ≈{target:,}{floor})")
 
 
 def max_length_rule(profile: DataProfile, device_kind: str) -> tuple[int, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.serve.explain import word_separator
 from pages.components.safe_text import escape_markdown
 
 PUSH_RGB = "46,160,67"  # green: pushed towards the predicted class
@@ -20,7 +21,9 @@ MIN_SHARE = 0.08  # words with less than this share of the strongest influence s
 
 
 def highlighted_markdown(scores: list[tuple[str, float]]) -> str:
-    """One Markdown line: each word escaped, on a green/red background whose strength follows its score."""
+    """One Markdown line: each word escaped, on a green/red background whose strength follows its score.
+
+    Words are joined as the language writes them: with spaces, or without for Chinese and Japanese."""
     strongest = max((abs(s) for _, s in scores), default=0.0)
     parts = []
     for word, score in scores:
@@ -31,7 +34,8 @@ def highlighted_markdown(scores: list[tuple[str, float]]) -> str:
             continue
         rgb = PUSH_RGB if score > 0 else PULL_RGB
         parts.append(f':color[{safe}]{{background="rgba({rgb},{0.15 + 0.6 * share:.2f})"}}')
-    return " ".join(parts)
+    # Chinese/Japanese: a zero-width space, so adjacent :color[…] directives still parse but no gap shows.
+    return (word_separator("".join(word for word, _ in scores)) or "\u200b").join(parts)
 
 
 def influence_frame(scores: list[tuple[str, float]], n: int = 12) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from core.data.examples import EXAMPLES, Example, example_bytes, example_path
 from core.errors import DataError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = REPO_ROOT / "tools" / "make_examples.py"
+GENERATORS = [REPO_ROOT / "tools" / "make_examples.py", REPO_ROOT / "tools" / "make_examples_zh.py"]
 
 SUPPORT_LABELS = {
     "refund",
@@ -28,12 +28,15 @@ SUPPORT_LABELS = {
     "billing",
 }
 FINANCE_LABELS = {"positive", "neutral", "negative"}
+SUPPORT_ZH_LABELS = {"退款", "物流查询", "取消订单", "账户登录", "发票", "投诉", "商品咨询", "修改地址"}
 
 # key -> (expected columns, expected labels, minimum rows, minimum rows per label)
 SPECS: dict[str, tuple[list[str], set[str], int, int]] = {
     "support_intents": (["text", "label", "channel"], SUPPORT_LABELS, 560, 70),
     "finance_sentiment": (["text", "label"], FINANCE_LABELS, 360, 100),
+    "support_intents_zh": (["text", "label", "channel"], SUPPORT_ZH_LABELS, 400, 45),
 }
+CHINESE = {"support_intents_zh"}  # no spaces between words: lengths are checked in characters
 
 
 def _load(key: str) -> pd.DataFrame:
@@ -75,15 +78,23 @@ def test_example_texts_are_clean(key: str) -> None:
     assert not texts.duplicated().any()
     # Case-insensitive duplicates would leak between train and validation splits.
     assert not texts.str.casefold().duplicated().any()
-    words = texts.str.split().str.len()
-    assert words.min() >= 3
-    assert words.max() <= 60
+    if key in CHINESE:
+        # Full-width “退款！” and half-width “退款!” are the same message: no duplicates after NFKC folding either.
+        assert not texts.str.normalize("NFKC").str.casefold().duplicated().any()
+        assert texts.str.len().min() >= 6 and texts.str.len().max() <= 80
+        assert not texts.str.contains(r"[\[\]|]", regex=True).any(), "unresolved [a|b] alternative"
+    else:
+        words = texts.str.split().str.len()
+        assert words.min() >= 3
+        assert words.max() <= 60
     assert not texts.str.contains("[{}]", regex=True).any(), "unfilled template slot"
 
 
-def test_support_channels() -> None:
-    df = _load("support_intents")
-    assert set(df["channel"]) == {"email", "chat", "app"}
+@pytest.mark.parametrize(("key", "channels"), [("support_intents", {"email", "chat", "app"}),
+                                               ("support_intents_zh", {"在线客服", "邮件", "App"})])
+def test_support_channels(key: str, channels: set[str]) -> None:
+    df = _load(key)
+    assert set(df["channel"]) == channels
     # Every intent should appear in every channel, or per-channel metrics are meaningless.
     assert (pd.crosstab(df["label"], df["channel"]) > 0).all().all()
 
@@ -115,17 +126,18 @@ def test_generator_reproduces_committed_files(tmp_path: Path) -> None:
     # Run it as a script, the way the README says.  -I ignores PYTHONHASHSEED, so string
     # hashing is randomised in the child: matching bytes also show the output does not
     # depend on set or hash order.
-    result = subprocess.run(
-        [sys.executable, "-I", str(GENERATOR), "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    for generator in GENERATORS:
+        result = subprocess.run(
+            [sys.executable, "-I", str(generator), "--out", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
     for example in EXAMPLES.values():
         generated = (tmp_path / example.filename).read_bytes()
-        hint = "run `python tools/make_examples.py` and commit the result"
+        hint = "run `python tools/make_examples.py` and `python tools/make_examples_zh.py` and commit the result"
         assert generated == example_bytes(example.key), f"{example.filename} is stale; {hint}"
 
 
