@@ -56,11 +56,10 @@ def predictions_frame(test: pd.DataFrame, labels: Sequence[Any], proba: np.ndarr
         "row_id": np.arange(len(test)), "text": test["text"].astype(str).tolist(), "label": test["label"].tolist(),
         "pred": [labels[i] for i in proba.argmax(1)], "confidence": proba.max(1),
     })
-    for j, label in enumerate(labels):
-        frame[prob_column(label)] = proba[:, j]
-    for column in slice_columns(test):
-        frame[column] = test[column].astype(str).tolist()
-    return frame
+    # One concat, not a column at a time: 150 classes inserted one by one fragment the frame (pandas warns each time).
+    probs = pd.DataFrame(proba, columns=[prob_column(label) for label in labels])
+    slices = pd.DataFrame({column: test[column].astype(str).tolist() for column in slice_columns(test)})
+    return pd.concat([frame, probs, slices], axis=1)
 
 
 def dump_report(report: dict) -> str:

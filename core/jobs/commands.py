@@ -23,6 +23,7 @@ from core.jobs import queue as jobs
 
 _ALIASES = {"text_column": ["--text-col"], "label_column": ["--label-col"], "learning_rate": ["--lr"]}
 _NOT_FLAGS = {"dataset_id", "resume_from"}
+LABELS_SHOWN = 12  # a 150-intent dataset's labels would fill the screen
 _RUN_ID_HELP = "Run id (see `python -m core runs`)."
 PresetFn = Callable[[RunConfig, str], tuple[RunConfig, list[str]]]
 """Applies a preset to a config that has its dataset, returning it and the reasons (core.train.recipe.apply_preset_here;
@@ -107,7 +108,8 @@ def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) ->
         record = load_example(args.example)
     if record is not None:
         config = config.replace(dataset_id=record.id, text_column=record.text_column, label_column=record.label_column)
-        print(f"dataset {record.id}: {record.n_rows} rows, labels {', '.join(record.labels)}", file=sys.stderr)
+        shown = ", ".join(record.labels[:LABELS_SHOWN]) + (", …" if len(record.labels) > LABELS_SHOWN else "")
+        print(f"dataset {record.id}: {record.n_rows} rows, {len(record.labels)} labels: {shown}", file=sys.stderr)
     if not config.dataset_id:
         raise DataError("No data given; pass --data FILE, --example NAME (see `python -m core examples`) "
                         "or --dataset-id of a stored dataset.")

@@ -22,6 +22,7 @@ import pandas as pd
 from core import paths, store
 from core.config import RunConfig
 from core.data import library as datasets
+from core.text import plural
 from core.train import models, tokencache
 from core.train.batching import EncodedSplit
 from core.train.callback import StopRequested, make_callback
@@ -94,7 +95,7 @@ def device_description() -> str:
         return f"{torch.cuda.device_count()} × CUDA GPU ({', '.join(sorted(names))})"
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return "Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    return f"CPU ({plural(torch.get_num_threads(), 'thread')})"
 
 
 def set_cpu_threads() -> None:

@@ -116,3 +116,35 @@ def test_bench_train_profile_smoke(tmp_path):
     assert all(p["ms_per_step"] >= 0 for p in parts) and parts[0]["ms_per_step"] > 0  # the model really multiplied
     assert abs(sum(p["share"] for p in parts) - 1) < 1e-9
     assert (tmp_path / "train_profile.json").is_file()
+
+
+@needs_sst2
+def test_bench_recipes_smoke(tmp_path, monkeypatch):
+    """The recipe study: baseline and an Auto-based sweep point through the real training path, appended and summed up."""
+    from bench import bench_recipes
+
+    monkeypatch.setenv("TUNEBOARD_RECIPE_HOME", str(tmp_path / "home"))
+    results = tmp_path / "recipes.jsonl"
+    tiny = "tiny:model=tiny-random-bert,max_steps=2,max_length=16,early_stopping_patience=0"
+    bench_recipes.study(["trec6"], ["baseline", tiny], [0], tmp_path, results)
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [r["recipe"] for r in rows] == ["baseline", tiny]
+    for row in rows:
+        assert 0 <= row["accuracy"] <= 1 and 0 <= row["f1_macro"] <= 1 and row["wall_s"] > 0 and row["classes"] == 6
+    trained = rows[1]
+    assert trained["steps"] == 2 and trained["settings"]["model"] == "tiny-random-bert"
+    assert any("head learning rate" in reason for reason in trained["reasons"])  # Auto's rules, then the overrides
+    bench_recipes.study(["trec6"], ["baseline", tiny], [0], tmp_path, results)  # resumable: nothing run twice
+    assert len(results.read_text().splitlines()) == 2
+    table = bench_recipes.summary(results)
+    assert "**trec6**" in table and "| baseline | 1 |" in table
+
+
+def test_bench_recipe_names_parse():
+    from bench.bench_recipes import _parse_recipe
+
+    assert _parse_recipe("Auto") == ("Auto", {})
+    assert _parse_recipe("lr3e-4:learning_rate=3e-4,head_lr_multiplier=1") == (
+        "lr3e-4", {"learning_rate": 3e-4, "head_lr_multiplier": 1})
+    assert _parse_recipe("x:model=tiny-random-bert,train_word_embeddings=true") == (
+        "x", {"model": "tiny-random-bert", "train_word_embeddings": True})
