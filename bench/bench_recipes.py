@@ -182,8 +182,14 @@ def _mean_sd(values: list[float]) -> str:
     return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
 
 
+def _other_cpu(cell: list[dict[str, Any]]) -> str:
+    """Mean share of the machine other processes used during the runs (wall times are comparable only when low)."""
+    shares = [r["other_cpu"] for r in cell if r.get("other_cpu") is not None]
+    return f"{statistics.mean(shares):.2f}" if shares else "–"
+
+
 def summary(results: Path) -> str:
-    """A markdown table per dataset: mean ± sd over seeds of accuracy, macro-F1, ECE and wall time."""
+    """A markdown table per dataset: mean ± sd over seeds of accuracy, macro-F1, ECE, wall time and CPU contention."""
     rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
     out = []
     for dataset in recipe_data.DATASETS:
@@ -191,13 +197,13 @@ def summary(results: Path) -> str:
         if not mine:
             continue
         out += [f"\n**{dataset}** — {recipe_data.REGIMES[dataset]}; {mine[0]['train_rows']:,} training rows, "
-                f"{mine[0]['classes']} classes\n", "| recipe | seeds | accuracy | macro-F1 | ECE | wall s |",
-                "|---|---|---|---|---|---|"]
+                f"{mine[0]['classes']} classes\n", "| recipe | seeds | accuracy | macro-F1 | ECE | wall s | other CPU |",
+                "|---|---|---|---|---|---|---|"]
         for recipe in dict.fromkeys(r["recipe"] for r in mine):
             cell = [r for r in mine if r["recipe"] == recipe]
             out.append(f"| {recipe} | {len(cell)} | {_mean_sd([r['accuracy'] for r in cell])} | "
                        f"{_mean_sd([r['f1_macro'] for r in cell])} | {_mean_sd([r['ece'] for r in cell])} | "
-                       f"{statistics.mean(r['wall_s'] for r in cell):.0f} |")
+                       f"{statistics.mean(r['wall_s'] for r in cell):.0f} | {_other_cpu(cell)} |")
     return "\n".join(out)
 
 
