@@ -199,7 +199,9 @@ def summary(results: Path) -> str:
         out += [f"\n**{dataset}** — {recipe_data.REGIMES[dataset]}; {mine[0]['train_rows']:,} training rows, "
                 f"{mine[0]['classes']} classes\n", "| recipe | seeds | accuracy | macro-F1 | ECE | wall s | other CPU |",
                 "|---|---|---|---|---|---|---|"]
-        for recipe in dict.fromkeys(r["recipe"] for r in mine):
+        first = ["baseline", "Auto", "Quick demo", "Balanced", "Best quality"]  # then the sweep points, as run
+        names = list(dict.fromkeys(r["recipe"] for r in mine))
+        for recipe in sorted(names, key=lambda n: (first.index(n) if n in first else len(first), names.index(n))):
             cell = [r for r in mine if r["recipe"] == recipe]
             out.append(f"| {recipe} | {len(cell)} | {_mean_sd([r['accuracy'] for r in cell])} | "
                        f"{_mean_sd([r['f1_macro'] for r in cell])} | {_mean_sd([r['ece'] for r in cell])} | "
