@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.config import BUILTIN_MODEL, TINY_TEST_MODEL, RunConfig
+from core.config import RunConfig
 from core.evaluate import metrics
+from core.train.recipe import SMALL_MODELS, head_multiplier_rule
 
 MAX_TRAIN_ROWS = 50_000
 SOLVER, SOLVER_MAX_ITER = "saga", 100
@@ -37,7 +38,6 @@ VALIDATION_RISE = 0.005
 """The last validation macro-F1 above the one before by this much: the model was still improving."""
 MANY_CLASSES = 5
 """From this many classes a head learning at the encoder's rate is too slow (the Auto preset's rule)."""
-SMALL_MODELS = {BUILTIN_MODEL, TINY_TEST_MODEL}
 SMALL_MODEL_LR_FLOOR, SMALL_MODEL_LR = 1e-4, 2e-4
 BASE_MODEL_LR_FLOOR, BASE_MODEL_LR = 2e-5, 3e-5
 TRUNCATED_SHARE = 0.10
@@ -126,9 +126,9 @@ def _suggestions(config: RunConfig, facts: dict[str, Any]) -> list[str]:
     peft = str(getattr(config, "peft", "none") or "none") != "none"
     head = float(getattr(config, "head_lr_multiplier", 1.0))
     if k >= MANY_CLASSES and head <= 1 and not peft:
-        target = 10 if k <= 20 else 20
+        target, _ = head_multiplier_rule(k)  # what the Auto preset would choose
         out.append(f"With {k} classes the new classification head learns at only ×{head:g} the encoder's learning "
-                   f"rate: raise the head learning rate multiplier to about {target}.")
+                   f"rate: raise the head learning rate multiplier to about {target:g}.")
     small = config.model in SMALL_MODELS
     floor, better = (SMALL_MODEL_LR_FLOOR, SMALL_MODEL_LR) if small else (BASE_MODEL_LR_FLOOR, BASE_MODEL_LR)
     if not peft and config.learning_rate < floor:

@@ -196,15 +196,16 @@ def device_kind_of(device: str, auto_device: str = "cpu") -> str:
 # ---------------------------------------------------------------------------- reading the workspace
 def dataset_workload(dataset_id: str, model: str, max_length: int, test_size: float, validation_size: float) -> Workload:
     """Split sizes and mean tokens per text (cut at ``max_length``) of a stored dataset."""
-    train, validation, test = _split_sizes(dataset_id, test_size, validation_size)
-    lengths = _token_lengths(dataset_id, model)
+    train, validation, test = split_sizes(dataset_id, test_size, validation_size)
+    lengths = token_lengths(dataset_id, model)
     mean = sum(min(n, max_length) for n in lengths) / max(len(lengths), 1)
     return Workload(train, validation, test, mean)
 
 
 # Cached per dataset id: an id names fixed content (content-hashed), and the Train page asks on every settings change.
 @functools.lru_cache(maxsize=64)
-def _split_sizes(dataset_id: str, test_size: float, validation_size: float) -> tuple[int, int, int]:
+def split_sizes(dataset_id: str, test_size: float, validation_size: float) -> tuple[int, int, int]:
+    """Rows of the train, validation and test splits a run with these shares gets from a stored dataset."""
     from core.data import library as datasets
     from core.data import splits
 
@@ -213,7 +214,8 @@ def _split_sizes(dataset_id: str, test_size: float, validation_size: float) -> t
 
 
 @functools.lru_cache(maxsize=64)
-def _token_lengths(dataset_id: str, model: str) -> tuple[int, ...]:
+def token_lengths(dataset_id: str, model: str) -> tuple[int, ...]:
+    """Token counts (uncut) of up to 2,000 sampled texts of a stored dataset, with ``model``'s tokenizer when local."""
     from core.data import library as datasets
 
     texts = datasets.load_frame(dataset_id)["text"].astype(str)

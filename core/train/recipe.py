@@ -137,9 +137,9 @@ def profile_dataset(dataset_id: str, model: str, *, test_size: float, validation
     from core.data import library as datasets
     from core.train import estimate
 
-    train, validation, _ = estimate._split_sizes(dataset_id, test_size, validation_size)
+    train, validation, _ = estimate.split_sizes(dataset_id, test_size, validation_size)
     labels = datasets.require(dataset_id).labels
-    return DataProfile(train, validation, len(labels), estimate._token_lengths(dataset_id, model))
+    return DataProfile(train, validation, len(labels), estimate.token_lengths(dataset_id, model))
 
 
 def apply_preset(config: RunConfig, preset: str, *, device_kind: str = "cpu") -> tuple[RunConfig, list[str]]:

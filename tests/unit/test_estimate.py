@@ -119,5 +119,5 @@ def test_a_run_with_a_deleted_dataset_is_skipped():
     _stored_run(kept, elapsed=14.0, total=40.0)
     _stored_run(gone, elapsed=14.0, total=40.0)
     datasets.delete(gone)
-    estimate._token_lengths.cache_clear(), estimate._split_sizes.cache_clear()
+    estimate.token_lengths.cache_clear(), estimate.split_sizes.cache_clear()
     assert len(estimate.run_history("all-MiniLM-L6-v2", "cpu")) == 1
