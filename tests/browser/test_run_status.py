@@ -92,8 +92,10 @@ def test_run_status_on_screen_follows_the_store_from_queued_to_completed(app_url
             if header == "running":
                 assert "Cancel" not in shot["buttons"], "a running run offers Stop, not Cancel"
                 assert "device not assigned yet" not in shot["body"]
-        if seen["table"][-1:] == ["queued"] and seen["header"][-1:] == ["queued"] and store.require_run(blocker).status == "running":
-            store.transition(blocker, ["running"], "completed")  # free the CPU slot: the run may start now
+        queued_seen = seen["table"][-1:] == ["queued"] and seen["header"][-1:] == ["queued"] and "queued" in buttons_by_status
+        if queued_seen and store.require_run(blocker).status == "running":
+            # Held until the queued row's controls were read too (they draw after the header): then free the CPU slot.
+            store.transition(blocker, ["running"], "completed")
         if after.status == "completed" and shot["table"] == "completed" and "Evaluation report" in shot["body"]:
             break
         page.wait_for_timeout(250)
