@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages.components import sidebar
+from pages.components.i18n import t
 
 # A local SVG: Streamlit inlines it as a data: URL.  A ":material/…:" page icon would make every browser fetch the
 # favicon from fonts.gstatic.com (Streamlit's frontend builds that URL), which fails offline and leaks the visit.
@@ -16,15 +17,15 @@ FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
 st.set_page_config(page_title="Tuneboard", page_icon=str(FAVICON), layout="wide")
 
 PAGES = {
-    "Tuneboard": [
-        st.Page("pages/home.py", title="Start here", icon=":material/home:", default=True),
-        st.Page("pages/data.py", title="1 · Data", icon=":material/table:"),
-        st.Page("pages/train.py", title="2 · Train", icon=":material/model_training:"),
-        st.Page("pages/runs.py", title="3 · Runs & results", icon=":material/monitoring:"),
+    t("nav.group_main"): [
+        st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),
+        st.Page("pages/data.py", title=t("nav.data"), icon=":material/table:"),
+        st.Page("pages/train.py", title=t("nav.train"), icon=":material/model_training:"),
+        st.Page("pages/runs.py", title=t("nav.runs"), icon=":material/monitoring:"),
     ],
-    "Use & compare": [
-        st.Page("pages/compare.py", title="Compare runs", icon=":material/compare_arrows:"),
-        st.Page("pages/playground.py", title="Playground", icon=":material/science:"),
+    t("nav.group_use"): [
+        st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/compare_arrows:"),
+        st.Page("pages/playground.py", title=t("nav.playground"), icon=":material/science:"),
     ],
 }
 

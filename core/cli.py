@@ -19,6 +19,7 @@ from core import store
 from core.compare import tables as compare_tables
 from core.errors import ConfigError, DataError, TuneboardError
 from core.evaluate import baseline
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from core.jobs import commands as run_commands
 from core.serve import export, predict
 from core.train import recipe
@@ -100,16 +101,13 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Print or export a finished run's evaluation report."""
-    from core.evaluate.html import report_to_html
+    from core.evaluate.html import run_report_html
     from core.results import dump_report, load_report
 
     run = store.require_run(args.run_id)
     rep = load_report(run.id)
     if args.html:
-        Path(args.html).write_text(
-            report_to_html(rep, title=f"Tuneboard report · {run.name}"),
-            encoding="utf-8",
-        )
+        Path(args.html).write_text(run_report_html(run.id, language=args.lang), encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
     if args.json:
         print(dump_report(rep))
@@ -154,17 +152,20 @@ def register_datasets(subparsers: Any) -> None:
 
 
 def register_report(subparsers: Any) -> None:
-    """Add ``report RUN_ID [--html FILE] [--json]``."""
+    """Add ``report RUN_ID [--html FILE [--lang zh]] [--json]``."""
     rep = _add(subparsers, "report", cmd_report, "Print or export a finished run's evaluation report.")
     rep.add_argument("run_id", help="Run id.")
     rep.add_argument("--html", metavar="FILE", help="Write the report as one standalone HTML file.")
+    rep.add_argument("--lang", choices=list(LANGUAGES), default=DEFAULT_LANGUAGE,
+                     help="Language of the HTML report's words (default: %(default)s; the JSON and the printed summary "
+                          "stay as they are).")
     rep.add_argument("--json", action="store_true", help="Print the report as JSON.")
 
 
 # ---------------------------------------------------------------------------- parser
 # Every subcommand, in the order `python -m core --help` lists them: (name, the function that adds it to the parser).
 COMMANDS: list[tuple[str, Callable[[Any], None]]] = [
-    ("train", lambda sub: run_commands.register_train(sub, apply_preset=recipe.apply_preset_here)),
+    ("train", lambda sub: run_commands.register_train(sub, apply_preset=recipe.explain_preset_here)),
     ("runs", run_commands.register_runs),
     ("show", run_commands.register_show),
     ("stop", run_commands.register_stop),

@@ -2,7 +2,8 @@
 
 The one place that probes hardware: GPUs (``CUDA_VISIBLE_DEVICES``, else ``nvidia-smi``; MIG slices count as GPUs of
 their own), Apple's MPS, and whether the CPU multiplies bf16 matrices in hardware.  The scheduler places runs with it,
-the config validates precision with it and the Train page describes it; it imports nothing from the rest of core.
+the config validates precision with it and the Train page describes it; it imports nothing from the rest of core
+but :mod:`core.i18n`, for its sentences (keys ``recipe.hardware.*`` and ``recipe.device.*``).
 
 A GPU has a Tuneboard number (the ``N`` of a ``cuda:N`` device label) and the ``CUDA_VISIBLE_DEVICES`` entry that
 selects it in a child process: its nvidia-smi index, or its UUID (``GPU-…``/``MIG-…``) when the user named GPUs by
@@ -23,12 +24,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.i18n import Message, message
+
 CUDA_ORDER = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID"}  # CUDA's default order (fastest first) differs from nvidia-smi's
 _SMI_TTL_S = 10.0  # nvidia-smi can take a second on a box without persistence mode; placement asks often
 _smi_cache: dict[tuple[str, ...], tuple[float, list[str]]] = {}
 _UUID_ENTRY = re.compile(r"^(GPU|MIG)-[0-9A-Za-z][0-9A-Za-z/-]*$")
 _SMI_GPU = re.compile(r"^GPU (\d+): (.+?)(?: \(UUID: ([^)\s]+)\))?$")
 _SMI_MIG = re.compile(r"^MIG (\S+)\s+Device\s+(\d+): \(UUID: (MIG-[^)\s]+)\)")
+# The device label a run records (core.train.run: device_description() + ", " + precision_description()).
+_RUN_DEVICE = re.compile(r"^(?:(?P<count>\d+) × CUDA GPU \((?P<names>.*)\)|(?P<mps>Apple MPS)|CPU \((?P<threads>[\d,]+) threads?\))"
+                         r", (?:(?P<precision>bf16|fp16) mixed precision|fp32)$")
 
 
 @dataclass(frozen=True)
@@ -70,15 +76,17 @@ class Hardware:
         return "cuda" if self.gpus else "mps" if self.mps else "cpu"
 
     def describe(self) -> str:
-        """E.g. '2 × NVIDIA H200 — each run uses one GPU unless you pick several'."""
+        """E.g. '2 × NVIDIA H200 — runs train on a free GPU …' (English: see :meth:`describe_message`)."""
+        return str(self.describe_message())
+
+    def describe_message(self) -> Message:
+        """One sentence on where runs train here, as a message the UI shows in its language."""
         if self.gpus:
             names = ", ".join(sorted(set(self.gpu_names))) or "NVIDIA GPU"
-            precision = "bf16/fp16 mixed precision where supported"
-            return f"{len(self.gpus)} × {names} — runs train on a free GPU with {precision}; pick one or several under Advanced."
+            return message("recipe.hardware.gpus", count=len(self.gpus), names=names)
         if self.mps:
-            return "Apple GPU (MPS) — runs train on it, one at a time."
-        bf16 = " in bf16 mixed precision" if cpu_has_bf16_units() else ""
-        return f"No GPU found — runs train on the CPU{bf16}, one at a time (small models such as MiniLM are fine)."
+            return message("recipe.hardware.mps")
+        return message("recipe.hardware.cpu_bf16" if cpu_has_bf16_units() else "recipe.hardware.cpu")
 
     def device_options(self) -> list[str]:
         """Choices for the device field: auto, cpu, each GPU, and all GPUs together."""
@@ -86,6 +94,23 @@ class Hardware:
         if len(self.gpus) > 1:
             options.append("cuda:" + ",".join(map(str, self.gpus)))
         return options
+
+
+def run_device_message(label: str) -> Message | str:
+    """The device label a run recorded (``info["device"]``, e.g. 'CPU (2 threads), fp32') as a message the UI shows
+    in its language; a label of another form (another version's) comes back as it is, shown as recorded."""
+    found = _RUN_DEVICE.match(label or "")
+    if not found:
+        return label
+    precision = found["precision"]
+    suffix = "mixed" if precision else "fp32"
+    if found["count"]:
+        return message(f"recipe.device.cuda_{suffix}", count=int(found["count"]), names=found["names"], precision=precision)
+    if found["mps"]:
+        return message(f"recipe.device.mps_{suffix}", precision=precision)
+    threads = int(found["threads"].replace(",", ""))
+    made = message(f"recipe.device.cpu_{'one_' if threads == 1 else ''}{suffix}", threads=threads, precision=precision)
+    return made if str(made) == label else label  # e.g. '1 threads', which no run wrote: show it as recorded
 
 
 # ---------------------------------------------------------------------------- parsing (pure functions, tested on recorded outputs)

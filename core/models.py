@@ -54,6 +54,28 @@ MODEL_CHOICES = [
         "RoBERTa base (Hub, 125M)",
         "Downloads from the Hugging Face Hub; needs the network; best on a GPU.",
     ),
+    # For Chinese text: the built-in English MiniLM maps most Chinese characters to [UNK] (65 % of the built-in
+    # Chinese example's tokens), so it cannot see the text; these encoders were pretrained on Chinese.
+    ModelChoice(
+        "hfl/rbt3",
+        "RBT3 Chinese (Hub, 38M)",
+        "Chinese RoBERTa-wwm cut to 3 layers: fast enough for a CPU. Downloads from the Hub; needs the network.",
+    ),
+    ModelChoice(
+        "hfl/chinese-roberta-wwm-ext",
+        "Chinese RoBERTa-wwm-ext (Hub, 102M)",
+        "Strong Chinese encoder (whole-word masking). Downloads from the Hub; needs the network; best on a GPU.",
+    ),
+    ModelChoice(
+        "bert-base-chinese",
+        "BERT base Chinese (Hub, 102M)",
+        "Google's Chinese BERT (character vocabulary). Downloads from the Hub; needs the network; best on a GPU.",
+    ),
+    ModelChoice(
+        "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+        "Multilingual MiniLM-L12 (Hub, 118M)",
+        "50+ languages, Chinese and English in one model. Downloads from the Hub; needs the network.",
+    ),
 ]
 _BUILTIN_ALIASES = {
     BUILTIN_MODEL.lower(),

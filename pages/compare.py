@@ -8,16 +8,22 @@ import streamlit as st
 from core import store
 from core.compare.loading import MIN_RUNS
 from pages.components import compare_leaderboard, compare_pick, compare_view
+from pages.components.compare_view import namer
+from pages.components.i18n import t
 
-st.title("Compare runs")
+# Widget values stay these English ids in every language (tests and session state use them); the catalogue names them.
+_MODES = {"Side by side": "side_by_side", "Leaderboard": "leaderboard"}
+
+st.title(t("compare.title"))
 all_runs = store.list_runs()
 if not all_runs:
-    st.info("No runs yet. Train two models (or one model and a baseline) and compare them here.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+    st.info(t("compare.no_runs"))
+    st.page_link("pages/train.py", label=t("compare.go_train"), icon=":material/model_training:")
     st.stop()
 
-view = st.segmented_control("View", ["Side by side", "Leaderboard"], default="Side by side", key="compare_view_mode",
-                            label_visibility="collapsed")
+mode_name = namer("compare.mode")
+view = st.segmented_control(t("compare.view_label"), list(_MODES), default="Side by side", format_func=lambda m: mode_name(_MODES[m]),
+                            key="compare_view_mode", label_visibility="collapsed")
 if view == "Leaderboard":
     compare_leaderboard.render_leaderboard(all_runs)
     st.stop()
@@ -25,7 +31,7 @@ if view == "Leaderboard":
 chosen = compare_pick.pick_runs(all_runs)
 compare_pick.baseline_adder(all_runs)
 if len(chosen) < MIN_RUNS:
-    st.info("Pick at least two runs above to see their curves, metrics, settings and predictions side by side.")
+    st.info(t("compare.pick_more"))
     st.stop()
 
 by_id = {r.id: r for r in all_runs}

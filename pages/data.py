@@ -3,11 +3,12 @@
 import streamlit as st
 
 from pages.components import dataset_library, upload_flow
+from pages.components.i18n import t
 
-st.title("Data")
-st.caption("A table with one column of texts and one column of labels. Nothing is stored until you press Save.")
+st.title(t("data.title"))
+st.caption(t("data.caption"))
 
-upload, examples, hub = st.tabs(["Upload a file", "Built-in examples", "Hugging Face Hub"])
+upload, examples, hub = st.tabs([t("data.tab_upload"), t("data.tab_examples"), t("data.tab_hub")])
 with upload:
     upload_flow.render()
 with examples:
@@ -16,5 +17,5 @@ with hub:
     dataset_library.render_hub()
 
 st.divider()
-st.subheader("Stored datasets")
+st.subheader(t("data.stored"))
 dataset_library.render_library()

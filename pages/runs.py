@@ -12,18 +12,19 @@ from core import store
 from core.errors import TuneboardError
 from core.jobs import queue as jobs
 from core.store import Run
-from pages.components import export_panel, live_view, preset_picker, run_manage, run_table
+from pages.components import export_panel, live_view, preset_picker, report_download, run_manage, run_status, run_table
+from pages.components.i18n import t
 from pages.components.report_view import render_report
 from pages.components.safe_text import escape_markdown
 
-st.title("Runs & results")
+st.title(t("runs.title"))
 all_runs = store.list_runs()
 if any(r.is_active for r in all_runs):
     jobs.reconcile()  # a worker killed while we watch shows as failed within one refresh
     jobs.ensure_scheduler()
 if not all_runs:
-    st.info("No runs yet. Start one on the Train page, or press the demo button on the start page.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+    st.info(t("runs.empty"))
+    st.page_link("pages/train.py", label=t("runs.go_train"), icon=":material/model_training:")
     st.stop()
 
 shown = run_table.filter_bar(all_runs)
@@ -44,14 +45,15 @@ def _status_panel(run_id: str, was_active: bool) -> None:
     """Header facts, controls, notices and (until it completes) the live view, from a fresh read of the run."""
     now = store.get_run(run_id)
     if now is None:
-        st.warning("This run no longer exists.")
+        st.warning(t("runs.gone"))
         return
     if now.is_active:
         jobs.reconcile()  # a worker that died shows as failed within one tick
         now = store.get_run(run_id) or now
     if now.is_active != was_active:
         st.rerun(scope="app")  # it ended (or was resumed): redraw the page once, polling only if it is active
-    st.caption(" · ".join(escape_markdown(f) for f in [jobs.status_line(now), *runs.header_facts(now)]))
+    facts = [run_status.status_text(now), *run_status.header_facts(now)]
+    st.caption(" · ".join(escape_markdown(f) for f in facts))
     run_manage.controls(now)
     run_manage.notices(now)
     if now.status != "completed":
@@ -60,16 +62,17 @@ def _status_panel(run_id: str, was_active: bool) -> None:
 
 st.fragment(run_every=live_view.POLL_S if run.is_active else None)(_status_panel)(run.id, run.is_active)
 run_manage.render(run)
-with st.expander("Reproduce this run"):
+with st.expander(t("runs.reproduce")):
     st.code(run.info["cli"] if run.info.get("kind") == "baseline" else jobs.cli_command(run), language="bash")
     preset_picker.render_run_preset(run)
 
 
 def _results(run: Run) -> None:
-    st.page_link("pages/playground.py", label="Try this model in the Playground", icon=":material/science:",
+    st.page_link("pages/playground.py", label=t("runs.try_playground"), icon=":material/science:",
                  query_params={"run": run.id})
-    tab_report, tab_curves, tab_export = st.tabs(["Evaluation report", "Training curves", "Export & use"])
+    tab_report, tab_curves, tab_export = st.tabs([t("runs.tab_report"), t("runs.tab_curves"), t("runs.tab_export")])
     with tab_export:
+        report_download.render(run)  # the report as one HTML file, in the interface's language
         export_panel.render(run)
     with tab_curves:
         live_view.render(run)

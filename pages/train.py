@@ -14,36 +14,39 @@ from core.train.estimate import estimate_run
 from core.train.params import count_in_subprocess
 from pages.components.config_form import settings_form
 from pages.components.dataset_library import render_model_fit
+from pages.components.i18n import t, tr
+from pages.components.preset_picker import catalogue_key
 
-st.title("Train a classifier")
+st.title(t("train.title"))
 datasets = store.list_datasets()
 if not datasets:
-    st.info("There is no dataset yet. Upload one or load a built-in example first.")
-    st.page_link("pages/data.py", label="Go to Data", icon=":material/table:")
+    st.info(t("train.no_dataset"))
+    st.page_link("pages/data.py", label=t("train.go_to_data"), icon=":material/table:")
     st.stop()
 
 by_id = {d.id: d for d in datasets}
+# Options are named through dicts made here, not t() calls later: AppTest formats them outside the script run.
+shown = {i: t("train.dataset_option", name=d.name, rows=f"{d.n_rows:,}", classes=len(d.labels)) for i, d in by_id.items()}
 preselect = st.session_state.get("train_dataset")
 dataset_id = st.selectbox(
-    "Dataset", list(by_id), index=list(by_id).index(preselect) if preselect in by_id else 0,
-    format_func=lambda i: f"{by_id[i].name} — {by_id[i].n_rows:,} rows, {len(by_id[i].labels)} classes",
-    help="Stored datasets from the Data page.")
+    t("train.dataset_label"), list(by_id), index=list(by_id).index(preselect) if preselect in by_id else 0,
+    format_func=shown.__getitem__,
+    help=t("train.dataset_help"))
 
-titles = {m.name: m.title for m in MODEL_CHOICES}
+titles = {m.name: t(f"train.model.{catalogue_key(m.name)}.title") for m in MODEL_CHOICES} | {"other": t("train.model_other")}
 left, right = st.columns([2, 3])
 with left:
-    choice = st.selectbox("Model", [*titles, "other"], format_func=lambda n: titles.get(n, "Another Hub id or local folder…"),
-                          help="The pretrained model to fine-tune.")
+    choice = st.selectbox(t("train.model_label"), list(titles), format_func=titles.__getitem__, help=t("train.model_help"))
 with right:
     if choice == "other":
-        model = st.text_input("Hugging Face model id or folder", placeholder="e.g. distilroberta-base or /models/my-bert",
-                              help="Any model on the Hugging Face Hub (needs the network) or a folder saved with save_pretrained.")
+        model = st.text_input(t("train.model_id"), placeholder=t("train.model_id_placeholder"),
+                              help=t("train.model_id_help"))
     else:
         model = choice
-        st.caption(next(m.description for m in MODEL_CHOICES if m.name == choice))
+        st.caption(t(f"train.model.{catalogue_key(choice)}.description"))
 render_model_fit(dataset_id, model or "")  # warns when the model's tokenizer does not know the data's language
 
-name = st.text_input("Run name (optional)", placeholder="e.g. minilm-lr1e-4", help="Shown in tables and charts.")
+name = st.text_input(t("train.run_name"), placeholder=t("train.run_name_placeholder"), help=t("train.run_name_help"))
 config, preset = None, {}
 try:
     config, preset = settings_form(RunConfig(dataset_id=dataset_id, model=model or "", name=name))
@@ -53,31 +56,32 @@ except TuneboardError as exc:
     config = None
 
 hardware = detect()
-st.caption(f"Hardware: {hardware.describe()} Runs wait in a queue until their device is free.")
+st.caption(t("train.hardware", hardware=tr(hardware.describe_message())))
 
 
-@st.cache_data(show_spinner="Loading the model to count its parameters…", max_entries=32)
+@st.cache_data(show_spinner=t("train.counting"), max_entries=32)
 def _parameters(config_json: str, n_labels: int) -> dict:
     return count_in_subprocess(RunConfig.from_dict(json.loads(config_json)), n_labels)
 
 
 if config is not None:
     left, right = st.columns([1, 3])
-    if left.button("Count parameters", help="Loads the model once to show how many weights this run will train."):
+    if left.button(t("train.count_button"), help=t("train.count_help")):
         try:
             counts = _parameters(config.to_json(), len(by_id[dataset_id].labels))
-            right.info(f"{counts['trainable']:,} of {counts['total']:,} parameters will be trained "
-                       f"({100 * counts['trainable'] / counts['total']:.2f}%).")
+            right.info(t("train.count_result", trainable=f"{counts['trainable']:,}", total=f"{counts['total']:,}",
+                         share=f"{100 * counts['trainable'] / counts['total']:.2f}"))
         except TuneboardError as exc:
             right.error(str(exc))
-    with st.expander("Equivalent command line"):
+    with st.expander(t("train.command_line")):
         st.code(config.cli_command(), language="bash")
     launch, estimate = st.columns([1, 3], vertical_alignment="center")
     try:  # from earlier runs of this model on this hardware, the data's token count and the settings above
-        estimate.caption(f"Time: {estimate_run(config, auto_device=hardware.auto_device).describe()}")
+        parts = estimate_run(config, auto_device=hardware.auto_device).describe_messages()
+        estimate.caption(t("train.estimate", estimate="".join(tr(part) for part in parts)))
     except TuneboardError as exc:
-        estimate.caption(f"No time estimate: {exc}")
-    if launch.button("Start training", type="primary", icon=":material/play_arrow:"):
+        estimate.caption(t("train.no_estimate", error=exc))
+    if launch.button(t("train.start"), type="primary", icon=":material/play_arrow:"):
         try:
             run = jobs.submit(config, info=preset)
         except TuneboardError as exc:

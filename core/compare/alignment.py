@@ -1,6 +1,7 @@
 """Lining up several runs' test results: whether their confusion matrices can share one class order, and
 their test predictions matched example by example (by row id on the same split, else by text) to find
-the examples the runs disagree on.  Each "cannot" comes with one sentence saying why.
+the examples the runs disagree on.  Each "cannot" comes with one sentence saying why: a
+:class:`core.i18n.Message` (``sentence``) that the UI shows in its language, ``message`` its English text.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.compare.loading import report_digest
+from core.i18n import Message, message
 from core.store import Run
 
 # Settings that decide which examples land in the test split.
@@ -25,21 +27,26 @@ class ConfusionComparison:
 
     aligned: bool
     labels: list[str] = field(default_factory=list)
-    message: str = ""
+    sentence: Message | None = None
+
+    @property
+    def message(self) -> str:
+        """Why not, in English ('' when aligned)."""
+        return "" if self.sentence is None else str(self.sentence)
 
 
 def confusion_alignment(runs: Sequence[Run], reports: dict[str, dict | None]) -> ConfusionComparison:
     """Matrices can share axes only when every run has a report with the same set of classes."""
     missing = [r.id for r in runs if not (reports.get(r.id) or {}).get("confusion")]
     if missing:
-        return ConfusionComparison(False, [], f"Run(s) {', '.join(missing)} have no confusion matrix yet; only completed runs have one.")
+        return ConfusionComparison(False, [], message("evalmsg.compare.no_confusion", runs=", ".join(missing)))
     sets = {r.id: (reports[r.id] or {})["confusion"]["labels"] for r in runs}
     if len({frozenset(v) for v in sets.values()}) > 1:
-        return ConfusionComparison(False, [], "Confusion matrices cannot be aligned because the runs have different label sets.")
+        return ConfusionComparison(False, [], message("evalmsg.compare.confusion_labels_differ"))
     first = reports[runs[0].id]["confusion"]
     support = np.asarray(first["counts"]).sum(axis=1)
     order = [first["labels"][i] for i in np.argsort(-support, kind="stable")]
-    return ConfusionComparison(True, order, "")
+    return ConfusionComparison(True, order)
 
 
 # ---------------------------------------------------------------------------- test predictions
@@ -48,12 +55,18 @@ class Alignment:
     """Test predictions of several runs matched example by example.
 
     ``frame`` has text, label and one prediction column per run id (None when the runs cannot be
-    aligned); ``method`` is ``row_id`` or ``text``; ``message`` says how, or why not, in one sentence.
+    aligned); ``method`` is ``row_id`` or ``text``; ``sentence`` says how, or why not, in one sentence
+    (``message``: its English text).
     """
 
     frame: pd.DataFrame | None
     method: str | None
-    message: str
+    sentence: Message
+
+    @property
+    def message(self) -> str:
+        """How the examples were matched, or why not, in English."""
+        return str(self.sentence)
 
 
 def _label_set(run: Run, predictions: pd.DataFrame) -> frozenset[str]:
@@ -78,19 +91,19 @@ def align_predictions(runs: Sequence[Run], predictions: dict[str, pd.DataFrame |
     """Match the runs' test predictions: by row_id when they share dataset and split, else by text."""
     missing = [r.id for r in runs if predictions.get(r.id) is None]
     if missing:
-        return Alignment(None, None, f"Run(s) {', '.join(missing)} have no test predictions yet; only completed runs have them.")
+        return Alignment(None, None, message("evalmsg.compare.no_predictions", runs=", ".join(missing)))
     if len({r.dataset_id for r in runs}) > 1:
-        return Alignment(None, None, "The test examples cannot be aligned because the runs were trained on different datasets.")
+        return Alignment(None, None, message("evalmsg.compare.datasets_differ"))
     preds = {r.id: predictions[r.id] for r in runs}
     if len({_label_set(r, preds[r.id]) for r in runs}) > 1:
-        return Alignment(None, None, "The test examples cannot be aligned because the runs have different label sets.")
+        return Alignment(None, None, message("evalmsg.compare.labels_differ"))
     if _same_split(runs, preds):
         first = preds[runs[0].id].sort_values("row_id")
         frame = pd.DataFrame({"row_id": first["row_id"].to_numpy(), "text": first["text"].astype(str).to_numpy(),
                               "label": first["label"].astype(str).to_numpy()})
         for run in runs:
             frame[run.id] = preds[run.id].sort_values("row_id")["pred"].astype(str).to_numpy()
-        return Alignment(frame, "row_id", f"All runs were tested on the same {len(frame)} examples (same dataset and split).")
+        return Alignment(frame, "row_id", message("evalmsg.compare.same_split", examples=len(frame)))
     # Different split settings: only texts that landed in every run's test split can be compared.
     frame = None
     for run in runs:
@@ -100,9 +113,8 @@ def align_predictions(runs: Sequence[Run], predictions: dict[str, pd.DataFrame |
         part[run.id] = part[run.id].astype(str)
         frame = part if frame is None else frame.merge(part.drop(columns="label"), on="text", how="inner")
     if frame is None or frame.empty:
-        return Alignment(None, None, "The runs' test sets share no examples, so their predictions cannot be compared example by example.")
-    return Alignment(frame.reset_index(drop=True), "text",
-                     f"The runs used different splits; {len(frame)} test examples appear in every run's test split and are matched by their text.")
+        return Alignment(None, None, message("evalmsg.compare.no_shared_examples"))
+    return Alignment(frame.reset_index(drop=True), "text", message("evalmsg.compare.by_text", examples=len(frame)))
 
 
 def disagreements(runs: Sequence[Run], predictions: dict[str, pd.DataFrame | None]) -> Alignment:
@@ -122,5 +134,6 @@ def disagreements(runs: Sequence[Run], predictions: dict[str, pd.DataFrame | Non
     # Most divided first: an example half the runs get right says more than one only a single run misses.
     balance = (out["n_correct"] - len(runs) / 2).abs()
     out = out.assign(_balance=balance).sort_values(["_balance", "text"], kind="stable").drop(columns="_balance")
-    message = f"{aligned.message} The runs disagree on {len(out)} of them."
-    return Alignment(out.reset_index(drop=True), aligned.method, message)
+    # One catalogue text per matching method: a sentence is translated whole, never glued from two.
+    said = message(f"{aligned.sentence.key}_disagree", **aligned.sentence.params, disagree=len(out))
+    return Alignment(out.reset_index(drop=True), aligned.method, said)

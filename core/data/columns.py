@@ -9,13 +9,13 @@ train/validation/test names for the split.  Also owns the usual names of splits.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from core.data.labels import MAX_LABELS
 from core.errors import DataError
-from core.text import plural
+from core.i18n import Message, message
 
 _DETECT_SAMPLE = 20_000
 
@@ -40,7 +40,8 @@ SPLIT_SYNONYMS = {  # every usual name of a split -> train, validation or test
 class ColumnGuess:
     """Best guess of which columns hold the text, the label, slices and (optionally) the split.
 
-    ``label`` is ``""`` when no column looks like a label; ``reasons`` says why each was chosen.
+    ``label`` is ``""`` when no column looks like a label; ``reasons`` says why each was chosen (English), and
+    ``messages`` the same sentences as catalogue messages, which the page shows in its language.
     """
 
     text: str
@@ -48,6 +49,7 @@ class ColumnGuess:
     slices: list[str]
     reasons: dict[str, str]
     split: str | None = None
+    messages: dict[str, Message] = field(default_factory=dict)
 
 
 _TEXT_NAMES = frozenset(
@@ -192,19 +194,18 @@ def detect_columns(df: pd.DataFrame) -> ColumnGuess:
     rest = [s for s in rest if s is not split]
     label = _pick_label(rest)
     slices = _pick_slices([s for s in rest if s is not label])
-    reasons = {"text": _text_reason(text), "label": _label_reason(label)}
+    messages = {"text": _text_reason(text), "label": _label_reason(label)}
     if slices:
-        reasons["slices"] = (
-            "These columns have a few repeating values you can compare scores by: " + ", ".join(f"‘{s}’" for s in slices) + "."
-        )
+        messages["slices"] = message("health.columns.slices", columns=", ".join(f"‘{s}’" for s in slices))
     if split:
-        reasons["split"] = f"‘{split.name}’ holds train/validation/test names."
+        messages["split"] = message("health.columns.split", name=split.name)
     return ColumnGuess(
         text=text.name,
         label=label.name if label else "",
         slices=slices,
-        reasons=reasons,
+        reasons={role: str(why) for role, why in messages.items()},
         split=split.name if split else None,
+        messages=messages,
     )
 
 
@@ -236,10 +237,9 @@ def _pick_text(stats: list[_ColumnStats]) -> _ColumnStats:
     return max(plausible, key=_text_score)
 
 
-def _text_reason(s: _ColumnStats) -> str:
-    if name_role(s.name) == "text":
-        return f"‘{s.name}’ is named like a text column and holds free-form strings (average {s.mean_len:.0f} characters)."
-    return f"‘{s.name}’ holds the longest free-form strings (average {s.mean_len:.0f} characters)."
+def _text_reason(s: _ColumnStats) -> Message:
+    variant = "text_named" if name_role(s.name) == "text" else "text_longest"
+    return message(f"health.columns.{variant}", name=s.name, mean_len=s.mean_len)
 
 
 def _pick_label(stats: list[_ColumnStats]) -> _ColumnStats | None:
@@ -262,12 +262,11 @@ def _pick_label(stats: list[_ColumnStats]) -> _ColumnStats | None:
     )
 
 
-def _label_reason(s: _ColumnStats | None) -> str:
+def _label_reason(s: _ColumnStats | None) -> Message:
     if s is None:
-        return "No column looks like a label (a column with a few repeating class names); choose it by hand."
-    if name_role(s.name) == "label":
-        return f"‘{s.name}’ is named like a label column and has {plural(s.distinct, 'different value')}."
-    return f"‘{s.name}’ has only {plural(s.distinct, 'different value')}, like a set of classes."
+        return message("health.columns.label_none")
+    variant = "label_named" if name_role(s.name) == "label" else "label_few"
+    return message(f"health.columns.{variant}_{'one' if s.distinct == 1 else 'other'}", name=s.name, n=s.distinct)
 
 
 def _pick_slices(stats: list[_ColumnStats]) -> list[str]:

@@ -9,13 +9,13 @@ fix removes exactly the rows its finding counted.  Everything is vectorised pand
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from core.text import plural
+from core.i18n import Message, message
 
 if TYPE_CHECKING:
     from core.data.rowcheck import RowCount
@@ -43,6 +43,9 @@ class Finding:
     message: str
     count: int = 0
     fix: str | None = None
+    # The title and message as catalogue message dicts ({"title": {"key", "params"}, ...}), so the page shows them in
+    # its language; the English fields above stay for the CLI and stored reports.
+    messages: dict[str, dict] = field(default_factory=dict)
 
 
 def pct(part: int, total: int) -> str:
@@ -106,41 +109,36 @@ def collect_findings(
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
 
 
+def _finding(code: str, severity: str, variant: str = "", *, count: int = 0, fix: str | None = None,
+             **params: object) -> Finding:
+    """A finding whose title and message come from the catalogue (``health.<code>.title`` and
+    ``health.<code>.message<variant>``): English in ``title``/``message``, the message dicts in ``messages``."""
+    title, text = message(f"health.{code}.title"), message(f"health.{code}.message{variant}", **params)
+    return Finding(code, severity, str(title), str(text), count=count, fix=fix,
+                   messages={"title": title.to_dict(), "message": text.to_dict()})
+
+
+def _one(n: int) -> str:
+    """The key suffix for a count: English says "1 row has" but "2 rows have"."""
+    return "_one" if n == 1 else "_other"
+
+
+def share(part: int, total: int) -> Message:
+    """:func:`pct` as a message part, so that "under 0.1%" is said in the page's language too."""
+    value = part / total if total else 0.0
+    return message("health.pct_under") if 0 < value < 0.001 else message("health.pct", share=value)
+
+
 def _size_findings(n_rows: int, counts: dict[str, int]) -> list[Finding]:
     findings = []
     if len(counts) < 2:
-        only = f" (all are ‘{next(iter(counts))}’)" if counts else ""
-        findings.append(
-            Finding(
-                "single_class",
-                "error",
-                "Only one class",
-                f"The data has {plural(len(counts), 'class')}{only}; a classifier needs examples of at least "
-                "two classes. Add examples of another class or choose another label column.",
-                count=len(counts),
-            )
-        )
+        # Fix-free: the label column itself is wrong, or the data has one class only.
+        variant, label = ("_one", {"label": next(iter(counts))}) if counts else ("_none", {})
+        findings.append(_finding("single_class", "error", variant, count=len(counts), **label))
     if n_rows < MIN_ROWS:
-        findings.append(
-            Finding(
-                "too_few_rows",
-                "error",
-                "Too few examples",
-                f"There {'is' if n_rows == 1 else 'are'} only {plural(n_rows, 'example')}; at least {MIN_ROWS} are needed to train and "
-                "test, and a few hundred to get a useful model. Add more rows.",
-                count=n_rows,
-            )
-        )
+        findings.append(_finding("too_few_rows", "error", _one(n_rows), count=n_rows, n=n_rows, min_rows=MIN_ROWS))
     elif n_rows < SMALL_DATASET:
-        findings.append(
-            Finding(
-                "small_dataset",
-                "warning",
-                "Small dataset",
-                f"There are only {n_rows} examples, so scores will jump around from run to run. Add more rows if you can.",
-                count=n_rows,
-            )
-        )
+        findings.append(_finding("small_dataset", "warning", count=n_rows, n=n_rows))
     return findings
 
 
@@ -148,51 +146,20 @@ def _split_findings(df: pd.DataFrame) -> list[Finding]:
     split = df["split"].astype(str)
     train_labels = set(df.loc[split == "train", "label"].astype(str))
     if not train_labels:
-        return [
-            Finding(
-                "no_train_split",
-                "error",
-                "No training rows",
-                "The split column has no rows marked ‘train’; mark the rows to learn from as "
-                "train, "
-                "or remove the split column to split automatically.",
-            )
-        ]
+        return [_finding("no_train_split", "error")]
     unseen = sorted(set(df.loc[split != "train", "label"].astype(str)) - train_labels)
     if not unseen:
         return []
     names = ", ".join(f"‘{u}’" for u in unseen[:5])
-    return [
-        Finding(
-            "unseen_classes",
-            "warning",
-            "Classes missing from training",
-            f"{plural(len(unseen), 'class')} ({names}) {'appears' if len(unseen) == 1 else 'appear'} in validation/test "
-            "but never in train; the "
-            "model cannot predict them. Add training examples for them.",
-            count=len(unseen),
-        )
-    ]
+    return [_finding("unseen_classes", "warning", _one(len(unseen)), count=len(unseen), n=len(unseen), names=names)]
 
 
 def _duplicate_findings(df: pd.DataFrame, key: pd.Series) -> list[Finding]:
     extra = int(duplicate_mask(df, key).sum())
     if not extra:
         return []
-    return [
-        Finding(
-            "duplicates",
-            "warning",
-            "Duplicate examples",
-            f"{plural(extra, 'row')} ({pct(extra, len(df))}) {'repeats' if extra == 1 else 'repeat'} a text with the "
-            "same label; "
-            "duplicates "
-            "can land in both training and test data and make the test score look better than it "
-            "is. Drop them.",
-            count=extra,
-            fix="drop_duplicates",
-        )
-    ]
+    return [_finding("duplicates", "warning", _one(extra), count=extra, fix="drop_duplicates", n=extra,
+                     share=share(extra, len(df)))]
 
 
 def conflict_mask(df: pd.DataFrame, key: pd.Series) -> pd.Series:
@@ -207,19 +174,9 @@ def _conflict_findings(df: pd.DataFrame, key: pd.Series) -> list[Finding]:
     if not n_rows:
         return []
     n_texts = int(key[mask].nunique())
-    return [
-        Finding(
-            "conflicts",
-            "warning",
-            "Same text, different labels",
-            f"{plural(n_texts, 'text')} ({plural(n_rows, 'row')}) {'carries' if n_texts == 1 else 'carry'} different "
-            "labels in different rows; the "
-            "model cannot learn both and the score counts one as wrong. Check and correct them, "
-            "or drop them.",
-            count=n_texts,
-            fix="drop_conflicts",
-        )
-    ]
+    # A conflict needs two rows at least, so only the texts' count can be one.
+    return [_finding("conflicts", "warning", _one(n_texts), count=n_texts, fix="drop_conflicts", n=n_texts,
+                     rows=n_rows)]
 
 
 def leakage_mask(df: pd.DataFrame, key: pd.Series) -> pd.Series:
@@ -235,19 +192,8 @@ def _leakage_findings(df: pd.DataFrame, key: pd.Series) -> list[Finding]:
     if not leaked:
         return []
     n_eval = int(df["split"].astype(str).isin(EVAL_SPLITS).sum())
-    return [
-        Finding(
-            "leakage",
-            "warning",
-            "Test texts also in training",
-            f"{plural(leaked, 'validation/test row')} ({pct(leaked, n_eval)} of them) {'has' if leaked == 1 else 'have'} "
-            "a text that "
-            "also appears in the training split, so the scores will be too optimistic. Drop them "
-            "from validation/test.",
-            count=leaked,
-            fix="drop_leakage",
-        )
-    ]
+    return [_finding("leakage", "warning", _one(leaked), count=leaked, fix="drop_leakage", n=leaked,
+                     share=share(leaked, n_eval))]
 
 
 def _balance_findings(counts: dict[str, int]) -> list[Finding]:
@@ -260,17 +206,8 @@ def _balance_findings(counts: dict[str, int]) -> list[Finding]:
     if ratio <= IMBALANCE_INFO:
         return []
     severity = "warning" if ratio > IMBALANCE_WARNING else "info"
-    return [
-        Finding(
-            "imbalance",
-            severity,
-            "Imbalanced classes",
-            f"The largest class ‘{big}’ has {n_big:,} examples and the smallest ‘{small}’ has "
-            f"{n_small:,} (ratio {ratio:.1f} : 1); accuracy will look good even if ‘{small}’ is "
-            "never found. Judge the model by macro F1 and add examples of the small classes.",
-            count=round(ratio),
-        )
-    ]
+    return [_finding("imbalance", severity, count=round(ratio), big=big, n_big=n_big, small=small, n_small=n_small,
+                     ratio=ratio)]
 
 
 def _rare_findings(counts: dict[str, int], min_class: int, has_split: bool) -> list[Finding]:
@@ -280,39 +217,28 @@ def _rare_findings(counts: dict[str, int], min_class: int, has_split: bool) -> l
         return findings
     unsplittable = {k: n for k, n in counts.items() if n < 2 and not has_split}
     if unsplittable:
-        findings.append(Finding(
-            "rare_classes", "error", "Classes with a single example",
-            f"{_classes(len(unsplittable))} only one example ({_name_list(unsplittable)}), so the model can either learn "
-            "it or be tested on it, not both. Merge them into ‘other’, drop them, or add examples.",
-            count=len(unsplittable), fix="merge_rare"))
+        n = len(unsplittable)
+        findings.append(_finding("rare_classes", "error", _one(n), count=n, fix="merge_rare", n=n,
+                                 names=_name_list(unsplittable)))
     too_small = {k: n for k, n in counts.items() if 2 <= n < min_class}
     if too_small:
-        findings.append(Finding(
-            "rare_classes_split", "warning", "Classes too small for every split",
-            f"{_classes(len(too_small))} fewer than {min_class} examples ({_name_list(too_small)}), too few to put at "
-            "least one in each of the training, validation and test parts, so their scores may not be measured. "
-            "Merge them into ‘other’ or add examples.",
-            count=len(too_small), fix="merge_rare"))
+        n = len(too_small)
+        findings.append(_finding("rare_classes_split", "warning", _one(n), count=n, fix="merge_rare", n=n,
+                                 min_class=min_class, names=_name_list(too_small)))
     soft = max(SOFT_MIN_CLASS, min_class)
     small = {k: n for k, n in counts.items() if min_class <= n < soft}
     if small:
-        where = " in total" if has_split else ""
-        findings.append(Finding(
-            "small_classes", "warning", "Very small classes",
-            f"{_classes(len(small))} fewer than {soft} examples{where} ({_name_list(small)}); "
-            "the model will rarely get them right. Add examples or merge them into ‘other’.",
-            count=len(small), fix="merge_rare"))
+        n = len(small)
+        variant = _one(n) + ("_total" if has_split else "")  # with a split column the counts are over all splits
+        findings.append(_finding("small_classes", "warning", variant, count=n, fix="merge_rare", n=n, soft=soft,
+                                 names=_name_list(small)))
     return findings
 
 
-def _classes(n: int) -> str:
-    return "1 class has" if n == 1 else f"{n} classes have"
-
-
-def _name_list(counts: dict[str, int], limit: int = 5) -> str:
+def _name_list(counts: dict[str, int], limit: int = 5) -> str | Message:
     items = sorted(counts.items(), key=lambda kv: kv[1])
     text = ", ".join(f"‘{k}’: {n}" for k, n in items[:limit])
-    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
+    return message("health.names_more", names=text, more=len(items) - limit) if len(items) > limit else text
 
 
 def _truncation_findings(lengths: list[int] | None, max_length: int) -> list[Finding]:
@@ -322,24 +248,12 @@ def _truncation_findings(lengths: list[int] | None, max_length: int) -> list[Fin
     cut = int((values > max_length).sum())
     if not cut:
         return []
-    share = cut / len(values)
     suggestion = _suggest_length(values)
-    advice = (
-        f"A maximum length of {suggestion} would fit 95% of them."
-        if suggestion > max_length
-        else "Most texts fit, so this is usually fine."
-    )
-    return [
-        Finding(
-            "truncation",
-            "warning" if share > TRUNCATION_WARNING else "info",
-            "Long texts will be cut",
-            f"{pct(cut, len(values))} of texts (sampled) are longer than {max_length} tokens, and the model "
-            "will "
-            f"not see their ends. {advice}",
-            count=cut,
-        )
-    ]
+    advice = (message("health.truncation.advice_length", length=suggestion) if suggestion > max_length
+              else message("health.truncation.advice_fine"))
+    severity = "warning" if cut / len(values) > TRUNCATION_WARNING else "info"
+    return [_finding("truncation", severity, count=cut, share=share(cut, len(values)), max_length=max_length,
+                     advice=advice)]
 
 
 def _suggest_length(values: np.ndarray) -> int:
@@ -354,56 +268,46 @@ def _short_findings(texts: pd.Series) -> list[Finding]:
     n = int(mask.sum())
     if not n:
         return []
-    share = n / len(texts)
     examples = ", ".join(f"‘{t}’" for t in stripped[mask].drop_duplicates().head(3))
-    return [
-        Finding(
-            "short_texts",
-            "warning" if share > 0.1 else "info",
-            "Very short texts",
-            f"{plural(n, 'text')} ({pct(n, len(texts))}) {'is' if n == 1 else 'are'} shorter than {SHORT_CHARS} "
-            "characters, such as "
-            f"{examples}; they carry little meaning. Check that the right text column was chosen.",
-            count=n,
-        )
-    ]
+    return [_finding("short_texts", "warning" if n / len(texts) > 0.1 else "info", _one(n), count=n, n=n,
+                     share=share(n, len(texts)), chars=SHORT_CHARS, examples=examples)]
 
 
 def _unknown_findings(unknown: UnknownShare | None) -> list[Finding]:
-    from core.data.vocab import warning_message
+    from core.data.vocab import warning
 
-    message = warning_message(unknown)
-    if message is None or unknown is None:
+    text = warning(unknown)
+    if text is None or unknown is None:
         return []
-    return [Finding("unknown_tokens", "warning", "The model does not know this language", message,
-                    count=unknown.unknown_chars)]
+    title = message("health.unknown_tokens.title")
+    return [Finding("unknown_tokens", "warning", str(title), str(text), count=unknown.unknown_chars,
+                    messages={"title": title.to_dict(), "message": text.to_dict()})]
 
 
 def _reading_findings(reading: RowCount | None) -> list[Finding]:
     """Why the file's line count and the row count differ (merged by stray quotes, or multi-line texts)."""
     if reading is None or not reading.message:
         return []
-    if reading.lost:
-        return [Finding("merged_lines", "warning", "Lines merged by quote marks", reading.message, count=reading.lost)]
-    return [Finding("multiline_texts", "info", "Texts spanning several lines", reading.message,
-                    count=reading.multiline_rows)]
+    code, severity, count = (("merged_lines", "warning", reading.lost) if reading.lost
+                             else ("multiline_texts", "info", reading.multiline_rows))
+    title = message(f"health.{code}.title")
+    # The sentence itself is core.data.rowcheck's (English only for now): no message dict, the page shows it as is.
+    return [Finding(code, severity, str(title), reading.message, count=count, messages={"title": title.to_dict()})]
+
+
+# The reasons core.data.clean counts dropped rows under, with their catalogue keys.
+_DROP_REASONS = {"empty text": "empty_text", "missing label": "missing_label", "missing split": "missing_split"}
 
 
 def _dropped_findings(dropped: dict[str, int], n_kept: int) -> list[Finding]:
     total = sum(dropped.values())
     if not total:
         return []
-    reasons = ", ".join(f"{n:,} with {reason}" for reason, n in dropped.items() if n)
-    share = total / (total + n_kept)
-    return [
-        Finding(
-            "dropped_rows",
-            "warning" if share > 0.2 else "info",
-            "Rows removed while cleaning",
-            f"Cleaning removed {plural(total, 'row')} ({pct(total, total + n_kept)}): {reasons}. If that is more than you "
-            "expected, check the chosen columns.",
-            count=total,
-        )
-    ]
-
-
+    parts = [message(f"health.dropped_rows.{_DROP_REASONS[reason]}", n=n) if reason in _DROP_REASONS
+             else f"{n:,} with {reason}" for reason, n in dropped.items() if n]
+    reasons = parts[0]
+    for part in parts[1:]:
+        reasons = message("health.list", first=reasons, last=part)
+    severity = "warning" if total / (total + n_kept) > 0.2 else "info"
+    return [_finding("dropped_rows", severity, _one(total), count=total, n=total, share=share(total, total + n_kept),
+                     reasons=reasons)]

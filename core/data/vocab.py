@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from core.i18n import Message, message
+
 UNKNOWN_WARNING = 0.05  # above 5 % of characters or tokens unknown, the model misses too much
 SAMPLE_TEXTS = 2000
 
@@ -127,31 +129,48 @@ def _is_han(char: str) -> bool:
     return unicodedata.name(char, "").startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH"))
 
 
-def warning_message(share: UnknownShare | None) -> str | None:
-    """One sentence with the measured share and a model to pick instead, or None when the model fits."""
+def warning(share: UnknownShare | None) -> Message | None:
+    """The warning as a message (shown in the page's language), or None when the model fits; ``str()`` of it is
+    :func:`warning_message`."""
     if share is None or max(share.char_share, share.token_share) <= UNKNOWN_WARNING:
         return None
-    models = "bert-base-chinese or xlm-roberta-base" if share.han_share >= 0.5 else "xlm-roberta-base or bert-base-multilingual-cased"
-    return (
-        f"{share.char_share:.1%} of the characters ({share.token_share:.1%} of the tokens) in a sample of "
-        f"{share.texts:,} texts are unknown to this model's tokenizer and become {share.unk_token}, so the model "
-        f"cannot read them; pick a multilingual or matching-language model such as {models}."
-    )
+    # Chinese: the picker's Chinese encoders (hfl/rbt3 is the one fast enough for a CPU); else multilingual ones.
+    variant = "chinese" if share.han_share >= 0.5 else "other"
+    return message(f"health.unknown_tokens.message_{variant}", char_share=share.char_share,
+                   token_share=share.token_share, texts=share.texts, unk_token=share.unk_token)
 
 
-def model_fit_warning(texts: Sequence[str], model: str) -> str | None:
-    """The warning for ``model`` on ``texts`` (a seeded sample is the caller's job), or None."""
+def warning_message(share: UnknownShare | None) -> str | None:
+    """One sentence with the measured share and a model to pick instead, or None when the model fits."""
+    found = warning(share)
+    return None if found is None else str(found)
+
+
+def model_fit_message(texts: Sequence[str], model: str) -> Message | None:
+    """The warning for ``model`` on ``texts`` as a message (a seeded sample is the caller's job), or None."""
     counter = unknown_counter(model)
     if counter is None or not texts:
         return None
-    return warning_message(counter(list(texts)[:SAMPLE_TEXTS]))
+    return warning(counter(list(texts)[:SAMPLE_TEXTS]))
 
 
-def dataset_fit_warning(dataset_id: str, model: str, *, seed: int = 0) -> str | None:
-    """The warning for a stored dataset and ``model`` (measured on a seeded sample of its texts), or None."""
+def dataset_fit_message(dataset_id: str, model: str, *, seed: int = 0) -> Message | None:
+    """The warning for a stored dataset and ``model`` as a message (measured on a seeded sample of its texts)."""
     from core.data import library as datasets
 
     texts = datasets.load_frame(dataset_id)["text"].astype(str)
     if len(texts) > SAMPLE_TEXTS:
         texts = texts.sample(SAMPLE_TEXTS, random_state=seed)
-    return model_fit_warning(texts.tolist(), model)
+    return model_fit_message(texts.tolist(), model)
+
+
+def model_fit_warning(texts: Sequence[str], model: str) -> str | None:
+    """The warning for ``model`` on ``texts`` (a seeded sample is the caller's job), or None."""
+    found = model_fit_message(texts, model)
+    return None if found is None else str(found)
+
+
+def dataset_fit_warning(dataset_id: str, model: str, *, seed: int = 0) -> str | None:
+    """The warning for a stored dataset and ``model`` (measured on a seeded sample of its texts), or None."""
+    found = dataset_fit_message(dataset_id, model, seed=seed)
+    return None if found is None else str(found)

@@ -1,9 +1,11 @@
-"""The plain-English sentences of the evaluation report, written with each run's own numbers.
+"""The plain-language sentences of the evaluation report, written with each run's own numbers.
 
 One sentence per summary metric (:func:`metric_explanations`) and three per class (:func:`class_explanations`),
 so a reader who does not know what "macro F1" or "Cohen's kappa" means still learns what the model does:
 "The model labelled 412 of 480 test texts correctly (85.8%)."  The numbers come from
-:func:`core.evaluate.report.build_report`; this module only puts them into words.
+:func:`core.evaluate.report.build_report`; this module only puts them into words.  The words come from the
+catalogue (``export.explain.*`` in core/locales): the report saves the English sentences, and
+:func:`report_explanations` writes them again in another language from a saved report's numbers.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import math
 
 import numpy as np
 
-__all__ = ["class_explanations", "metric_explanations", "pct", "quoted"]
+from core.i18n import DEFAULT_LANGUAGE, translate
+
+__all__ = ["class_explanations", "metric_explanations", "pct", "quoted", "report_explanations"]
 
 
 def pct(x: float, digits: int = 1) -> str:
@@ -20,9 +24,18 @@ def pct(x: float, digits: int = 1) -> str:
     return f"{100.0 * x:.{digits}f}%"
 
 
-def quoted(label: str) -> str:
-    """Quote a class name the way the sentences do: ‘refund’."""
-    return f"‘{label}’"
+def quoted(label: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """Quote a class name the way the sentences do: ‘refund’ (“退款” in Chinese)."""
+    return translate(language, "export.explain.quote", label=label)
+
+
+def _say(language: str, key: str, **params: object) -> str:
+    return translate(language, f"export.explain.{key}", **params)
+
+
+def _noun(noun: str, language: str) -> str:
+    """The dataset noun in ``language``: the default "texts" is translated, any other noun is the user's word."""
+    return noun if language == DEFAULT_LANGUAGE or noun != "texts" else _say(language, "noun_texts")
 
 
 def _kappa_chance(counts: np.ndarray) -> float:
@@ -39,45 +52,29 @@ def _prior_log_loss(y_true: np.ndarray, labels: list[str]) -> float:
 
 
 def _strength(value: float) -> str:
-    """Rough verbal scale for correlation-like scores."""
+    """Rough verbal scale for correlation-like scores (a key of ``export.explain``)."""
     if value >= 0.7:
-        return "a strong"
+        return "strength_strong"
     if value >= 0.4:
-        return "a moderate"
+        return "strength_moderate"
     if value >= 0.1:
-        return "a weak"
-    return "almost no"
+        return "strength_weak"
+    return "strength_none"
 
 
-def _headline_explanations(s: dict, n: int, k: int, noun: str, per_class: list[dict]) -> dict[str, str]:
+def _headline_explanations(s: dict, n: int, k: int, noun: str, per_class: list[dict], language: str) -> dict[str, str]:
     """Accuracy, balanced accuracy and the macro averages."""
-    n_correct = round(s["accuracy"] * n)
     by_f1 = sorted(per_class, key=lambda r: r["f1"])
     worst, best = by_f1[0], by_f1[-1]
+    # "Well below accuracy" is the sentence's point: it says smaller classes are missed more often.
+    balanced = "balanced_accuracy_low" if s["balanced_accuracy"] < s["accuracy"] - 0.05 else "balanced_accuracy"
     return {
-        "accuracy": f"The model labelled {n_correct} of {n} test {noun} correctly ({pct(s['accuracy'])}).",
-        "balanced_accuracy": (
-            f"Giving each of the {k} classes equal weight, however many test {noun} it has, the model finds "
-            f"{pct(s['balanced_accuracy'])} of each class on average"
-            + (
-                "; that is well below accuracy, so smaller classes are missed more often."
-                if s["balanced_accuracy"] < s["accuracy"] - 0.05
-                else "."
-            )
-        ),
-        "precision_macro": (
-            f"Averaged over the {k} classes with each counting equally, when the model names a class it is right "
-            f"{pct(s['precision_macro'])} of the time."
-        ),
-        "recall_macro": (
-            f"Averaged over the {k} classes with each counting equally, the model finds "
-            f"{pct(s['recall_macro'])} of the {noun} that belong to each class."
-        ),
-        "f1_macro": (
-            f"F1 combines precision and recall into one score (100% is perfect); with every class counting "
-            f"equally it is {pct(s['f1_macro'])}, lowest for {quoted(worst['label'])} ({pct(worst['f1'], 0)}) "
-            f"and highest for {quoted(best['label'])} ({pct(best['f1'], 0)})."
-        ),
+        "accuracy": _say(language, "accuracy", n_correct=round(s["accuracy"] * n), n=n, noun=noun, value=pct(s["accuracy"])),
+        "balanced_accuracy": _say(language, balanced, k=k, noun=noun, value=pct(s["balanced_accuracy"])),
+        "precision_macro": _say(language, "precision_macro", k=k, value=pct(s["precision_macro"])),
+        "recall_macro": _say(language, "recall_macro", k=k, noun=noun, value=pct(s["recall_macro"])),
+        "f1_macro": _say(language, "f1_macro", value=pct(s["f1_macro"]), worst=quoted(worst["label"], language),
+                         worst_f1=pct(worst["f1"], 0), best=quoted(best["label"], language), best_f1=pct(best["f1"], 0)),
     }
 
 
@@ -86,86 +83,63 @@ def _singular(noun: str) -> str:
     return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
 
 
-def _average_explanations(s: dict, noun: str) -> dict[str, str]:
+def _average_explanations(s: dict, noun: str, language: str) -> dict[str, str]:
     """Micro and weighted averages (which big classes dominate)."""
-    one = _singular(noun)
-    micro = (
-        f"Counting every test {one} once instead of every class once; "
-        f"when each {one} has exactly one label this equals accuracy ({pct(s['accuracy'])})."
-    )
-    weighted = "Per-class {m} averaged with each class weighted by its number of test {noun}: {v}, so big classes dominate."
-    out = {
-        "precision_micro": f"Micro precision is {pct(s['precision_micro'])}. {micro}",
-        "recall_micro": f"Micro recall is {pct(s['recall_micro'])}. {micro}",
-        "f1_micro": f"Micro F1 is {pct(s['f1_micro'])}. {micro}",
-    }
-    for m in ("precision", "recall", "f1"):
-        key = f"{m}_weighted"
-        out[key] = weighted.format(m="F1" if m == "f1" else m, noun=noun, v=pct(s[key]))
+    one = _singular(noun) if language == DEFAULT_LANGUAGE else noun  # Chinese nouns have no plural
+    micro = _say(language, "micro", one=one, accuracy=pct(s["accuracy"]))
+    out = {key: _say(language, key, value=pct(s[key]), micro=micro) for key in ("precision_micro", "recall_micro", "f1_micro")}
+    for key in ("precision_weighted", "recall_weighted", "f1_weighted"):
+        out[key] = _say(language, key, noun=noun, value=pct(s[key]))
     return out
 
 
-def _agreement_explanations(s: dict, counts: np.ndarray, noun: str) -> dict[str, str]:
+def _agreement_explanations(s: dict, counts: np.ndarray, noun: str, language: str) -> dict[str, str]:
     """MCC and Cohen's kappa in words."""
-    chance = _kappa_chance(counts)
     return {
-        "mcc": (
-            f"Matthews correlation is {s['mcc']:.2f} on a scale from -1 (always wrong) through 0 (no better than "
-            f"guessing) to 1 (perfect): {_strength(s['mcc'])} link between predictions and true labels, "
-            "and it stays honest when some classes are much bigger than others."
-        ),
-        "cohen_kappa": (
-            f"The model agrees with the true labels on {pct(s['accuracy'])} of {noun}, where guessing with the "
-            f"same label frequencies would agree on {pct(chance)}; Cohen's kappa of {s['cohen_kappa']:.2f} means it "
-            f"closes {pct(max(s['cohen_kappa'], 0.0), 0)} of the gap between chance and perfect agreement."
-        ),
+        "mcc": _say(language, "mcc", value=f"{s['mcc']:.2f}", strength=_say(language, _strength(s["mcc"]))),
+        "cohen_kappa": _say(language, "cohen_kappa", accuracy=pct(s["accuracy"]), noun=noun,
+                            chance=pct(_kappa_chance(counts)), value=f"{s['cohen_kappa']:.2f}",
+                            closed=pct(max(s["cohen_kappa"], 0.0), 0)),
     }
 
 
-def _probability_explanations(s: dict, y_true: np.ndarray, labels: list[str], calibration: dict | None) -> dict[str, str]:
+def _probability_explanations(
+    s: dict, y_true: np.ndarray, labels: list[str], calibration: dict | None, language: str
+) -> dict[str, str]:
     """Log loss and ECE in words (only when probabilities exist)."""
     out: dict[str, str] = {}
     if "log_loss" in s:
-        out["log_loss"] = (
-            f"Log loss is {s['log_loss']:.3f} (lower is better, 0 is perfect): on average the model gave the true "
-            f"label a probability of {pct(math.exp(-s['log_loss']), 0)} (geometric mean). A model that only knew "
-            f"how common each class is would score {_prior_log_loss(y_true, labels):.3f}."
-        )
+        out["log_loss"] = _say(language, "log_loss", value=f"{s['log_loss']:.3f}",
+                               probability=pct(math.exp(-s["log_loss"]), 0),
+                               prior=f"{_prior_log_loss(y_true, labels):.3f}")
     if "ece" in s and calibration is not None:
         mean_conf, acc = calibration["mean_confidence"], calibration["accuracy"]
         if abs(mean_conf - acc) < 0.01:
-            tendency = "on the whole its confidence matches its accuracy"
-        elif mean_conf > acc:
-            tendency = f"overall it is overconfident (average confidence {pct(mean_conf)} vs accuracy {pct(acc)})"
+            tendency = _say(language, "tendency_matched")
         else:
-            tendency = f"overall it is underconfident (average confidence {pct(mean_conf)} vs accuracy {pct(acc)})"
-        out["ece"] = (
-            f"Expected calibration error is {100 * s['ece']:.1f} percentage points: when the model says how sure it "
-            f"is, it is off from how often it is actually right by that much on average (0 = perfectly honest); "
-            f"{tendency}."
-        )
+            key = "tendency_over" if mean_conf > acc else "tendency_under"
+            tendency = _say(language, key, confidence=pct(mean_conf), accuracy=pct(acc))
+        out["ece"] = _say(language, "ece", points=f"{100 * s['ece']:.1f}", tendency=tendency)
     return out
 
 
-def class_explanations(row: dict, noun: str) -> dict[str, str]:
-    """Recall / precision / F1 sentences for one class."""
-    label, support, n_pred = row["label"], row["support"], row["n_predicted"]
+def class_explanations(row: dict, noun: str, *, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Recall / precision / F1 sentences for one class, in ``language``."""
+    label, support, n_pred = quoted(row["label"], language), row["support"], row["n_predicted"]
+    noun = _noun(noun, language)
     if support:
-        recall = (
-            f"Of the {support} test {noun} that really are {quoted(label)}, the model found {row['n_correct']} "
-            f"({pct(row['recall'], 0)})."
-        )
+        recall = _say(language, "class_recall", support=support, noun=noun, label=label, n_correct=row["n_correct"],
+                      value=pct(row["recall"], 0))
     else:
-        recall = f"No test {noun} are labelled {quoted(label)}, so recall cannot be measured."
+        recall = _say(language, "class_recall_none", noun=noun, label=label)
     if n_pred:
-        precision = f"When the model says {quoted(label)} ({n_pred} times), it is right {pct(row['precision'], 0)} of the time."
+        precision = _say(language, "class_precision", label=label, n_predicted=n_pred, value=pct(row["precision"], 0))
     else:
-        precision = f"The model never predicted {quoted(label)}."
-    f1 = f"F1 for {quoted(label)} is {pct(row['f1'], 0)}, the balance of the two numbers above."
+        precision = _say(language, "class_precision_none", label=label)
     return {
         "recall_explanation": recall,
         "precision_explanation": precision,
-        "f1_explanation": f1,
+        "f1_explanation": _say(language, "class_f1", label=label, value=pct(row["f1"], 0)),
     }
 
 
@@ -177,11 +151,37 @@ def metric_explanations(
     labels: list[str],
     calibration: dict | None,
     noun: str,
+    *,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, str]:
-    """One sentence per summary metric, using this run's numbers."""
+    """One sentence per summary metric, using this run's numbers, in ``language``."""
     n, k = summary["n_test"], len(labels)
-    out = _headline_explanations(summary, n, k, noun, per_class)
-    out.update(_average_explanations(summary, noun))
-    out.update(_agreement_explanations(summary, counts, noun))
-    out.update(_probability_explanations(summary, y_true, labels, calibration))
+    noun = _noun(noun, language)
+    out = _headline_explanations(summary, n, k, noun, per_class, language)
+    out.update(_average_explanations(summary, noun, language))
+    out.update(_agreement_explanations(summary, counts, noun, language))
+    out.update(_probability_explanations(summary, y_true, labels, calibration, language))
     return out
+
+
+def report_explanations(report: dict, *, language: str = DEFAULT_LANGUAGE) -> tuple[dict[str, str], list[dict]]:
+    """A saved report's metric sentences and per-class rows (with their sentences) in ``language``.
+
+    English returns what the report saved.  Another language writes the sentences again from the report's own
+    numbers: the true-label frequencies the log-loss sentence needs are the confusion matrix's row sums.  A report
+    saved by an older version that lacks one of those numbers keeps its English sentences rather than failing.
+    """
+    saved = report.get("explanations") or {}, report.get("per_class") or []
+    if language == DEFAULT_LANGUAGE:
+        return saved
+    try:
+        labels = [str(label) for label in report["confusion"]["labels"]]
+        counts = np.asarray(report["confusion"]["counts"], dtype=np.int64)
+        y_true = np.repeat(np.array(labels, dtype=object), counts.sum(axis=1))
+        noun = report.get("dataset_noun", "texts")
+        per_class = [{**row, **class_explanations(row, noun, language=language)} for row in saved[1]]
+        sentences = metric_explanations(report["summary"], per_class, counts, y_true, labels, report.get("calibration"),
+                                        noun, language=language)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return saved
+    return sentences, per_class

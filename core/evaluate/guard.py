@@ -10,6 +10,10 @@ Cost (measured on a busy 2-core CPU): a few hundred texts take 0.1 s; 50,000 two
 77 classes 38 s.  scikit-learn's default lbfgs took 71 s for 8,000 texts in 77 classes where saga takes 9 s with the
 same accuracy (both minimise the same regularised loss), so the check fits with saga.  Larger train splits are
 sampled down to :data:`MAX_TRAIN_ROWS` texts (seeded).  Everything here is plain numpy/scikit-learn: no torch.
+
+Every sentence is a catalogue message (``guard.*`` in core/locales): the record keeps the English text it always had
+and, beside it, the message dicts (``messages``), so the UI and the HTML report can show it in Chinese too
+(:func:`verdict_texts`, :func:`summary_message`).
 """
 
 from __future__ import annotations
@@ -25,11 +29,15 @@ import pandas as pd
 
 from core.config import RunConfig
 from core.evaluate import metrics
+from core.i18n import Message, message
 from core.train.recipe import SMALL_MODELS, head_multiplier_rule
 
 MAX_TRAIN_ROWS = 50_000
 SOLVER, SOLVER_MAX_ITER = "saga", 100
+BASELINE_COMMAND = "python -m core baseline RUN_ID"
+"""The command that trains the baseline as a run of its own (code: the same in every language)."""
 AUTO_HINT = "Try the Auto preset, which picks these from the data."
+"""The English of ``guard.tip.auto_preset``, the last suggestion whenever another one was made."""
 
 # What makes a setting look like the reason the model lost (each rule's number is printed with its suggestion).
 LOSS_HIGH_SHARE = 0.5
@@ -78,7 +86,8 @@ def baseline_scores(train: pd.DataFrame, test: pd.DataFrame, labels: Sequence[st
         "sampled": sampled,
     }
     if sampled:
-        out["note"] = f"Fitted on a seeded sample of {max_rows:,} of the {total:,} training texts."
+        note = message("guard.sampled_note", max_rows=max_rows, total=total)
+        out["note"], out["messages"] = str(note), {"note": note.to_dict()}
     return out
 
 
@@ -102,63 +111,80 @@ def run_facts(history: pd.DataFrame, train_lengths: Sequence[int] | np.ndarray, 
     }
 
 
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
-
-
 def _lr(value: float) -> str:
     return f"{value:.0e}".replace("e-0", "e-")
 
 
-def _suggestions(config: RunConfig, facts: dict[str, Any]) -> list[str]:
+def _suggestions(config: RunConfig, facts: dict[str, Any]) -> list[Message]:
     """One sentence per setting that looks like it held the model back, each with the number behind it."""
     out = []
     k = int(facts.get("n_classes") or 0)
     loss = facts.get("final_train_loss")
-    more = (f"set max steps to 0 (it stopped at {config.max_steps:,} steps) and train for more epochs"
-            if config.max_steps > 0 else f"train for more epochs than {config.epochs:g}")
+    # "Train longer" names the step limit when one stopped the run (one key per case: params stay plain values).
+    longer_by, more = (("steps", {"max_steps": config.max_steps}) if config.max_steps > 0
+                       else ("epochs", {"epochs": config.epochs}))
     if loss is not None and k >= 2 and loss > LOSS_HIGH_SHARE * math.log(k):
-        out.append(f"The final training loss was {loss:.3f}, still {loss / math.log(k):.0%} of the {math.log(k):.3f} "
-                   f"of guessing among {k} classes: {more}.")
+        out.append(message(f"guard.tip.loss_high_{longer_by}", loss=loss, share=loss / math.log(k),
+                           guess_loss=math.log(k), n_classes=k, **more))
     val = [float(v) for v in facts.get("validation_f1") or []]
     if len(val) >= 2 and val[-1] - val[-2] >= VALIDATION_RISE:
-        out.append(f"The validation macro-F1 was still rising at the end ({val[-2]:.3f} → {val[-1]:.3f}): {more}.")
+        out.append(message(f"guard.tip.still_rising_{longer_by}", before=val[-2], last=val[-1], **more))
     peft = str(getattr(config, "peft", "none") or "none") != "none"
     head = float(getattr(config, "head_lr_multiplier", 1.0))
     if k >= MANY_CLASSES and head <= 1 and not peft:
         target, _ = head_multiplier_rule(k)  # what the Auto preset would choose
-        out.append(f"With {k} classes the new classification head learns at only ×{head:g} the encoder's learning "
-                   f"rate: raise the head learning rate multiplier to about {target:g}.")
+        out.append(message("guard.tip.head_multiplier", n_classes=k, head=head, target=target))
     small = config.model in SMALL_MODELS
     floor, better = (SMALL_MODEL_LR_FLOOR, SMALL_MODEL_LR) if small else (BASE_MODEL_LR_FLOOR, BASE_MODEL_LR)
     if not peft and config.learning_rate < floor:
-        size = f"a small model such as {config.model}" if small else "full fine-tuning"
-        out.append(f"The learning rate {_lr(config.learning_rate)} is low for {size}: try {_lr(better)}.")
+        rates = {"learning_rate": _lr(config.learning_rate), "better": _lr(better)}
+        out.append(message("guard.tip.low_lr_small_model", model=config.model, **rates) if small
+                   else message("guard.tip.low_lr_full", **rates))
     cut = float(facts.get("truncated_share") or 0.0)
     if cut >= TRUNCATED_SHARE and config.max_length < LONGEST_MAX_LENGTH:
         longer = min(LONGEST_MAX_LENGTH, 2 * config.max_length)
-        out.append(f"{_pct(cut)} of the training texts were cut at the max length of {config.max_length} tokens, "
-                   f"while the baseline reads every word: try a max length of {longer}.")
+        out.append(message("guard.tip.truncated", share=cut, max_length=config.max_length, longer=longer))
     return out
 
 
 def baseline_verdict(model_scores: dict[str, float], baseline: dict[str, float], *, config: RunConfig,
                      facts: dict[str, Any]) -> dict[str, Any] | None:
     """None when the model is at least as good as the baseline on both accuracy and macro-F1; otherwise
-    ``{"sentence": ..., "suggestions": [...]}``: what happened in one sentence, and what to try (from ``facts``:
-    n_classes, final_train_loss, validation_f1 (in order), truncated_share — see :func:`run_facts`)."""
+    ``{"sentence": ..., "suggestions": [...], "messages": {"sentence": ..., "suggestions": [...]}}``: what happened
+    in one sentence and what to try (from ``facts``: n_classes, final_train_loss, validation_f1 (in order),
+    truncated_share — see :func:`run_facts`), in English, and the same as message dicts for other languages."""
     if (model_scores["accuracy"] >= baseline["accuracy"]
             and model_scores["f1_macro"] >= baseline["f1_macro"]):
         return None
-    sentence = (f"The TF-IDF baseline beat this model on this split: accuracy {_pct(baseline['accuracy'])} vs "
-                f"{_pct(model_scores['accuracy'])}, macro-F1 {baseline['f1_macro']:.3f} vs {model_scores['f1_macro']:.3f}.")
+    sentence = message("guard.verdict", baseline_accuracy=float(baseline["accuracy"]),
+                       model_accuracy=float(model_scores["accuracy"]), baseline_f1=float(baseline["f1_macro"]),
+                       model_f1=float(model_scores["f1_macro"]))
     suggestions = _suggestions(config, facts)
     if suggestions:
-        suggestions.append(AUTO_HINT)
+        suggestions.append(message("guard.tip.auto_preset"))
     else:
-        suggestions = ["None of this run's settings stands out: on this data the words alone may decide the label, "
-                       "so the baseline (python -m core baseline RUN_ID) may be all you need."]
-    return {"sentence": sentence, "suggestions": suggestions}
+        suggestions = [message("guard.tip.nothing_stands_out", command=BASELINE_COMMAND)]
+    return {"sentence": str(sentence), "suggestions": [str(tip) for tip in suggestions],
+            "messages": {"sentence": sentence.to_dict(), "suggestions": [tip.to_dict() for tip in suggestions]}}
+
+
+def _stored(english: Any, stored: Any) -> Any:
+    """A stored message dict that falls back to its English text (a key a later version renamed), else the text."""
+    if isinstance(stored, dict) and "key" in stored:
+        return {**stored, "fallback": str(english)}
+    return str(english)
+
+
+def verdict_texts(verdict: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """The verdict's sentence and suggestions as values :func:`core.i18n.localize` shows in any language: the stored
+    message dicts, or the English text for reports made before the check had messages."""
+    stored = verdict.get("messages") or {}
+    tips = [str(tip) for tip in verdict.get("suggestions") or []]
+    stored_tips = stored.get("suggestions") or []
+    if len(stored_tips) != len(tips):  # not this verdict's messages: the English text is the truth
+        stored_tips = [None] * len(tips)
+    return (_stored(verdict.get("sentence", ""), stored.get("sentence")),
+            [_stored(tip, stored_tip) for tip, stored_tip in zip(tips, stored_tips, strict=True)])
 
 
 def skipped(reason: str) -> dict[str, Any]:
@@ -167,22 +193,37 @@ def skipped(reason: str) -> dict[str, Any]:
     return {"status": "skipped", "reason": line or "unknown error", "verdict": None}
 
 
-def summary_line(check: dict[str, Any] | None) -> str:
-    """The check in one line: the verdict's sentence, the model's lead, or why it was skipped ('' when absent)."""
+def summary_message(check: dict[str, Any] | None) -> Any:
+    """The check in one line, as a value :func:`core.i18n.localize` shows in any language: the verdict's sentence,
+    the model's lead, or why it was skipped (the reason stays as the error said it); '' when absent."""
     if not check:
         return ""
     if check.get("status") == "skipped":
-        return f"The TF-IDF baseline check was skipped: {check.get('reason', '')}"
+        return message("guard.skipped", reason=check.get("reason", ""))
     if check.get("verdict"):
-        return str(check["verdict"]["sentence"])
+        return verdict_texts(check["verdict"])[0]
     base, model = check.get("baseline") or {}, check.get("model") or {}
     if not base or not model:
         return ""
-    acc = 100 * (model["accuracy"] - base["accuracy"])
-    f1 = model["f1_macro"] - base["f1_macro"]
-    return (f"TF-IDF baseline on the same split: accuracy {_pct(base['accuracy'])}, macro-F1 {base['f1_macro']:.3f} "
-            f"(fit in {base.get('fit_seconds', 0):.1f} s) — this model is ahead by {acc:.1f} points of accuracy "
-            f"and {f1:.3f} macro-F1.")
+    return message("guard.ahead", baseline_accuracy=base["accuracy"], baseline_f1=base["f1_macro"],
+                   fit_seconds=base.get("fit_seconds", 0), accuracy_points=100 * (model["accuracy"] - base["accuracy"]),
+                   f1_lead=model["f1_macro"] - base["f1_macro"])
+
+
+def sampling_note(check: dict[str, Any] | None) -> Any:
+    """The note that the baseline was fitted on a sample of a large train split, as a value
+    :func:`core.i18n.localize` shows in any language ('' when it used every text)."""
+    base = (check or {}).get("baseline") or {}
+    if not base.get("note"):
+        return ""
+    return _stored(base["note"], (base.get("messages") or {}).get("note"))
+
+
+def summary_line(check: dict[str, Any] | None) -> str:
+    """The check in one line in English (the log and ``python -m core show``): see :func:`summary_message`."""
+    if check and check.get("status") != "skipped" and check.get("verdict"):
+        return str(check["verdict"]["sentence"])  # as recorded, whatever the catalogue says today
+    return str(summary_message(check))
 
 
 def baseline_check(train: pd.DataFrame, test: pd.DataFrame, labels: Sequence[str], model_scores: dict[str, float], *,

@@ -3,12 +3,17 @@
 :func:`report_to_html` renders ``templates/report.html.j2`` with Jinja2 (autoescape on, so every label, text,
 run name and setting from the user is escaped) and embeds the report's plotly figures, with the plotly.js bundle
 inlined once: the file loads nothing from the network.  What each section says comes from the report dict
-(:mod:`core.evaluate.report`); this module only decides how it is laid out.
+(:mod:`core.evaluate.report`); this module only decides how it is laid out.  Its fixed words come from the
+catalogue (``export.*`` in core/locales) in the language asked for; the metric sentences are written again in that
+language from the report's numbers (:func:`core.evaluate.explanations.report_explanations`).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,15 +22,22 @@ from typing import Any, NamedTuple
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from core.evaluate.guard import summary_line
+from core import results, store
+from core.evaluate import guard
+from core.evaluate.explanations import report_explanations
 from core.evaluate.report import METRIC_NAMES, format_metric
+from core.i18n import DEFAULT_LANGUAGE, catalogue, localize, translate
 
-__all__ = ["report_to_html"]
+__all__ = ["report_file_name", "report_to_html", "run_report_html"]
 
 _TEMPLATES = Path(__file__).with_name("templates")
 _TILE_KEYS = ("accuracy", "balanced_accuracy", "f1_macro", "mcc", "cohen_kappa", "log_loss", "ece")
 _MAX_ERRORS_SHOWN = 100
 _MAX_CONFUSIONS_SHOWN = 20
+# Characters no file system (Windows' included) accepts in a name, plus control characters; letters of any
+# script, Chinese included, are fine.
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
+_MAX_NAME_CHARS = 120
 
 
 class Cell(NamedTuple):
@@ -43,8 +55,44 @@ def _cell(value: Any, fmt: str | None) -> Cell:
     return Cell("text", text) if fmt == "text" else Cell("", text)
 
 
-def _fmt(value: float | None, spec: str = ".3f") -> str:
-    return "n/a" if value is None else format(value, spec)
+class _Words:
+    """The report's fixed words in one language: ``t(key)``, metric values, and names of closed vocabularies."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.english = language == DEFAULT_LANGUAGE
+
+    def t(self, key: str, /, **params: object) -> str:
+        return translate(self.language, key, **params)
+
+    def fmt(self, value: float | None, spec: str = ".3f") -> str:
+        return self.t("export.html.na_value") if value is None else format(value, spec)
+
+    def metric_value(self, key: str, value: float | None) -> str:
+        """:func:`format_metric` with its 'n/a' and 'pts' in this language."""
+        if value is None:
+            return self.t("export.html.na_value")
+        if key == "ece" and not self.english:
+            return self.t("export.html.points", value=f"{100 * value:.1f}")
+        return format_metric(key, value)
+
+    def metric_name(self, key: str) -> str:
+        return METRIC_NAMES[key] if self.english else self.t(f"export.metric.{key}")
+
+    def known(self, key: str, fallback: str) -> str:
+        """``key``'s text when the catalogue has it, else ``fallback`` (English shows core's own words)."""
+        return fallback if self.english or key not in catalogue(self.language) else self.t(key)
+
+    def robustness_rows(self, rows: list[dict]) -> list[dict]:
+        """Perturbation names and descriptions, which core writes in English, in this language."""
+        return [{**row, "perturbation": self.known(f"export.perturbation.{row.get('perturbation')}.name", row.get("perturbation")),
+                 "description": self.known(f"export.perturbation.{row.get('perturbation')}.description",
+                                           row.get("description"))} for row in rows]
+
+
+def _with_language(func: Any, language: str) -> Any:
+    """A figure function with ``language`` passed when it takes one (core.plots gains the parameter figure by figure)."""
+    return functools.partial(func, language=language) if "language" in inspect.signature(func).parameters else func
 
 
 class _Figures:
@@ -73,46 +121,78 @@ def _environment() -> Environment:
                        keep_trailing_newline=True)
 
 
-def _context(report: dict, title: str) -> dict[str, Any]:
+def _context(report: dict, title: str, language: str) -> dict[str, Any]:
     """Everything the template prints, prepared so the template only lays it out."""
     from core.plots import classification_figures, confusion, reliability_figures
 
-    summary, explanations = report["summary"], report["explanations"]
+    words = _Words(language)
+    summary = report["summary"]
+    explanations, per_class = report_explanations(report, language=language)
     run = report.get("run") or {}
+    noun = report.get("dataset_noun", "texts")
+    figures = (classification_figures.per_class_f1_figure, classification_figures.roc_figure, classification_figures.pr_figure,
+               confusion.confusion_matrix_figure, reliability_figures.reliability_figure,
+               reliability_figures.confidence_histogram_figure, reliability_figures.robustness_figure,
+               reliability_figures.slice_figure)
     return {
         "report": report,
         "title": title,
+        "lang": language,
+        "t": words.t,
         "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "summary": summary,
         "explanations": explanations,
-        "noun": report.get("dataset_noun", "texts"),
+        "per_class": per_class,
+        "noun": noun if words.english or noun != "texts" else words.t("export.explain.noun_texts"),
         "tile_keys": _TILE_KEYS,
-        "metric_names": METRIC_NAMES,
-        "metric_rows": [{"name": METRIC_NAMES[k], "value": format_metric(k, summary[k]), "ex": explanations.get(k, "")}
+        "metric_name": words.metric_name,
+        "metric_rows": [{"name": words.metric_name(k), "value": words.metric_value(k, summary[k]), "ex": explanations.get(k, "")}
                         for k in METRIC_NAMES if k in summary],
         "top_confusions": [{"true": t, "pred": p, "count": c}
                            for t, p, c in report["confusion"]["top_confusions"][:_MAX_CONFUSIONS_SHOWN]],
         "errors": report["errors"][:_MAX_ERRORS_SHOWN],
-        "efficiency_rows": [{"k": k, "v": v} for k, v in (report.get("efficiency") or {}).items()],
+        "robustness_rows": words.robustness_rows(report.get("robustness") or []),
+        "efficiency_rows": [{"k": words.known(f"export.efficiency.{k}", k), "v": v}
+                            for k, v in (report.get("efficiency") or {}).items()],
         # The TF-IDF baseline check (core.evaluate.guard): its verdict when the baseline won, else one line.
-        "baseline_verdict": (report.get("baseline_check") or {}).get("verdict"),
-        "baseline_line": summary_line(report.get("baseline_check")),
-        "run_rows": [{"k": k, "v": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v}
+        **_baseline_check(report.get("baseline_check"), language),
+        "run_rows": [{"k": words.known(f"export.run.{k}", k), "v": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v}
                      for k, v in run.items()],
         # The figure functions the template calls, by name, wherever core.plots keeps them.
-        "figs": SimpleNamespace(**{f.__name__: f for f in (
-            classification_figures.per_class_f1_figure, classification_figures.roc_figure, classification_figures.pr_figure,
-            confusion.confusion_matrix_figure, reliability_figures.reliability_figure,
-            reliability_figures.confidence_histogram_figure, reliability_figures.robustness_figure,
-            reliability_figures.slice_figure)}),
+        "figs": SimpleNamespace(**{f.__name__: _with_language(f, language) for f in figures}),
         "figure": _Figures(),
-        "format_metric": format_metric,
+        "format_metric": words.metric_value,
         "cell": _cell,
-        "fmt": _fmt,
+        "fmt": words.fmt,
     }
 
 
-def report_to_html(report: dict, *, title: str) -> str:
-    """One standalone, offline HTML file: plotly.js inlined once, every user string escaped."""
+def _baseline_check(check: dict | None, language: str) -> dict[str, Any]:
+    """The baseline check's sentences in ``language`` (reports made before they had messages: their English)."""
+    verdict = (check or {}).get("verdict")
+    if verdict:
+        sentence, tips = guard.verdict_texts(verdict)
+        verdict = {"sentence": localize(sentence, language), "suggestions": [localize(tip, language) for tip in tips]}
+    return {"baseline_verdict": verdict, "baseline_line": localize(guard.summary_message(check), language)}
+
+
+def report_to_html(report: dict, *, title: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """One standalone, offline HTML file in ``language`` (a code of core.i18n.LANGUAGES): plotly.js inlined once,
+    every user string escaped."""
+    catalogue(language)  # an unknown language fails here, in one sentence, before any rendering
     template = _environment().get_template("report.html.j2")
-    return template.render(**_context(report, title))
+    return template.render(**_context(report, title, language))
+
+
+def run_report_html(run_id: str, *, language: str = DEFAULT_LANGUAGE) -> str:
+    """The standalone HTML report of a finished run, titled with its name, in ``language`` (the CLI and the UI's
+    download button both use it)."""
+    run = store.require_run(run_id)
+    title = translate(language, "export.html.title", name=run.name)
+    return report_to_html(results.load_report(run.id), title=title, language=language)
+
+
+def report_file_name(run_name: str) -> str:
+    """``<run name>-report.html``, with only the characters file systems reject removed (Chinese names stay)."""
+    name = _UNSAFE_IN_FILE_NAMES.sub("_", run_name).strip(" ._")[:_MAX_NAME_CHARS].strip(" ._")
+    return f"{name or 'run'}-report.html"

@@ -3,13 +3,16 @@
 Two places show a model's speed: the run's report (measured at the end of training, on the device the run trained
 on, often a GPU) and the fp32-vs-int8 comparison of the export panel and the int8 model card (always on the CPU: int8
 is CPU-only).  Both measure with :func:`core.evaluate.efficiency.measure_inference` and the settings below, and every display
-labels its numbers with :func:`describe`, so a GPU latency is never read as a CPU one.
+labels its numbers with :func:`describe` (the UI with :func:`describe_message`, the same sentence in its language), so
+a GPU latency is never read as a CPU one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from core.i18n import Message, message
 
 N_TEXTS = 128  # texts measured (the first ones of the test split); few, as the end of a run waits for it
 N_SINGLE = 20  # one-text calls whose median is the latency (after the same warm-up)
@@ -44,10 +47,24 @@ def where(measurement: dict[str, Any]) -> str:
     return device
 
 
-def describe(measurement: dict[str, Any]) -> str:
-    """The one sentence every speed display uses, e.g. 'Latency: median of 50 one-text calls on the CPU (2 threads),
-    tokenisation included; throughput: batches of 32.'"""
+def describe_message(measurement: dict[str, Any]) -> Message:
+    """The one sentence every speed display uses, as a :class:`core.i18n.Message` (the UI shows it in its language).
+
+    One catalogue text per place (the CPU with or without its thread count, the GPU, another device) says what
+    :func:`where` says, so the sentence is translated whole."""
     n_single = measurement.get("n_single") or N_SINGLE
     batch = measurement.get("batch_size") or BATCH_SIZE
-    return (f"Latency: median of {n_single} one-text calls on {where(measurement)}, tokenisation included; "
-            f"throughput: batches of {batch}.")
+    device = str(measurement.get("device") or "cpu")
+    if device.startswith("cpu"):
+        threads = measurement.get("threads")
+        if threads:
+            return message("evalmsg.latency.cpu_threads", n_single=n_single, threads=threads, batch=batch)
+        return message("evalmsg.latency.cpu", n_single=n_single, batch=batch)
+    kind = "gpu" if device.startswith("cuda") else "other"
+    return message(f"evalmsg.latency.{kind}", n_single=n_single, device=device, batch=batch)
+
+
+def describe(measurement: dict[str, Any]) -> str:
+    """The one sentence every speed display uses, in English, e.g. 'Latency: median of 50 one-text calls on the CPU
+    (2 threads), tokenisation included; throughput: batches of 32.'"""
+    return str(describe_message(measurement))

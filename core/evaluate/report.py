@@ -24,6 +24,7 @@ import pandas as pd
 from core.errors import DataError
 from core.evaluate import metrics
 from core.evaluate.explanations import class_explanations, metric_explanations, pct
+from core.i18n import Message, message
 from core.results import MAX_SLICE_VALUES, dump_report, prob_column
 
 __all__ = ["METRIC_NAMES", "build_report", "format_metric", "report_to_json"]
@@ -236,6 +237,10 @@ def _slice_values(column: pd.Series) -> pd.Series:
     return column.astype(object).where(column.notna(), "(missing)").astype(str)
 
 
+def _skipped(column: object, why: Message) -> dict:
+    return {"column": str(column), "reason": str(why), "message": why.to_dict()}
+
+
 def _slices(
     predictions: pd.DataFrame,
     y_true: np.ndarray,
@@ -245,24 +250,21 @@ def _slices(
 ) -> tuple[list[dict], list[dict]]:
     """Per-value accuracy / macro-F1 for each usable slice column, and the skipped ones.
 
+    A skipped column says why twice: ``reason`` in English (as report.json always had it) and ``message``, the
+    same sentence as a stored :class:`core.i18n.Message` the UI shows in its language.
     Slice F1 averages over the classes present in that slice (sklearn's default),
     because averaging in absent classes as 0 would punish small slices.
     """
     out, skipped = [], []
     for column in slice_columns:
         if column not in predictions.columns:
-            skipped.append(
-                {
-                    "column": str(column),
-                    "reason": "The column is not in the predictions.",
-                }
-            )
+            skipped.append(_skipped(column, message("evalmsg.slices.not_in_predictions")))
             continue
         keys = _slice_values(predictions[column]).to_numpy()
         distinct = pd.unique(keys)
         if not 2 <= len(distinct) <= MAX_SLICE_VALUES:
-            reason = f"It has {len(distinct)} distinct values; slices need 2 to {MAX_SLICE_VALUES}."
-            skipped.append({"column": str(column), "reason": reason})
+            why = message("evalmsg.slices.distinct_values", distinct=len(distinct), max_values=MAX_SLICE_VALUES)
+            skipped.append(_skipped(column, why))
             continue
         rows = []
         for value in distinct:

@@ -84,7 +84,10 @@ def _with_preset(config: RunConfig, args: argparse.Namespace, apply_preset: Pres
     explicit.pop("dataset_id", None)  # the imported dataset (already in config) stays
     final = RunConfig.from_dict({**chosen.to_dict(), **explicit, "dataset_id": config.dataset_id,
                                  "text_column": config.text_column, "label_column": config.label_column}).validate()
-    info = {"preset": args.preset, "recipe_reasons": list(reasons),
+    # Reasons may be core.i18n Messages (print as English): the record keeps the English and the keys, so a
+    # Chinese page can show a CLI run's reasons in Chinese too.
+    info = {"preset": args.preset, "recipe_reasons": [str(r) for r in reasons],
+            **({"recipe_reason_messages": [r.to_dict() for r in reasons]} if all(hasattr(r, "to_dict") for r in reasons) else {}),
             "preset_overrides": [k for k, v in final.to_dict().items() if getattr(chosen, k) != v]}
     if info["preset_overrides"]:
         print(f"{args.preset}: your settings win for {', '.join(info['preset_overrides'])}", file=sys.stderr)

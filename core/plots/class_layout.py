@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from core.i18n import translate
+
 __all__ = ["PX_PER_CLASS", "class_axis_style", "class_chart_height", "confusion_subset"]
 
 PX_PER_CLASS = 20  # room for one 10-11 px label per class, whatever the number of classes
@@ -30,8 +32,10 @@ def _errors_per_class(counts: np.ndarray) -> np.ndarray:
     return off.sum(axis=1) + off.sum(axis=0)
 
 
-def confusion_subset(report: dict, max_classes: int = 30, classes: list[str] | None = None) -> tuple[list[int], str]:
-    """Indices of the classes to draw and one sentence saying how they were chosen ('' when all are shown).
+def confusion_subset(report: dict, max_classes: int = 30, classes: list[str] | None = None, *,
+                     language: str = "en") -> tuple[list[int], str]:
+    """Indices of the classes to draw and one sentence (in ``language``) saying how they were chosen ('' when all
+    are shown).
 
     ``classes`` (names picked by the user) wins; otherwise the ``max_classes`` classes involved in the
     most errors, ties broken by test frequency -- where the interesting confusions are.
@@ -43,16 +47,15 @@ def confusion_subset(report: dict, max_classes: int = 30, classes: list[str] | N
     if classes:
         chosen = [labels.index(c) for c in dict.fromkeys(map(str, classes)) if c in labels]
         if chosen and len(chosen) < total:
-            picked = "the class" if len(chosen) == 1 else f"the {len(chosen)} classes"
-            return chosen, f"Showing {picked} you picked of {total}."
+            key = "report.classes.picked_one" if len(chosen) == 1 else "report.classes.picked_many"
+            return chosen, translate(language, key, n=len(chosen), total=total)
         if chosen:
             return chosen, ""
     if total <= max_classes:
         return list(range(total)), ""
     errors, support = _errors_per_class(counts), counts.sum(axis=1)
     ranked = sorted(range(total), key=lambda i: (-errors[i], -support[i], i))
-    return ranked[:max_classes], (f"Showing the {max_classes} classes with the most errors (missed or wrongly predicted) "
-                                  f"of {total}; pick classes or change the number shown to see others.")
+    return ranked[:max_classes], translate(language, "report.classes.most_errors", n=max_classes, total=total)
 
 
 def class_chart_height(n: int, *, per_class: int = PX_PER_CLASS, extra: int = 140, minimum: int = 300) -> int:

@@ -12,19 +12,20 @@ from typing import Any
 
 from core.plots.class_layout import class_axis_style, class_chart_height
 from core.plots.placeholder import quoted, unavailable_figure
+from core.plots.report_words import chart_text
 
 __all__ = ["per_class_f1_figure", "pr_figure", "roc_figure"]
 
 _BLUE, _GREY = "#1f77b4", "#7f7f7f"
 
 
-def per_class_f1_figure(report: dict) -> Any:
-    """Horizontal bars of F1 per class, worst at the top."""
+def per_class_f1_figure(report: dict, *, language: str = "en") -> Any:
+    """Horizontal bars of F1 per class, worst at the top; texts in ``language``."""
     import plotly.graph_objects as go
 
     rows = report.get("per_class") or []
     if not rows:
-        return unavailable_figure("F1 per class")
+        return unavailable_figure(chart_text(language, "f1_title_na"), language=language)
     rows = sorted(rows, key=lambda r: (r["f1"], r["label"]), reverse=True)  # plotly draws bottom-up
     fig = go.Figure(
         go.Bar(
@@ -38,30 +39,27 @@ def per_class_f1_figure(report: dict) -> Any:
                 "cmax": 1,
             },
             customdata=[[r["precision"], r["recall"], r["support"]] for r in rows],
-            hovertemplate="%{y}<br>F1 %{x:.1%}<br>precision %{customdata[0]:.1%}<br>"
-            "recall %{customdata[1]:.1%}<br>%{customdata[2]} test examples<extra></extra>",
+            hovertemplate=chart_text(language, "f1_hover", label="%{y}", f1="%{x:.1%}", precision="%{customdata[0]:.1%}",
+                                     recall="%{customdata[1]:.1%}", support="%{customdata[2]}") + "<extra></extra>",
         )
     )
     fig.update_layout(
-        title="F1 per class (worst at the top)",
+        title=chart_text(language, "f1_title"),
         height=class_chart_height(len(rows)),
-        xaxis={"title": {"text": "F1"}, "range": [0, 1], "tickformat": ".0%"},
+        xaxis={"title": {"text": chart_text(language, "f1_axis")}, "range": [0, 1], "tickformat": ".0%"},
         yaxis=class_axis_style(len(rows)),
     )
     return fig
 
 
-def roc_figure(report: dict) -> Any:
-    """ROC curve with the chance diagonal; AUC in the title."""
+def roc_figure(report: dict, *, language: str = "en") -> Any:
+    """ROC curve with the chance diagonal; AUC in the title; texts in ``language``."""
     import plotly.graph_objects as go
 
     binary = report.get("binary") or {}
     roc = binary.get("roc")
     if not roc:
-        return unavailable_figure(
-            "ROC curve",
-            "ROC curves need a two-class task with both classes in the test set.",
-        )
+        return unavailable_figure(chart_text(language, "roc_title_na"), chart_text(language, "roc_needs_two"))
     fig = go.Figure(
         [
             go.Scatter(
@@ -69,39 +67,37 @@ def roc_figure(report: dict) -> Any:
                 y=[0, 1],
                 mode="lines",
                 line={"dash": "dash", "color": _GREY},
-                name="Chance",
+                name=chart_text(language, "chance"),
             ),
             go.Scatter(
                 x=roc["fpr"],
                 y=roc["tpr"],
                 mode="lines",
                 line={"color": _BLUE},
-                name="Model",
+                name=chart_text(language, "model"),
                 customdata=roc["thresholds"],
-                hovertemplate="threshold %{customdata:.3f}<br>FPR %{x:.3f}<br>TPR %{y:.3f}<extra></extra>",
+                hovertemplate=chart_text(language, "roc_hover", threshold="%{customdata:.3f}", x="%{x:.3f}",
+                                         y="%{y:.3f}") + "<extra></extra>",
             ),
         ]
     )
     fig.update_layout(
-        title=f"ROC curve — AUC {roc['auc']:.3f} (positive class {quoted(binary['positive'])})",
+        title=chart_text(language, "roc_title", auc=f"{roc['auc']:.3f}", positive=quoted(binary["positive"])),
         height=450,
-        xaxis={"title": {"text": "False positive rate"}, "range": [0, 1]},
-        yaxis={"title": {"text": "True positive rate (recall)"}, "range": [0, 1.02]},
+        xaxis={"title": {"text": chart_text(language, "roc_x")}, "range": [0, 1]},
+        yaxis={"title": {"text": chart_text(language, "roc_y")}, "range": [0, 1.02]},
     )
     return fig
 
 
-def pr_figure(report: dict) -> Any:
-    """Precision-recall curve with the 'always positive' baseline; AP in the title."""
+def pr_figure(report: dict, *, language: str = "en") -> Any:
+    """Precision-recall curve with the 'always positive' baseline; AP in the title; texts in ``language``."""
     import plotly.graph_objects as go
 
     binary = report.get("binary") or {}
     pr = binary.get("pr")
     if not pr:
-        return unavailable_figure(
-            "Precision-recall curve",
-            "PR curves need a two-class task with both classes in the test set.",
-        )
+        return unavailable_figure(chart_text(language, "pr_title_na"), chart_text(language, "pr_needs_two"))
     base = binary.get("positive_share", 0.0)
     thresholds = [*pr["thresholds"], None]  # sklearn gives one fewer threshold than points
     fig = go.Figure(
@@ -111,23 +107,24 @@ def pr_figure(report: dict) -> Any:
                 y=[base, base],
                 mode="lines",
                 line={"dash": "dash", "color": _GREY},
-                name="Always positive",
+                name=chart_text(language, "always_positive"),
             ),
             go.Scatter(
                 x=pr["recall"],
                 y=pr["precision"],
                 mode="lines",
                 line={"color": _BLUE, "shape": "hv"},
-                name="Model",
+                name=chart_text(language, "model"),
                 customdata=thresholds,
-                hovertemplate="threshold %{customdata:.3f}<br>recall %{x:.3f}<br>precision %{y:.3f}<extra></extra>",
+                hovertemplate=chart_text(language, "pr_hover", threshold="%{customdata:.3f}", x="%{x:.3f}",
+                                         y="%{y:.3f}") + "<extra></extra>",
             ),
         ]
     )
     fig.update_layout(
-        title=f"Precision-recall — average precision {pr['average_precision']:.3f} (positive {quoted(binary['positive'])})",
+        title=chart_text(language, "pr_title", ap=f"{pr['average_precision']:.3f}", positive=quoted(binary["positive"])),
         height=450,
-        xaxis={"title": {"text": "Recall"}, "range": [0, 1]},
-        yaxis={"title": {"text": "Precision"}, "range": [0, 1.02]},
+        xaxis={"title": {"text": chart_text(language, "pr_x")}, "range": [0, 1]},
+        yaxis={"title": {"text": chart_text(language, "pr_y")}, "range": [0, 1.02]},
     )
     return fig

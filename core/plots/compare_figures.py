@@ -2,7 +2,8 @@
 and the hyperparameters of each run on parallel coordinates.  One colour per run, in the order the runs
 were picked.  (The comparison's confusion matrices are :mod:`core.plots.confusion`, shared with the report.)
 
-The data comes from :mod:`core.compare`; plotly is imported inside the functions.
+The data comes from :mod:`core.compare`; plotly is imported inside the functions.  Each figure takes the
+interface ``language``; its own words come from the ``compare.chart`` section of :mod:`core.i18n`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.i18n import DEFAULT_LANGUAGE, catalogue, translate
 from core.plots.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height
 
 PALETTE = (
@@ -29,10 +31,16 @@ PALETTE = (
 )
 
 
+def _word(language: str, key: str, default: str) -> str:
+    """Catalogue text ``key`` in ``language``, or ``default`` for a value the catalogue does not name."""
+    return translate(language, key) if key in catalogue(DEFAULT_LANGUAGE) else default
+
+
 def curves_figure(data: pd.DataFrame, *, name: str, x_title: str = "step", title: str | None = None,
-                  splits: Sequence[str] = ("train", "validation")) -> Any:
+                  splits: Sequence[str] = ("train", "validation"), language: str = DEFAULT_LANGUAGE) -> Any:
     """Overlaid curves of metric ``name`` from :func:`core.compare.curves.curves`: one colour per run,
-    train solid, validation dashed with markers; ``x_title`` names the x axis.
+    train solid, validation dashed with markers; ``x_title`` names the x axis.  The y axis and the split in
+    each legend entry ("run · train") are in ``language``.
 
     A series with a single point (a run evaluated once) is drawn as a marker: a line needs two points.
     """
@@ -45,18 +53,20 @@ def curves_figure(data: pd.DataFrame, *, name: str, x_title: str = "step", title
         color = PALETTE[order.index(run_id) % len(PALETTE)]
         dashed = split != "train"
         markers = len(series) == 1 or (dashed and len(series) <= 60)
+        split_name = _word(language, f"compare.chart.split.{split}", split)
         fig.add_scatter(
-            x=series["x"], y=series["value"], name=f"{series['label'].iloc[0]} · {split}", mode="lines+markers" if markers else "lines",
+            x=series["x"], y=series["value"], name=f"{series['label'].iloc[0]} · {split_name}", mode="lines+markers" if markers else "lines",
             line={"color": color, "dash": "dash" if dashed else "solid", "width": 2}, marker={"size": 9 if len(series) == 1 else 6},
         )
+    y_title = _word(language, f"compare.chart.y.{name}", name)
     fig.update_layout(
-        title=title or name, xaxis_title=x_title, yaxis_title=name, height=380,
+        title=title or y_title, xaxis_title=x_title, yaxis_title=y_title, height=380,
         margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25},
     )
     return fig
 
 
-def per_class_figure(frame: pd.DataFrame, labels: Mapping[str, str]) -> Any:
+def per_class_figure(frame: pd.DataFrame, labels: Mapping[str, str], *, language: str = DEFAULT_LANGUAGE) -> Any:
     """Grouped horizontal bars of F1 per class (``frame``: one row per class, one column per run id),
     one colour per run; ``labels`` maps run ids to legend names."""
     import plotly.graph_objects as go
@@ -66,7 +76,7 @@ def per_class_figure(frame: pd.DataFrame, labels: Mapping[str, str]) -> Any:
         fig.add_bar(x=frame[run_id], y=list(frame.index), orientation="h", name=labels.get(run_id, run_id),
                     marker_color=PALETTE[i % len(PALETTE)])
     fig.update_layout(
-        title="F1 per class", barmode="group", height=class_chart_height(len(frame), per_class=max(PX_PER_CLASS, 10 * len(frame.columns))),
+        title=translate(language, "compare.chart.per_class_title"), barmode="group", height=class_chart_height(len(frame), per_class=max(PX_PER_CLASS, 10 * len(frame.columns))),
         xaxis={"range": [0, 1], "tickformat": ".0%"},  # the chart title already says F1; an axis title would collide with the legend
         yaxis={**class_axis_style(len(frame)), "autorange": "reversed"}, legend={"orientation": "h", "y": -0.15},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -74,9 +84,11 @@ def per_class_figure(frame: pd.DataFrame, labels: Mapping[str, str]) -> Any:
     return fig
 
 
-def parallel_figure(frame: pd.DataFrame, metric: str, *, metric_title: str | None = None, lower_is_better: bool = False) -> Any:
+def parallel_figure(frame: pd.DataFrame, metric: str, *, metric_title: str | None = None, lower_is_better: bool = False,
+                    language: str = DEFAULT_LANGUAGE) -> Any:
     """Plotly parallel coordinates: one line per run through its hyperparameters, coloured by ``metric``
     (the last column of ``frame``, shown as ``metric_title``; ``lower_is_better`` flips the colour scale).
+    English names the axes by the settings' own names (as config.json spells them), other languages in words.
 
     Text settings become evenly spaced ticks; the learning rate is drawn on a log10 axis because
     its useful values span orders of magnitude.
@@ -87,7 +99,7 @@ def parallel_figure(frame: pd.DataFrame, metric: str, *, metric_title: str | Non
     dims = []
     for column in frame.columns:
         values = frame[column]
-        label = metric_title if column == metric else column
+        label = metric_title if column == metric else _setting(language, column)
         numeric = pd.to_numeric(values, errors="coerce")
         if column != metric and (numeric.isna().any() or values.map(lambda v: isinstance(v, bool)).any()):
             names = sorted(values.astype(str).unique())
@@ -96,7 +108,7 @@ def parallel_figure(frame: pd.DataFrame, metric: str, *, metric_title: str | Non
         elif column == "learning_rate" and (numeric > 0).all():
             logs = np.log10(numeric.astype(float))
             ticks = sorted(set(logs.round(6)))
-            dims.append({"label": "learning rate (log)", "values": logs.tolist(), "tickvals": ticks, "ticktext": [f"{10 ** t:.0e}" for t in ticks]})
+            dims.append({"label": translate(language, "compare.chart.lr_log"), "values": logs.tolist(), "tickvals": ticks, "ticktext": [f"{10 ** t:.0e}" for t in ticks]})
         else:
             dims.append({"label": label, "values": numeric.fillna(0).astype(float).tolist()})
     score = pd.to_numeric(frame[metric], errors="coerce").fillna(0).astype(float)
@@ -105,5 +117,10 @@ def parallel_figure(frame: pd.DataFrame, metric: str, *, metric_title: str | Non
               "colorbar": {"title": {"text": metric_title}}},
         dimensions=dims,
     ))
-    fig.update_layout(height=420, margin={"l": 60, "r": 40, "t": 60, "b": 30}, title=f"Hyperparameters vs {metric_title}")
+    fig.update_layout(height=420, margin={"l": 60, "r": 40, "t": 60, "b": 30}, title=translate(language, "compare.chart.parallel_title", metric=metric_title))
     return fig
+
+
+def _setting(language: str, column: str) -> str:
+    """An axis of the parallel chart: the setting's name in English, its words (``compare.setting``) otherwise."""
+    return column if language == DEFAULT_LANGUAGE else _word(language, f"compare.setting.{column}", column)

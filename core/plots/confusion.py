@@ -15,6 +15,7 @@ import numpy as np
 
 from core.plots.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height, confusion_subset
 from core.plots.placeholder import unavailable_figure
+from core.plots.report_words import chart_text
 
 MAX_CELL_TEXT = 20  # cell numbers are written up to this many classes; beyond, they no longer fit
 
@@ -26,7 +27,7 @@ def _cell_text(z: np.ndarray, normalized: bool) -> list[list[str]]:
     return [[f"{int(v)}" if v else "" for v in row] for row in z]
 
 
-def _layout(fig: Any, names: list[str], title: str) -> None:
+def _layout(fig: Any, names: list[str], title: str, language: str) -> None:
     """Category axes in the drawn order, first class at the top-left, sized by the class count."""
     n = len(names)
     axis = {**class_axis_style(n), "categoryorder": "array", "categoryarray": names}
@@ -37,8 +38,8 @@ def _layout(fig: Any, names: list[str], title: str) -> None:
     fig.update_layout(
         title=title,
         height=size,
-        xaxis={**axis, "title": {"text": "Predicted label"}, "tickangle": -90 if n > 30 else -45, "side": "bottom"},
-        yaxis={**axis, "title": {"text": "True label"}, "autorange": "reversed"},
+        xaxis={**axis, "title": {"text": chart_text(language, "confusion_x")}, "tickangle": -90 if n > 30 else -45, "side": "bottom"},
+        yaxis={**axis, "title": {"text": chart_text(language, "confusion_y")}, "autorange": "reversed"},
         plot_bgcolor="white",
         **layout,
     )
@@ -52,7 +53,7 @@ def _draw_order(labels: list[str], chosen: list[int], support: np.ndarray, order
 
 def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_classes: int | None = 30,
                             classes: list[str] | None = None, order: Sequence[str] | None = None,
-                            title: str | None = None) -> Any:
+                            title: str | None = None, language: str = "en") -> Any:
     """Heatmap of true (rows) vs predicted (columns) labels.
 
     Classes are ordered by test frequency, or by ``order`` (class names; the comparison passes one order
@@ -61,17 +62,17 @@ def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_class
     numbers are written only up to 20 classes.  ``title`` replaces the default title (which says counts or
     shares).  A transparent scatter layer sits on top of the heatmap because Streamlit's ``on_select``
     does not report heatmap clicks but does report scatter points (``customdata`` = [true, predicted,
-    count, row share]).
+    count, row share]).  Texts are in ``language``.
     """
     import plotly.graph_objects as go
 
     conf = report.get("confusion")
     if not conf or not conf.get("labels"):
-        return unavailable_figure(title or "Confusion matrix")
+        return unavailable_figure(title or chart_text(language, "confusion_title_na"), language=language)
     labels = conf["labels"]
     counts = np.asarray(conf["counts"], dtype=float)
     shares = np.asarray(conf["normalized"], dtype=float)
-    chosen, _ = confusion_subset(report, len(labels) if max_classes is None else max_classes, classes)
+    chosen, _ = confusion_subset(report, len(labels) if max_classes is None else max_classes, classes, language=language)
     drawn = _draw_order(labels, chosen, counts.sum(axis=1), order)
     names = [labels[i] for i in drawn]
     sub_counts, sub_shares = counts[np.ix_(drawn, drawn)], shares[np.ix_(drawn, drawn)]
@@ -83,7 +84,7 @@ def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_class
         y=names,
         colorscale="Blues",
         hoverinfo="skip",
-        colorbar={"title": {"text": "share of row" if normalized else "count"}},
+        colorbar={"title": {"text": chart_text(language, "confusion_colorbar_share" if normalized else "confusion_colorbar_count")}},
         zmin=0,
         zmax=1 if normalized else None,
     )
@@ -100,13 +101,13 @@ def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_class
         marker={"symbol": "square", "size": marker_size, "color": "rgba(0,0,0,0)"},
         selected={"marker": {"color": "rgba(214,39,40,0.35)"}},
         customdata=custom,
-        hovertemplate="True: %{customdata[0]}<br>Predicted: %{customdata[1]}<br>"
-        "Count: %{customdata[2]}<br>Share of true label: %{customdata[3]:.1%}<extra></extra>",
+        hovertemplate=chart_text(language, "confusion_hover", true="%{customdata[0]}", pred="%{customdata[1]}",
+                                 count="%{customdata[2]}", share="%{customdata[3]:.1%}") + "<extra></extra>",
         showlegend=False,
     )
     fig = go.Figure([heat, hit])
-    heading = title or "Confusion matrix — " + ("share of each true label" if normalized else "counts")
+    heading = title or chart_text(language, "confusion_title_shares" if normalized else "confusion_title_counts")
     if n < len(labels):
-        heading += f" ({n} of {len(labels)} classes)"
-    _layout(fig, names, heading)
+        heading += chart_text(language, "confusion_subset", n=n, total=len(labels))
+    _layout(fig, names, heading, language)
     return fig

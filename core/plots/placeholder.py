@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import translate
 
-def unavailable_figure(title: str, message: str = "Not available for this run.") -> Any:
-    """Empty figure titled ``title`` with ``message`` in the middle, instead of an exception."""
+
+def unavailable_figure(title: str, message: str | None = None, *, language: str = "en") -> Any:
+    """Empty figure titled ``title`` with ``message`` (default: "Not available for this run." in ``language``)
+    in the middle, instead of an exception."""
     import plotly.graph_objects as go
+
+    if message is None:
+        message = translate(language, "report.chart.unavailable")
 
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14})

@@ -12,19 +12,20 @@ import itertools
 from typing import Any
 
 from core.plots.placeholder import unavailable_figure
+from core.plots.report_words import chart_text, perturbation_description, perturbation_name
 
 __all__ = ["confidence_histogram_figure", "reliability_figure", "robustness_figure", "slice_figure"]
 
 _BLUE, _RED, _GREEN, _GREY = "#1f77b4", "#d62728", "#2ca02c", "#7f7f7f"
 
 
-def reliability_figure(report: dict) -> Any:
-    """Accuracy per confidence bin against the perfect-calibration diagonal."""
+def reliability_figure(report: dict, *, language: str = "en") -> Any:
+    """Accuracy per confidence bin against the perfect-calibration diagonal; texts in ``language``."""
     import plotly.graph_objects as go
 
     cal = report.get("calibration")
     if not cal:
-        return unavailable_figure("Reliability diagram")
+        return unavailable_figure(chart_text(language, "reliability_title_na"), language=language)
     rel = cal["reliability"]
     keep = [i for i, c in enumerate(rel["count"]) if c]
     centers = [(rel["bin_lower"][i] + rel["bin_upper"][i]) / 2 for i in keep]
@@ -35,31 +36,31 @@ def reliability_figure(report: dict) -> Any:
                 x=centers,
                 y=[rel["accuracy"][i] for i in keep],
                 width=width * 0.9,
-                name="Accuracy in bin",
+                name=chart_text(language, "accuracy_in_bin"),
                 marker={"color": _BLUE},
                 customdata=[[rel["confidence"][i], rel["count"][i]] for i in keep],
-                hovertemplate="mean confidence %{customdata[0]:.1%}<br>accuracy %{y:.1%}<br>"
-                "%{customdata[1]} examples<extra></extra>",
+                hovertemplate=chart_text(language, "reliability_hover", confidence="%{customdata[0]:.1%}",
+                                         accuracy="%{y:.1%}", count="%{customdata[1]}") + "<extra></extra>",
             ),
             go.Scatter(
                 x=[0, 1],
                 y=[0, 1],
                 mode="lines",
                 line={"dash": "dash", "color": _GREY},
-                name="Perfect calibration",
+                name=chart_text(language, "perfect_calibration"),
             ),
         ]
     )
     fig.update_layout(
-        title=f"Reliability — expected calibration error {100 * cal['ece']:.1f} points",
+        title=chart_text(language, "reliability_title", ece=f"{100 * cal['ece']:.1f}"),
         height=450,
         xaxis={
-            "title": {"text": "Model confidence"},
+            "title": {"text": chart_text(language, "model_confidence")},
             "range": [0, 1],
             "tickformat": ".0%",
         },
         yaxis={
-            "title": {"text": "Actual accuracy"},
+            "title": {"text": chart_text(language, "actual_accuracy")},
             "range": [0, 1],
             "tickformat": ".0%",
         },
@@ -67,13 +68,13 @@ def reliability_figure(report: dict) -> Any:
     return fig
 
 
-def confidence_histogram_figure(report: dict) -> Any:
-    """How confident the model was on right vs wrong predictions."""
+def confidence_histogram_figure(report: dict, *, language: str = "en") -> Any:
+    """How confident the model was on right vs wrong predictions; texts in ``language``."""
     import plotly.graph_objects as go
 
     cal = report.get("calibration")
     if not cal:
-        return unavailable_figure("Confidence histogram")
+        return unavailable_figure(chart_text(language, "histogram_title_na"), language=language)
     hist = cal["histogram"]
     edges = hist["bin_edges"]
     centers = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
@@ -84,7 +85,7 @@ def confidence_histogram_figure(report: dict) -> Any:
                 x=centers,
                 y=hist["correct"],
                 width=width,
-                name="Correct",
+                name=chart_text(language, "correct"),
                 marker={"color": _GREEN},
                 opacity=0.7,
             ),
@@ -92,59 +93,61 @@ def confidence_histogram_figure(report: dict) -> Any:
                 x=centers,
                 y=hist["wrong"],
                 width=width,
-                name="Wrong",
+                name=chart_text(language, "wrong"),
                 marker={"color": _RED},
                 opacity=0.7,
             ),
         ]
     )
     fig.update_layout(
-        title="Confidence of correct and wrong predictions",
+        title=chart_text(language, "histogram_title"),
         barmode="overlay",
         height=400,
         xaxis={
-            "title": {"text": "Model confidence"},
+            "title": {"text": chart_text(language, "model_confidence")},
             "range": [0, 1],
             "tickformat": ".0%",
         },
-        yaxis={"title": {"text": "Number of test examples"}},
+        yaxis={"title": {"text": chart_text(language, "histogram_y")}},
     )
     return fig
 
 
-def robustness_figure(report: dict) -> Any:
-    """Accuracy drop (percentage points) under each perturbation."""
+def robustness_figure(report: dict, *, language: str = "en") -> Any:
+    """Accuracy drop (percentage points) under each perturbation; texts (perturbation names too) in ``language``."""
     import plotly.graph_objects as go
 
     rows = report.get("robustness")
     if not rows:
-        return unavailable_figure("Robustness")
+        return unavailable_figure(chart_text(language, "robustness_title_na"), language=language)
     fig = go.Figure(
         go.Bar(
-            x=[r["perturbation"] for r in rows],
+            x=[perturbation_name(language, r["perturbation"]) for r in rows],
             y=[r["drop"] for r in rows],
             marker={"color": [_RED if r["drop"] > 0 else _GREEN for r in rows]},
-            customdata=[[r["description"], r["accuracy"], r["changed_share"]] for r in rows],
-            hovertemplate="%{x}: %{customdata[0]}<br>accuracy %{customdata[1]:.1%}<br>"
-            "drop %{y:.1f} points<br>%{customdata[2]:.1%} of predictions changed<extra></extra>",
+            customdata=[[perturbation_description(language, r["perturbation"], r["description"]), r["accuracy"],
+                         r["changed_share"]] for r in rows],
+            hovertemplate=chart_text(language, "robustness_hover", name="%{x}", description="%{customdata[0]}",
+                                     accuracy="%{customdata[1]:.1%}", drop="%{y:.1f}",
+                                     changed="%{customdata[2]:.1%}") + "<extra></extra>",
         )
     )
     fig.update_layout(
-        title="Accuracy drop under perturbations (points; higher = more fragile)",
+        title=chart_text(language, "robustness_title"),
         height=400,
-        xaxis={"title": {"text": "Perturbation"}, "type": "category"},
-        yaxis={"title": {"text": "Drop in accuracy (percentage points)"}},
+        xaxis={"title": {"text": chart_text(language, "robustness_x")}, "type": "category"},
+        yaxis={"title": {"text": chart_text(language, "robustness_y")}},
     )
     return fig
 
 
-def slice_figure(report: dict, column: str) -> Any:
-    """Accuracy per value of one slice column, with the overall accuracy as a line."""
+def slice_figure(report: dict, column: str, *, language: str = "en") -> Any:
+    """Accuracy per value of one slice column, with the overall accuracy as a line; texts in ``language``."""
     import plotly.graph_objects as go
 
     block = next((s for s in report.get("slices") or [] if s["column"] == column), None)
     if block is None:
-        return unavailable_figure(f"Slices by {column}")
+        return unavailable_figure(chart_text(language, "slice_title_na", column=column), language=language)
     rows = block["values"]
     overall = report["summary"]["accuracy"]
     fig = go.Figure(
@@ -153,20 +156,20 @@ def slice_figure(report: dict, column: str) -> Any:
             y=[r["accuracy"] for r in rows],
             marker={"color": [_RED if r["gap_points"] < 0 else _BLUE for r in rows]},
             customdata=[[r["n"], r["gap_points"], r["f1_macro"]] for r in rows],
-            hovertemplate="%{x}<br>accuracy %{y:.1%} (%{customdata[1]:+.1f} points vs overall)<br>"
-            "macro F1 %{customdata[2]:.1%}<br>%{customdata[0]} examples<extra></extra>",
+            hovertemplate=chart_text(language, "slice_hover", value="%{x}", accuracy="%{y:.1%}", gap="%{customdata[1]:+.1f}",
+                                     f1="%{customdata[2]:.1%}", n="%{customdata[0]}") + "<extra></extra>",
         )
     )
     fig.add_hline(
         y=overall,
         line_dash="dash",
         line_color=_GREY,
-        annotation_text=f"overall {overall:.1%}",
+        annotation_text=chart_text(language, "overall", accuracy=f"{overall:.1%}"),
     )
     fig.update_layout(
-        title=f"Accuracy by {column} (worst first)",
+        title=chart_text(language, "slice_title", column=column),
         height=420,
         xaxis={"title": {"text": column}, "type": "category", "automargin": True},
-        yaxis={"title": {"text": "Accuracy"}, "range": [0, 1.05], "tickformat": ".0%"},
+        yaxis={"title": {"text": chart_text(language, "slice_y")}, "range": [0, 1.05], "tickformat": ".0%"},
     )
     return fig

@@ -13,6 +13,7 @@ of ``model/``.  Nothing here imports torch: exporting is file copying and text.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -25,6 +26,7 @@ from core import paths, results, store
 from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
 from core.errors import ModelError, RunError
 from core.evaluate import latency
+from core.i18n import DEFAULT_LANGUAGE, translate
 from core.serve import loading as serving
 from core.serve import quantize
 
@@ -106,7 +108,12 @@ def usage_snippet(run_id: str, *, int8: bool = False) -> str:
 
 
 # ---------------------------------------------------------------------------- model card
-def _settings_lines(config: dict[str, Any]) -> list[str]:
+def _card(language: str, key: str, **params: object) -> str:
+    """One line or phrase of the model card in ``language`` (catalogue section ``export.card``)."""
+    return translate(language, f"export.card.{key}", **params)
+
+
+def _settings_lines(config: dict[str, Any], language: str = DEFAULT_LANGUAGE) -> list[str]:
     keys = ["epochs", "max_steps", "learning_rate", "batch_size", "gradient_accumulation", "max_length", "weight_decay",
             "warmup_ratio", "lr_scheduler", "label_smoothing", "class_weighted_loss", "freeze", "seed", "precision"]
     if config.get("freeze") == "lower":
@@ -117,51 +124,62 @@ def _settings_lines(config: dict[str, Any]) -> list[str]:
         keys += ["lora_r", "lora_alpha", "lora_dropout", "lora_target_modules"]
     elif peft == "prompt_tuning":
         keys.append("prompt_tokens")
-    return [f"| {k} | {config[k] if config[k] != '' else '(default)'} |" for k in keys if k in config]
+    default = _card(language, "default")
+    return [f"| {k} | {config[k] if config[k] != '' else default} |" for k in keys if k in config]
 
 
-def _limits(run: store.Run, report: dict[str, Any], labels: list[str]) -> list[str]:
+def _limits(run: store.Run, report: dict[str, Any], labels: list[str], language: str = DEFAULT_LANGUAGE) -> list[str]:
     """Plain-language limits, each derived from this run's own numbers."""
     summary = report.get("summary", {})
     config = run.config
-    lines = [f"- It always answers with one of its {len(labels)} classes, even for a text that belongs to none of them.",
-             f"- Texts longer than {config.get('max_length', 128)} tokens (roughly {int(config.get('max_length', 128) * 0.75)} "
-             "words) are cut: only their beginning is read."]
+    max_length = config.get("max_length", 128)
+    lines = [_card(language, "limit_one_class", k=len(labels)),
+             _card(language, "limit_length", max_length=max_length, words=int(max_length * 0.75))]
     accuracy = summary.get("accuracy")
     if isinstance(accuracy, int | float):
         wrong = 1 - accuracy
-        lines.append(f"- On held-back test texts it was right {_pct(accuracy)} of the time"
-                     + (f", so expect about 1 wrong answer in {max(1, round(1 / wrong))} texts." if wrong > 0 else "."))
+        lines.append(_card(language, "limit_accuracy", accuracy=_pct(accuracy), every=max(1, round(1 / wrong))) if wrong > 0
+                     else _card(language, "limit_accuracy_perfect", accuracy=_pct(accuracy)))
         supports = [row.get("support", 0) for row in report.get("per_class", [])]
         if supports and sum(supports) and accuracy <= max(supports) / sum(supports) + 0.02:
-            lines.append(f"- It is barely better than always answering the most common class ({_pct(max(supports) / sum(supports))} "
-                         "of the test texts); do not rely on it.")
+            lines.append(_card(language, "limit_majority", share=_pct(max(supports) / sum(supports))))
     per_class = sorted(report.get("per_class", []), key=lambda row: row.get("f1", 0))
     if len(per_class) > 1 and per_class[0].get("f1", 1) < per_class[-1].get("f1", 0) - 0.1:
-        lines.append(f"- It is weakest on ‘{per_class[0]['label']}’ (F1 {_pct(per_class[0]['f1'])}) and best on "
-                     f"‘{per_class[-1]['label']}’ (F1 {_pct(per_class[-1]['f1'])}).")
+        lines.append(_card(language, "limit_weakest", worst=per_class[0]["label"], worst_f1=_pct(per_class[0]["f1"]),
+                           best=per_class[-1]["label"], best_f1=_pct(per_class[-1]["f1"])))
     n_test = summary.get("n_test")
     if isinstance(n_test, int) and n_test < 200:
-        lines.append(f"- The test set had only {n_test} texts, so these figures are rough (a few points either way).")
+        lines.append(_card(language, "limit_small_test", n_test=n_test))
     ece = summary.get("ece")
     if isinstance(ece, int | float) and ece > 0.08:
-        lines.append(f"- Its confidence scores are off by about {100 * ece:.0f} points on average; treat them as a ranking, "
-                     "not as exact probabilities.")
+        lines.append(_card(language, "limit_ece", points=f"{100 * ece:.0f}"))
     robust = [r for r in report.get("robustness") or [] if isinstance(r.get("drop"), int | float)]
     if robust:
         worst = max(robust, key=lambda r: r["drop"])
         if worst["drop"] >= 2:
-            lines.append(f"- Its accuracy falls by {worst['drop']:.1f} points on texts changed like this: "
-                         f"{worst.get('description', worst['perturbation'])}")
+            lines.append(_card(language, "limit_robustness", drop=f"{worst['drop']:.1f}",
+                               description=_perturbation_text(worst, language)))
     if str(config.get("model")) == TINY_TEST_MODEL:
-        lines.append("- It was built from a tiny untrained test model: it only shows that the pipeline works.")
-    lines.append("- It learned from the examples it was given: texts in another language, domain or style than the "
-                 "training data, and any bias in how those examples were labelled, carry over to its answers.")
+        lines.append(_card(language, "limit_tiny"))
+    lines.append(_card(language, "limit_bias"))
     return lines
 
 
-def model_card(run_id: str, *, int8: bool = False) -> str:
-    """A Markdown model card (README.md) generated from the run: data, settings, test metrics, use and limits."""
+def _perturbation_text(row: dict[str, Any], language: str) -> str:
+    """What a robustness perturbation changes: core's English description, or the catalogue's in another language."""
+    english = str(row.get("description", row["perturbation"]))
+    key = f"export.perturbation.{row['perturbation']}.description"
+    try:
+        return english if language == DEFAULT_LANGUAGE else translate(language, key)
+    except KeyError:  # a perturbation the catalogue does not know (saved by another version)
+        return english
+
+
+def model_card(run_id: str, *, int8: bool = False, language: str = DEFAULT_LANGUAGE) -> str:
+    """A Markdown model card (README.md) generated from the run: data, settings, test metrics, use and limits.
+
+    ``language`` is a code of core.i18n.LANGUAGES; the zip keeps the English card.
+    """
     run = serving.require_model(run_id)
     report = _report(run_id)
     labels = serving.run_labels(run_id)
@@ -171,64 +189,63 @@ def model_card(run_id: str, *, int8: bool = False) -> str:
     sizes = report.get("run", {}).get("split_sizes", {})
     dataset_name = run.info.get("dataset_name") or run.dataset_id or "unknown"
     base = _base_model_name(config)
+    say = functools.partial(_card, language)
+    finished = time.strftime("%Y-%m-%d", time.localtime(run.finished_at or time.time()))
     lines = [
         "---", "library_name: transformers", "pipeline_tag: text-classification", "tags:", "- text-classification",
         "- tuneboard", "---", "",
         f"# {run.name}", "",
-        f"A text classifier that sorts a text into one of {len(labels)} classes, fine-tuned with Tuneboard from "
-        f"`{base}` (run `{run.id}`, finished {time.strftime('%Y-%m-%d', time.localtime(run.finished_at or time.time()))}).",
+        say("intro", k=len(labels), base=base, run_id=run.id, date=finished),
         "",
-        "## Data", "",
-        f"- Dataset: “{dataset_name}” (id `{run.dataset_id}`)",
+        say("data"), "",
+        say("dataset", name=dataset_name, dataset_id=run.dataset_id),
     ]
     if sizes:
-        lines.append("- Examples: " + ", ".join(f"{sizes[k]:,} {k}" for k in ("train", "validation", "test") if k in sizes)
-                     + f" ({sum(sizes.values()):,} in all)")
-    lines += ["", f"| class | examples ({counted_on}) |", "|---|---:|"]
+        parts = say("separator").join(say("split_part", count=f"{sizes[k]:,}", split=say(f"split_{k}"))
+                                      for k in ("train", "validation", "test") if k in sizes)
+        lines.append(say("examples", parts=parts, total=f"{sum(sizes.values()):,}"))
+    lines += ["", say("class_header", counted_on=say(f"counted_{counted_on.replace(' ', '_')}")), "|---|---:|"]
     lines += [f"| {label} | {counts.get(label, 0):,} |" for label in labels]
-    lines += ["", "## Training settings", "", f"Base model: `{base}`", "", "| setting | value |", "|---|---|"]
-    lines += _settings_lines(config)
+    lines += ["", say("settings"), "", say("base_model", base=base), "", say("settings_header"), "|---|---|"]
+    lines += _settings_lines(config, language)
     if run.info.get("cli"):
-        lines += ["", "Reproduce with Tuneboard:", "", "```bash", str(run.info["cli"]), "```"]
-    lines += ["", f"## Test results ({summary.get('n_test', '?')} held-back texts)", "", "| metric | value |", "|---|---:|"]
-    for key, name in [("accuracy", "accuracy"), ("balanced_accuracy", "balanced accuracy"), ("f1_macro", "macro F1"),
-                      ("precision_macro", "macro precision"), ("recall_macro", "macro recall")]:
+        lines += ["", say("reproduce"), "", "```bash", str(run.info["cli"]), "```"]
+    lines += ["", say("results", n_test=summary.get("n_test", "?")), "", say("metric_header"), "|---|---:|"]
+    for key in ("accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro"):
         if key in summary:
-            lines.append(f"| {name} | {_pct(summary[key])} |")
+            lines.append(f"| {say(f'metric_{key}')} | {_pct(summary[key])} |")
     if report.get("per_class"):
-        lines += ["", "| class | precision | recall | F1 | test texts |", "|---|---:|---:|---:|---:|"]
+        lines += ["", say("per_class_header"), "|---|---:|---:|---:|---:|"]
         lines += [f"| {row['label']} | {_pct(row['precision'])} | {_pct(row['recall'])} | {_pct(row['f1'])} | {row['support']} |"
                   for row in report["per_class"]]
     if int8:
-        lines += _int8_section(run_id)
-    lines += ["", "## Intended use", "",
-              f"Sorting texts like the ones in “{dataset_name}” into the classes {', '.join(f'‘{x}’' for x in labels)}: "
-              "to triage, count or route them, with a person checking the answers that matter. Try it on a sample of "
-              "your own texts before you rely on it. Do not use it alone for decisions about people.",
-              "", "## Limits", "", *_limits(run, report, labels),
-              "", "## How to use", "", "```python", usage_snippet(run_id, int8=int8).rstrip(), "```", ""]
+        lines += _int8_section(run_id, language=language)
+    classes = say("separator").join(say("class_quote", label=x) for x in labels)
+    lines += ["", say("use"), "", say("use_text", dataset=dataset_name, classes=classes),
+              "", say("limits"), "", *_limits(run, report, labels, language),
+              "", say("how_to_use"), "", "```python", usage_snippet(run_id, int8=int8).rstrip(), "```", ""]
     if (paths.run_dir(run_id) / "adapter").is_dir() and not int8:
-        lines += [f"`adapter/` holds the {config.get('peft')} adapter alone (small); it needs the base model `{base}`.", ""]
+        lines += [say("adapter", peft=config.get("peft"), base=base), ""]
     return "\n".join(lines)
 
 
-def _int8_section(run_id: str) -> list[str]:
+def _int8_section(run_id: str, *, language: str = DEFAULT_LANGUAGE) -> list[str]:
     comparison = quantize.load_comparison(run_id)
-    lines = ["", "## int8 version", "",
-             "This download holds a dynamic int8 copy (Linear layers in int8, the word-embedding table stored as fp16) "
-             "for CPUs. Load it with `load_int8.py` from the zip (no pickle involved)."]
+    say = functools.partial(_card, language)
+    lines = ["", say("int8"), "", say("int8_intro")]
     if comparison:
         fp32, q = comparison["fp32"], comparison["int8"]
+        speed = [say("int8_throughput_value", value=f"{m['throughput_texts_per_s']:.0f}") for m in (fp32, q)]
         lines += ["", "| | fp32 | int8 |", "|---|---:|---:|",
-                  f"| size on disk | {fp32['size_bytes'] / 1e6:.1f} MB | {q['size_bytes'] / 1e6:.1f} MB |",
-                  f"| latency, 1 text (median) | {fp32['latency_p50_ms']:.1f} ms | {q['latency_p50_ms']:.1f} ms |",
-                  f"| throughput, batches of 32 | {fp32['throughput_texts_per_s']:.0f} texts/s | {q['throughput_texts_per_s']:.0f} texts/s |",
-                  f"| test accuracy | {_pct(fp32['accuracy'])} | {_pct(q['accuracy'])} |",
-                  f"| test macro F1 | {_pct(fp32['f1_macro'])} | {_pct(q['f1_macro'])} |",
-                  "", f"{latency.describe(quantize.speed_measurement(comparison))} The two agree on "
-                  f"{_pct(comparison.get('agreement'))} of the test texts."
-                  + (" A training run shared the CPU during the measurement, so the timings are unreliable."
-                     if comparison.get("busy_with_training") else "")]
+                  f"| {say('int8_size')} | {fp32['size_bytes'] / 1e6:.1f} MB | {q['size_bytes'] / 1e6:.1f} MB |",
+                  f"| {say('int8_latency')} | {fp32['latency_p50_ms']:.1f} ms | {q['latency_p50_ms']:.1f} ms |",
+                  f"| {say('int8_throughput')} | {speed[0]} | {speed[1]} |",
+                  f"| {say('int8_accuracy')} | {_pct(fp32['accuracy'])} | {_pct(q['accuracy'])} |",
+                  f"| {say('int8_f1')} | {_pct(fp32['f1_macro'])} | {_pct(q['f1_macro'])} |",
+                  # latency.describe is a sentence core makes in English (it gets a message key later).
+                  "", f"{latency.describe(quantize.speed_measurement(comparison))} "
+                  + say("int8_agreement", share=_pct(comparison.get("agreement")))
+                  + (say("int8_busy") if comparison.get("busy_with_training") else "")]
     return lines
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from core import paths, store
 from core.errors import ModelError, RunError
+from core.i18n import Message, catalogue, message
 from core.results import prob_column, read_report
 
 
@@ -64,18 +65,28 @@ def is_baseline(run: store.Run) -> bool:
 
 
 def playground_problem(run_id: str) -> str | None:
-    """Why the run cannot be tried in the playground, in one sentence; None when it can."""
+    """Why the run cannot be tried in the playground, in one English sentence; None when it can."""
+    problem = playground_problem_message(run_id)
+    return None if problem is None else str(problem)
+
+
+def playground_problem_message(run_id: str) -> Message | None:
+    """:func:`playground_problem` as a :class:`core.i18n.Message`, for the UI to show in its language."""
     run = store.get_run(run_id)
     if run is None:
-        return f"There is no run {run_id}; it may have been deleted."
+        return message("evalmsg.playground.no_run", run_id=run_id)
     if run.status != "completed":
-        return f"Run {run_id} is {run.status}; only completed runs have a model to try."
+        # One text per status, so the status is translated with its sentence; the general one for any other.
+        key = f"evalmsg.playground.status.{run.status}"
+        if key in catalogue("en"):
+            return message(key, run_id=run_id)
+        return message("evalmsg.playground.not_completed", run_id=run_id, status=run.status)
     if is_baseline(run):
         if not (model_dir(run_id) / "baseline.json").is_file():
-            return f"The saved TF-IDF baseline of run {run_id} is missing; train the baseline again."
+            return message("evalmsg.playground.baseline_missing", run_id=run_id)
         return None
     if not has_model(run_id):
-        return f"The model files of run {run_id} are missing from the workspace; train the run again."
+        return message("evalmsg.playground.model_missing", run_id=run_id)
     return None
 
 

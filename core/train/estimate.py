@@ -28,6 +28,7 @@ from core.config import BUILTIN_MODEL, TINY_TEST_MODEL, RunConfig
 from core.data.script import is_cjk
 from core.errors import TuneboardError
 from core.evaluate.robustness import PERTURBATIONS
+from core.i18n import Message, message
 
 FORWARD_SHARE = 1 / 3
 """Cost of classifying one text relative to training on it (forward ≈ 1/3 of forward + backward)."""
@@ -52,6 +53,7 @@ UNKNOWN_MODEL_COST = 8.0
 WORD_TOKENS = 1.3
 """Tokens per whitespace-separated word when the model's tokenizer is not on disk (plus 2 special tokens)."""
 DEVICE_WORDS = {"cpu": "CPU", "cuda": "GPU", "mps": "Apple GPU"}
+"""Device kinds the estimate names in words (catalogue keys ``recipe.estimate.on_<kind>``; others show their kind)."""
 
 
 @dataclass(frozen=True)
@@ -94,23 +96,35 @@ class Estimate:
 
     def describe(self) -> str:
         """One sentence for the Train page, e.g. '≈ 4 min on this CPU, from 3 earlier all-MiniLM-L6-v2 runs.'."""
-        where = f"on this {DEVICE_WORDS.get(self.device_kind, self.device_kind)}"
-        text = f"≈ {format_duration(self.seconds)} {where} ({self.steps:,} steps)"
+        return "".join(str(part) for part in self.describe_messages())
+
+    def describe_messages(self) -> list[Message]:
+        """:meth:`describe` as the messages it is joined from (duration, device and steps, source, ending), so the
+        UI can show each in its language and join them; the catalogue has no sentence-in-a-sentence."""
+        kind = self.device_kind if self.device_kind in DEVICE_WORDS else "other"
+        where = {"device": self.device_kind, "steps": self.steps, "model": self.model}
         if self.n_runs:
-            text += f", from {self.n_runs} earlier {self.model} run{'s' if self.n_runs > 1 else ''}"
+            source = message("recipe.estimate.from_runs" if self.n_runs > 1 else "recipe.estimate.from_run",
+                             n=self.n_runs, model=self.model)
         else:
-            text += f"; a rough guess: no earlier run of {self.model} {where} to measure from"
-        return text + ("; early stopping can end it sooner." if self.early_stopping else ".")
+            source = message(f"recipe.estimate.guess_{kind}", **where)
+        return [duration_message(self.seconds), message(f"recipe.estimate.on_{kind}", **where), source,
+                message("recipe.estimate.sooner" if self.early_stopping else "recipe.estimate.end")]
 
 
 def format_duration(seconds: float) -> str:
     """'40 s', '4 min', '1 h 05 min': rounded so it does not pretend to more precision than it has."""
+    return str(duration_message(seconds)).removeprefix("≈ ")
+
+
+def duration_message(seconds: float) -> Message:
+    """'≈ 40 s', '≈ 4 min', '≈ 1 h 05 min' (see :func:`format_duration`) as a message."""
     if seconds < 60:
-        return f"{max(10, round(seconds / 10) * 10)} s"
+        return message("recipe.estimate.seconds", seconds=max(10, round(seconds / 10) * 10))
     minutes = round(seconds / 60)
     if minutes < 90:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+        return message("recipe.estimate.minutes", minutes=minutes)
+    return message("recipe.estimate.hours", hours=minutes // 60, minutes=minutes % 60)
 
 
 # ---------------------------------------------------------------------------- the arithmetic (pure)

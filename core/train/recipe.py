@@ -4,7 +4,9 @@ The fixed presets (Quick demo, Balanced, Best quality) are field values in :data
 (the default) looks at the data first: how many training rows and classes, how long the texts are in the model's
 tokens, whether there is a validation split, and where the run trains.  The rules come from the recipe study in
 ``bench/bench_recipes.py`` (numbers in BENCHMARKS.md, "Recipe study"); each rule names what it reacts to, so the
-Train page and the CLI can print why a value was chosen ("77 classes → head learning rate ×20").
+Train page and the CLI can print why a value was chosen ("77 classes → head learning rate ×20").  A reason is a
+:class:`core.i18n.Message` (key ``recipe.reason.*``): ``str()`` gives the English the CLI prints and the run records,
+the UI shows it in its language.
 
 Nothing here imports torch: the Train page recomputes the recipe whenever the dataset or model changes.
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 from core.config import BUILTIN_MODEL, PRESETS, TINY_TEST_MODEL, RunConfig
 from core.errors import ConfigError
-from core.text import plural
+from core.i18n import Message, message
 
 AUTO = "Auto"
 PRESET_NAMES = [AUTO, *PRESETS]
@@ -67,54 +69,61 @@ class Recipe:
     """Settings to apply to a RunConfig and one reason per choice."""
 
     settings: dict[str, Any]
-    reasons: list[str]
+    messages: list[Message]
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in English (what the CLI prints and a run records)."""
+        return [str(m) for m in self.messages]
 
 
 def _fmt_lr(value: float) -> str:
     return f"{value:.0e}".replace("e-0", "e-")
 
 
-def learning_rate_rule(model: str) -> tuple[float, str]:
+def learning_rate_rule(model: str) -> tuple[float, Message]:
     """The encoder learning rate for ``model`` and why."""
     if model in SMALL_MODELS:
-        return SMALL_MODEL_LR, f"small model ({model}) → learning rate {_fmt_lr(SMALL_MODEL_LR)}"
-    return BASE_MODEL_LR, f"base-size or unknown model → learning rate {_fmt_lr(BASE_MODEL_LR)}"
+        return SMALL_MODEL_LR, message("recipe.reason.lr_small", model=model, lr=_fmt_lr(SMALL_MODEL_LR))
+    return BASE_MODEL_LR, message("recipe.reason.lr_base", lr=_fmt_lr(BASE_MODEL_LR))
 
 
-def head_multiplier_rule(n_classes: int) -> tuple[float, str]:
+def head_multiplier_rule(n_classes: int) -> tuple[float, Message]:
     """How much faster than the encoder the new head learns, from the number of classes."""
     multiplier = 10.0 if n_classes <= MANY_CLASSES else 20.0
-    return multiplier, f"{n_classes} classes → head learning rate ×{multiplier:g}"
+    return multiplier, message("recipe.reason.head", classes=n_classes, multiplier=multiplier)
 
 
-def epochs_rule(train_rows: int, n_classes: int, effective_batch: int) -> tuple[float, str]:
+def epochs_rule(train_rows: int, n_classes: int, effective_batch: int) -> tuple[float, Message]:
     """Epochs that give the step budget (more classes → more steps), within MIN_EPOCHS–MAX_EPOCHS."""
     steps_per_epoch = max(1, math.ceil(train_rows / effective_batch))
     target = TARGET_STEPS_BASE + TARGET_STEPS_PER_CLASS * n_classes
     least = MANY_CLASSES_MIN_EPOCHS if n_classes > MANY_CLASSES else MIN_EPOCHS
     epochs = min(MAX_EPOCHS, max(least, math.ceil(target / steps_per_epoch)))
-    floor = f", at least {least} with over {MANY_CLASSES} classes" if least > MIN_EPOCHS else ""
-    return float(epochs), (f"{plural(train_rows, 'training text')}, {plural(n_classes, 'class')} → {plural(epochs, 'epoch', 'epochs')} "
-                           f"({plural(epochs * steps_per_epoch, 'step')}; aim ≈{target:,}{floor})")
+    # Texts, classes and steps are plural whatever the data (a stored dataset has ≥ 2 classes, so ≥ 2 training texts;
+    # one step per epoch means MAX_EPOCHS epochs); only the epochs can be one.
+    key = "epochs_floor" if least > MIN_EPOCHS else "epochs_one" if epochs == 1 else "epochs"
+    return float(epochs), message(f"recipe.reason.{key}", rows=train_rows, classes=n_classes, epochs=epochs,
+                                  steps=epochs * steps_per_epoch, target=target, least=least, many=MANY_CLASSES)
 
 
-def max_length_rule(profile: DataProfile, device_kind: str) -> tuple[int, str]:
+def max_length_rule(profile: DataProfile, device_kind: str) -> tuple[int, Message]:
     """A max length that keeps 95% of texts whole, in steps of 16 tokens, capped for the device."""
     limit = MAX_LENGTH_LIMIT.get(device_kind, 256)
     p95 = profile.length_quantile(LENGTH_QUANTILE)
     length = min(limit, max(MIN_MAX_LENGTH, math.ceil(p95 / LENGTH_STEP) * LENGTH_STEP))
     if p95 > limit:
-        return length, f"95% of texts fit in {p95} tokens, more than the {limit} worth their time on a {device_kind} → max length {length}"
-    return length, f"95% of texts fit in {p95} tokens → max length {length}"
+        return length, message("recipe.reason.length_capped", p95=p95, limit=limit, device=device_kind, length=length)
+    return length, message("recipe.reason.length", p95=p95, length=length)
 
 
-def early_stopping_rule(validation_rows: int) -> tuple[dict[str, Any], str]:
+def early_stopping_rule(validation_rows: int) -> tuple[dict[str, Any], Message]:
     """Early stopping on the validation macro-F1 when there are enough validation texts to trust it."""
     if validation_rows >= MIN_VALIDATION_ROWS:
         return ({"early_stopping_patience": EARLY_STOPPING_PATIENCE, "early_stopping_metric": "f1_macro",
                  "eval_strategy": "epoch"},
-                f"{validation_rows:,} validation texts → keep the best epoch, stop after {EARLY_STOPPING_PATIENCE} without gain")
-    return {"early_stopping_patience": 0}, f"only {validation_rows} validation texts → no early stopping (too noisy)"
+                message("recipe.reason.stopping", rows=validation_rows, patience=EARLY_STOPPING_PATIENCE))
+    return {"early_stopping_patience": 0}, message("recipe.reason.no_stopping", rows=validation_rows)
 
 
 def auto_recipe(profile: DataProfile, *, model: str, device_kind: str, batch_size: int = 16,
@@ -127,9 +136,8 @@ def auto_recipe(profile: DataProfile, *, model: str, device_kind: str, batch_siz
     stopping, stopping_why = early_stopping_rule(profile.validation_rows)
     settings = {"learning_rate": lr, "head_lr_multiplier": head, "epochs": epochs, "max_length": length,
                 "warmup_ratio": WARMUP_RATIO, "max_steps": 0, **stopping}
-    reasons = [lr_why, head_why, epochs_why, length_why, f"warm-up over {WARMUP_RATIO:.0%} of the steps (steadies the higher rates)",
-               stopping_why]
-    return Recipe(settings, reasons)
+    warmup_why = message("recipe.reason.warmup", ratio=WARMUP_RATIO)
+    return Recipe(settings, [lr_why, head_why, epochs_why, length_why, warmup_why, stopping_why])
 
 
 def profile_dataset(dataset_id: str, model: str, *, test_size: float, validation_size: float) -> DataProfile:
@@ -143,7 +151,13 @@ def profile_dataset(dataset_id: str, model: str, *, test_size: float, validation
 
 
 def apply_preset(config: RunConfig, preset: str, *, device_kind: str = "cpu") -> tuple[RunConfig, list[str]]:
-    """``config`` with preset ``preset``'s settings on top, and the reasons (Auto needs ``config.dataset_id``)."""
+    """``config`` with preset ``preset``'s settings on top, and the reasons in English (Auto needs ``config.dataset_id``)."""
+    chosen, reasons = explain_preset(config, preset, device_kind=device_kind)
+    return chosen, [str(r) for r in reasons]
+
+
+def explain_preset(config: RunConfig, preset: str, *, device_kind: str = "cpu") -> tuple[RunConfig, list[Message]]:
+    """:func:`apply_preset` with the reasons as messages, for the UI to show in its language."""
     if preset == AUTO:
         if not config.dataset_id:
             raise ConfigError("The Auto preset needs a dataset to look at; choose the data first.")
@@ -151,7 +165,7 @@ def apply_preset(config: RunConfig, preset: str, *, device_kind: str = "cpu") ->
                                   validation_size=config.validation_size)
         recipe = auto_recipe(profile, model=config.model, device_kind=device_kind, batch_size=config.batch_size,
                              gradient_accumulation=config.gradient_accumulation)
-        return config.replace(**recipe.settings), recipe.reasons
+        return config.replace(**recipe.settings), recipe.messages
     if preset not in PRESETS:
         raise ConfigError(f"Unknown preset ‘{preset}’; choose one of {', '.join([AUTO, *PRESETS])}.")
     return config.replace(**PRESETS[preset]), []
@@ -159,15 +173,27 @@ def apply_preset(config: RunConfig, preset: str, *, device_kind: str = "cpu") ->
 
 def apply_preset_here(config: RunConfig, preset: str) -> tuple[RunConfig, list[str]]:
     """:func:`apply_preset` for where ``config`` would train on this machine (``device=auto`` → its GPU, MPS or CPU)."""
+    chosen, reasons = explain_preset_here(config, preset)
+    return chosen, [str(r) for r in reasons]
+
+
+def explain_preset_here(config: RunConfig, preset: str) -> tuple[RunConfig, list[Message]]:
+    """:func:`apply_preset_here` with the reasons as messages, for the UI to show in its language."""
     from core.devices import detect
     from core.train.estimate import device_kind_of
 
-    return apply_preset(config, preset, device_kind=device_kind_of(config.device, detect().auto_device))
+    return explain_preset(config, preset, device_kind=device_kind_of(config.device, detect().auto_device))
 
 
-def preset_info(preset: str, reasons: list[str], chosen: RunConfig, final: RunConfig) -> dict[str, Any]:
+def preset_info(preset: str, reasons: list[str] | list[Message], chosen: RunConfig, final: RunConfig) -> dict[str, Any]:
     """What a run records about its preset: the name, Auto's reasons and the settings changed after the preset
-    (``chosen``: the config as the preset left it; ``final``: the one submitted)."""
+    (``chosen``: the config as the preset left it; ``final``: the one submitted).
+
+    The reasons are recorded in English (``recipe_reasons``, as the CLI prints them); reasons given as messages are
+    also kept as ``{"key", "params"}`` dicts (``recipe_reason_messages``) so the UI can show them in its language."""
     before = chosen.to_dict()
     overrides = [k for k, v in final.to_dict().items() if before[k] != v and k != "resume_from"]
-    return {"preset": preset, "recipe_reasons": list(reasons), "preset_overrides": overrides}
+    info: dict[str, Any] = {"preset": preset, "recipe_reasons": [str(r) for r in reasons], "preset_overrides": overrides}
+    if reasons and all(isinstance(r, Message) for r in reasons):
+        info["recipe_reason_messages"] = [r.to_dict() for r in reasons]
+    return info

@@ -8,23 +8,35 @@ written back to ``?runs=`` so the URL can be bookmarked or shared.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from core import i18n
 from core.compare.loading import MAX_RUNS
 from core.errors import TuneboardError
-from core.store import Run
+from core.store import STATUSES, Run
+from pages.components.i18n import current_language, t
 
 STATE_KEY = "compare_runs"
 _APPLIED_KEY = "_compare_runs_query_applied"
 _MESSAGE_KEY = "_compare_baseline_message"
 
 
-def _option_label(run: Run) -> str:
-    metric = (run.final_metrics or {}).get("f1_macro")
-    score = f" · F1 {metric:.3f}" if isinstance(metric, int | float) else ""
-    return f"{run.name} ({run.id}, {run.status}{score})"
+def _option_labels(runs: Sequence[Run]) -> Callable[[str], str]:
+    """The format_func of a run picker: "name (id, status · F1 0.912)" by run id, in this session's language
+    (read now: AppTest also calls format_func outside a script run, where the session cannot be read)."""
+    language = current_language()
+    by_id = {r.id: r for r in runs}
+
+    def label(run_id: str) -> str:
+        run = by_id[run_id]
+        metric = (run.final_metrics or {}).get("f1_macro")
+        score = f" · F1 {metric:.3f}" if isinstance(metric, int | float) else ""
+        status = i18n.translate(language, f"compare.status.{run.status}") if run.status in STATUSES else run.status
+        return i18n.translate(language, "compare.pick.option", name=run.name, id=run.id, status=status, score=score)
+
+    return label
 
 
 def pick_runs(runs: Sequence[Run]) -> list[str]:
@@ -38,9 +50,9 @@ def pick_runs(runs: Sequence[Run]) -> list[str]:
         # Runs deleted since the last visit would make the widget fail; drop them quietly.
         st.session_state[STATE_KEY] = [i for i in st.session_state[STATE_KEY] if i in by_id][:MAX_RUNS]
     chosen = st.multiselect(
-        "Runs to compare", list(by_id), key=STATE_KEY, max_selections=MAX_RUNS,
-        format_func=lambda i: _option_label(by_id[i]), placeholder="Choose 2 to 10 runs",
-        help="Pick 2–10 runs. Completed runs show every section; running ones show their curves so far.",
+        t("compare.pick.label"), list(by_id), key=STATE_KEY, max_selections=MAX_RUNS,
+        format_func=_option_labels(runs), placeholder=t("compare.pick.placeholder"),
+        help=t("compare.pick.help"),
     )
     value = ",".join(chosen)
     if st.query_params.get("runs", "") != value:
@@ -65,7 +77,7 @@ def _train_baseline(source_id: str) -> None:
     if len(chosen) < MAX_RUNS:
         st.session_state[STATE_KEY] = [*chosen, new.id]
     accuracy = new.final_metrics.get("accuracy", 0.0)
-    st.session_state[_MESSAGE_KEY] = ("success", f"Baseline run {new.id} trained in seconds: accuracy {accuracy:.1%} on the same test split.")
+    st.session_state[_MESSAGE_KEY] = ("success", t("compare.pick.baseline_done", id=new.id, accuracy=f"{accuracy:.1%}"))
 
 
 def baseline_adder(runs: Sequence[Run]) -> None:
@@ -76,12 +88,11 @@ def baseline_adder(runs: Sequence[Run]) -> None:
     candidates = [r for r in runs if r.dataset_id and r.info.get("kind") != "baseline"]
     if not candidates:
         return
-    with st.expander("Add a classical baseline (TF-IDF + logistic regression)", icon=":material/functions:"):
-        st.caption("Trains scikit-learn's TF-IDF + logistic regression in seconds on exactly the same train/test split as "
-                   "the run you pick, and adds it to the comparison as a run of its own.")
+    with st.expander(t("compare.pick.baseline_expander"), icon=":material/functions:"):
+        st.caption(t("compare.pick.baseline_caption"))
         chosen = st.session_state.get(STATE_KEY) or []
         default = next((i for i, r in enumerate(candidates) if r.id in chosen), 0)
         by_id = {r.id: r for r in candidates}
-        source = st.selectbox("Use the split of", list(by_id), index=default, format_func=lambda i: _option_label(by_id[i]),
+        source = st.selectbox(t("compare.pick.baseline_source"), list(by_id), index=default, format_func=_option_labels(candidates),
                               key="compare_baseline_source")
-        st.button("Train baseline", icon=":material/bolt:", key="compare_baseline_button", on_click=_train_baseline, args=(source,))
+        st.button(t("compare.pick.baseline_button"), icon=":material/bolt:", key="compare_baseline_button", on_click=_train_baseline, args=(source,))

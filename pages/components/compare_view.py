@@ -9,25 +9,49 @@ Markdown escaped -- never as HTML.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
 
+from core import i18n
 from core.compare import alignment, curves, leaderboard, loading, tables
-from core.evaluate.report import METRIC_NAMES, format_metric
+from core.evaluate.report import format_metric
 from core.plots import compare_figures, confusion
 from core.store import Run
+from pages.components.i18n import current_language, t, tr
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 _BEST_CSS = "background-color: rgba(46, 160, 67, 0.22); font-weight: 600"
 _BETTER_CSS, _WORSE_CSS = "color: #1a7f37", "color: #cf222e"
 MAX_DISAGREEMENTS_SHOWN = 1000
+_NOT_SET = "(not set)"  # what core.compare.tables.config_diff writes for a setting a run lacks
 
 
 def plain(text: object) -> str:
     """Escape Markdown so user text (run names, labels) renders literally in captions and messages."""
     return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def metric_name(key: str) -> str:
+    """A final metric's name (a key of ``core.evaluate.report.METRIC_NAMES``) in the interface language."""
+    return t(f"compare.metric.{key}")
+
+
+def namer(prefix: str) -> Callable[[object], str]:
+    """A widget's ``format_func`` naming option ``k`` by catalogue key ``prefix.k`` in this session's language.
+
+    The language is read now, while the page runs: Streamlit's AppTest also calls format_func outside a script
+    run, where the session (and so the language) cannot be read.
+    """
+    language = current_language()
+    return lambda key: i18n.translate(language, f"{prefix}.{key}")
+
+
+def setting_name(name: object) -> str:
+    """A setting (a RunConfig field) as words in the interface language; an unknown one with spaces for '_'."""
+    key = f"compare.setting.{name}"
+    return t(key) if key in i18n.catalogue(i18n.DEFAULT_LANGUAGE) else str(name).replace("_", " ")
 
 
 def render(runs: Sequence[Run]) -> None:
@@ -36,8 +60,9 @@ def render(runs: Sequence[Run]) -> None:
     reports = {r.id: loading.load_report(r.id) for r in runs}
     pending = [labels[r.id] for r in runs if reports[r.id] is None]
     if pending:
-        st.caption(plain(f"No evaluation report yet for {', '.join(pending)} (not completed): they appear in the curves only."))
-    tabs = st.tabs(["Curves", "Metrics", "Settings", "Per class", "Confusion matrices", "Hyperparameters", "Disagreements"])
+        st.caption(plain(t("compare.pending", runs=", ".join(pending))))
+    tabs = st.tabs([t(f"compare.tabs.{tab}") for tab in
+                    ("curves", "metrics", "settings", "per_class", "confusion", "hyperparameters", "disagreements")])
     with tabs[0]:
         _curves(runs)
     with tabs[1]:
@@ -56,55 +81,59 @@ def render(runs: Sequence[Run]) -> None:
 
 # ---------------------------------------------------------------------------- curves
 def _curves(runs: Sequence[Run]) -> None:
-    st.subheader("Loss curves")
+    st.subheader(t("compare.curves.heading"))
     left, right = st.columns([2, 1])
-    x = left.radio("X axis", list(curves.X_AXES), format_func=lambda k: {"time": "wall-clock time"}.get(k, k),
+    x = left.radio(t("compare.curves.x_label"), list(curves.X_AXES), format_func=namer("compare.curves.x"),
                    horizontal=True, key="cmp_x")
-    smooth = right.toggle("Smooth train loss", value=True, key="cmp_smooth", help="Moving average, as in the live view.")
+    smooth = right.toggle(t("compare.curves.smooth"), value=True, key="cmp_smooth", help=t("compare.curves.smooth_help"))
     trained, baselines = curves.without_curves(runs)
     if baselines:
         names = ", ".join(f"‘{loading.run_labels(runs)[r.id]}’" for r in baselines)
-        st.caption(plain(f"Baselines have no training curve, so {names} "
-                         f"{'is' if len(baselines) == 1 else 'are'} left out here; see the other tabs."))
+        one = "one" if len(baselines) == 1 else "many"
+        st.caption(plain(t(f"compare.curves.baselines_left_out_{one}", names=names)))
     data = curves.curves(trained, names=("loss", "accuracy", "f1_macro"), x=x, smooth=smooth)
     if data.empty:
-        st.info("None of these runs has logged any metric yet." if trained else "Baselines have no training curves to show.")
+        st.info(t("compare.curves.nothing_logged") if trained else t("compare.curves.baselines_only"))
         return
-    st.plotly_chart(compare_figures.curves_figure(data, name="loss", x_title=curves.X_AXES[x],
-                                                  title="Train (solid) and validation (dashed) loss"), key="cmp_loss_chart")
-    st.subheader("Validation metric curves")
-    metric = st.selectbox("Validation metric", ["f1_macro", "accuracy"], format_func=METRIC_NAMES.get, key="cmp_val_metric")
+    language, x_title = current_language(), t(f"compare.curves.axis.{x}")
+    st.plotly_chart(compare_figures.curves_figure(data, name="loss", x_title=x_title, title=t("compare.curves.loss_title"),
+                                                  language=language), key="cmp_loss_chart")
+    st.subheader(t("compare.curves.validation_heading"))
+    metric = st.selectbox(t("compare.curves.validation_metric"), ["f1_macro", "accuracy"], format_func=namer("compare.metric"),
+                          key="cmp_val_metric")
     if (data["name"] == metric).any():
-        st.plotly_chart(compare_figures.curves_figure(data, name=metric, x_title=curves.X_AXES[x], splits=("validation",),
-                                                      title=f"Validation {METRIC_NAMES[metric]}"), key="cmp_val_chart")
+        st.plotly_chart(compare_figures.curves_figure(data, name=metric, x_title=x_title, splits=("validation",), language=language,
+                                                      title=t("compare.curves.validation_title", metric=metric_name(metric))),
+                        key="cmp_val_chart")
     else:
-        st.caption("No validation measurements yet.")
+        st.caption(t("compare.curves.no_validation"))
 
 
 # ---------------------------------------------------------------------------- metrics
 def _metrics(runs: Sequence[Run], labels: dict[str, str]) -> None:
     ids = [r.id for r in runs]
-    reference = st.selectbox("Reference run (differences are measured against it)", ids, format_func=labels.get, key="cmp_reference")
+    reference = st.selectbox(t("compare.metrics.reference"), ids, format_func=labels.get, key="cmp_reference")
     table = tables.metric_table(runs, reference_id=reference)
     if table.values.empty:
-        st.info("No final metrics yet: metrics appear when a run completes.")
+        st.info(t("compare.metrics.empty"))
         return
-    st.caption("Test-set metrics; the best value of each row is highlighted (lowest for log loss and calibration error).")
+    st.caption(t("compare.metrics.caption"))
     values = table.values.copy()
-    shown = values.apply(lambda row: row.map(lambda v: "n/a" if pd.isna(v) else format_metric(str(row.name), v)), axis=1)
+    missing = t("compare.metrics.missing")
+    shown = values.apply(lambda row: row.map(lambda v: missing if pd.isna(v) else format_metric(str(row.name), v)), axis=1)
     styles = pd.DataFrame("", index=values.index, columns=values.columns)
     for metric, best in table.best.items():
         styles.loc[metric, best] = _BEST_CSS
-    frame = shown.rename(index=METRIC_NAMES, columns=labels)
-    st.dataframe(frame.style.apply(lambda _: styles.rename(index=METRIC_NAMES, columns=labels).to_numpy(), axis=None),
-                 key="cmp_metric_table")
-    st.caption(plain(f"Difference to ‘{labels[table.reference_id]}’ (green = better)."))
+    names = {m: metric_name(m) for m in values.index}
+    frame = shown.rename(index=names, columns=labels).rename_axis(t("compare.metrics.index"))
+    st.dataframe(frame.style.apply(lambda _: styles.to_numpy(), axis=None), key="cmp_metric_table")
+    st.caption(plain(t("compare.metrics.difference", run=labels[table.reference_id])))
     others = [i for i in ids if i != table.reference_id]
     deltas = table.deltas[others]
     delta_text = deltas.apply(lambda row: row.map(lambda v: tables.format_delta(str(row.name), v)), axis=1)
     colors = deltas.apply(lambda row: row.map(lambda v: _delta_css(str(row.name), v)), axis=1)
-    st.dataframe(delta_text.rename(index=METRIC_NAMES, columns=labels).style.apply(lambda _: colors.to_numpy(), axis=None),
-                 key="cmp_delta_table")
+    delta_frame = delta_text.rename(index=names, columns=labels).rename_axis(t("compare.metrics.index"))
+    st.dataframe(delta_frame.style.apply(lambda _: colors.to_numpy(), axis=None), key="cmp_delta_table")
     _efficiency(runs, labels)
 
 
@@ -122,48 +151,48 @@ def _efficiency(runs: Sequence[Run], labels: dict[str, str]) -> None:
         params = run.info.get("parameters") or {}
         train_s = eff.get("train_seconds") or run.duration_s
         rows[labels[run.id]] = {
-            "trainable parameters": params.get("trainable", eff.get("trainable")),
-            "training time (min)": round(train_s / 60, 2) if train_s else None,
-            "throughput (texts/s)": eff.get("throughput_texts_per_s"),
-            "latency p50 (ms)": eff.get("latency_p50_ms"),
+            "trainable_parameters": params.get("trainable", eff.get("trainable")),
+            "train_minutes": round(train_s / 60, 2) if train_s else None,
+            "throughput": eff.get("throughput_texts_per_s"),
+            "latency": eff.get("latency_p50_ms"),
         }
-    st.caption("Size and speed")
-    st.dataframe(pd.DataFrame.from_dict(rows, orient="index"), key="cmp_efficiency",
-                 column_config={"throughput (texts/s)": st.column_config.NumberColumn(format="%.1f"),
-                                "latency p50 (ms)": st.column_config.NumberColumn(format="%.2f"),
-                                "trainable parameters": st.column_config.NumberColumn(format="localized")})
+    st.caption(t("compare.metrics.efficiency"))
+    # The frame's own column names are the shown headers (st.column_config labels would not reach every view of it).
+    names = {c: t(f"compare.metrics.{c}") for c in ("trainable_parameters", "train_minutes", "throughput", "latency")}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(names)).rename(columns=names)
+    st.dataframe(frame, key="cmp_efficiency",
+                 column_config={names["throughput"]: st.column_config.NumberColumn(format="%.1f"),
+                                names["latency"]: st.column_config.NumberColumn(format="%.2f"),
+                                names["trainable_parameters"]: st.column_config.NumberColumn(format="localized")})
 
 
 # ---------------------------------------------------------------------------- settings, per class, confusion
 def _settings(runs: Sequence[Run], labels: dict[str, str]) -> None:
     diff = tables.config_diff(runs)
     if diff.empty:
-        st.info("These runs have identical settings (apart from their names).")
+        st.info(t("compare.settings.identical"))
         return
-    st.caption(f"Only the settings that differ between the runs ({len(diff)} of them).")
-    st.dataframe(diff.rename(columns=labels, index=_words), key="cmp_config_diff")
-
-
-def _words(name: str) -> str:
-    """'learning_rate' -> 'learning rate': setting names as words in tables."""
-    return str(name).replace("_", " ")
+    st.caption(t("compare.settings.caption", count=len(diff)))
+    diff = diff.replace(_NOT_SET, t("compare.settings.not_set"))
+    st.dataframe(diff.rename(columns=labels, index=setting_name).rename_axis(t("compare.settings.index")), key="cmp_config_diff")
 
 
 def _per_class(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> None:
     frame = tables.per_class_f1(runs, reports)
     if frame.empty:
-        st.info("Per-class results appear when the runs complete.")
+        st.info(t("compare.per_class.empty"))
         return
-    st.plotly_chart(compare_figures.per_class_figure(frame, labels), key="cmp_per_class_chart")
+    st.plotly_chart(compare_figures.per_class_figure(frame, labels, language=current_language()), key="cmp_per_class_chart")
     pct = st.column_config.NumberColumn(format="percent")
-    st.dataframe(frame.rename(columns=labels), key="cmp_per_class_table", column_config={labels[c]: pct for c in frame.columns})
+    st.dataframe(frame.rename(columns=labels).rename_axis(t("compare.per_class.index")), key="cmp_per_class_table",
+                 column_config={labels[c]: pct for c in frame.columns})
 
 
 def _confusions(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> None:
     result = alignment.confusion_alignment(runs, reports)
-    normalized = st.toggle("Show shares of each true class (comparable across test sizes)", value=True, key="cmp_cm_norm")
+    normalized = st.toggle(t("compare.confusion.normalized"), value=True, key="cmp_cm_norm")
     if not result.aligned:
-        st.warning(result.message)
+        st.warning(tr(result.sentence))
     shown = [r for r in runs if (reports.get(r.id) or {}).get("confusion")]
     many = len(result.labels or (reports[shown[0].id] or {})["confusion"]["labels"]) > 15 if shown else False
     per_row = 1 if many else 2 if len(shown) <= 4 else 3  # many classes need the full width to stay readable
@@ -171,37 +200,41 @@ def _confusions(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> N
         cols = st.columns(per_row)
         for col, run in zip(cols, shown[start : start + per_row], strict=False):
             fig = confusion.confusion_matrix_figure(reports[run.id], order=result.labels or None, normalized=normalized,
-                                                   max_classes=None, title=labels[run.id])
+                                                   max_classes=None, title=labels[run.id], language=current_language())
             col.plotly_chart(fig, key=f"cmp_cm_{run.id}", width="content" if fig.layout.width else "stretch")
 
 
 # ---------------------------------------------------------------------------- hyperparameters, disagreements
 def _hyperparameters(runs: Sequence[Run], labels: dict[str, str]) -> None:
-    metric = st.selectbox("Metric", list(tables.TABLE_METRICS), index=2, format_func=METRIC_NAMES.get, key="cmp_hp_metric")
+    metric = st.selectbox(t("compare.hyperparameters.metric"), list(tables.TABLE_METRICS), index=2, format_func=namer("compare.metric"),
+                          key="cmp_hp_metric")
     frame = leaderboard.hyperparameter_frame(runs, metric)
-    st.plotly_chart(compare_figures.parallel_figure(frame, metric, metric_title=METRIC_NAMES[metric],
+    title = metric_name(metric)
+    st.plotly_chart(compare_figures.parallel_figure(frame, metric, metric_title=title, language=current_language(),
                                                     lower_is_better=metric in tables.LOWER_IS_BETTER), key="cmp_parallel")
     # Settings as text (a column may mix numbers and "None"); the metric stays a number so it sorts.
-    table = frame.drop(columns=[metric]).astype(str).rename(columns=_words).assign(**{metric: frame[metric]}).rename(index=labels)
+    table = frame.drop(columns=[metric]).astype(str).rename(columns=setting_name).assign(**{title: frame[metric]}).rename(index=labels)
     percent = metric not in {"mcc", "cohen_kappa", "log_loss"}
     st.dataframe(table, key="cmp_hp_table",
-                 column_config={metric: st.column_config.NumberColumn(METRIC_NAMES[metric], format="percent" if percent else "%.3f")})
+                 column_config={title: st.column_config.NumberColumn(format="percent" if percent else "%.3f")})
 
 
 def _disagreements(runs: Sequence[Run], labels: dict[str, str]) -> None:
     predictions = {r.id: loading.load_predictions(r.id) for r in runs}
     result = alignment.disagreements(runs, predictions)
     if result.frame is None:
-        st.warning(result.message)
+        st.warning(tr(result.sentence))
         return
-    st.caption(plain(result.message))
+    st.caption(plain(tr(result.sentence)))
     if result.frame.empty:
-        st.success("Every run predicts the same label for every shared test example.")
+        st.success(t("compare.disagree.all_agree"))
         return
     # Prefixed so a run called "text" or "label" cannot clash with the fixed columns.
-    frame = result.frame.head(MAX_DISAGREEMENTS_SHOWN).rename(columns={i: f"pred: {name}" for i, name in labels.items()})
+    fixed = {c: t(f"compare.disagree.{c}") for c in ("row_id", "text", "label", "n_correct")}
+    preds = {i: t("compare.disagree.pred", run=name) for i, name in labels.items()}
+    frame = result.frame.head(MAX_DISAGREEMENTS_SHOWN).rename(columns={**fixed, **preds})
     if len(result.frame) > MAX_DISAGREEMENTS_SHOWN:
-        st.caption(f"Showing the {MAX_DISAGREEMENTS_SHOWN} most divided of {len(result.frame)} examples.")
+        st.caption(t("compare.disagree.showing", shown=MAX_DISAGREEMENTS_SHOWN, total=len(result.frame)))
     st.dataframe(frame, hide_index=True, key="cmp_disagreements",
-                 column_config={"text": st.column_config.TextColumn("text", width="large"),
-                                "n_correct": st.column_config.NumberColumn("runs right", help="How many of the runs got it right.")})
+                 column_config={fixed["text"]: st.column_config.TextColumn(width="large"),
+                                fixed["n_correct"]: st.column_config.NumberColumn(help=t("compare.disagree.n_correct_help"))})

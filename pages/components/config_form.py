@@ -1,4 +1,8 @@
-"""The run settings form, generated from `RunConfig` so every field has its own help text."""
+"""The run settings form, generated from `RunConfig` so every field has its own help text.
+
+Labels, help texts and the shown names of closed choices come from the catalogue (``train.field.<name>.label`` /
+``.help``, ``train.choice.<field>.<value>``); the English entries are the texts of ``core/config.py`` (tested).
+"""
 
 from __future__ import annotations
 
@@ -11,43 +15,39 @@ from core.config import RunConfig
 from core.devices import detect
 from core.train.recipe import preset_info
 from pages.components import preset_picker
+from pages.components.i18n import t
 
 BASIC = ["epochs", "learning_rate", "batch_size", "max_length"]
-ADVANCED_GROUPS = {
-    "Optimisation": ["head_lr_multiplier", "gradient_accumulation", "weight_decay", "warmup_ratio", "lr_scheduler", "label_smoothing",
-                     "class_weighted_loss", "seed", "max_steps"],
-    "Evaluation & early stopping": ["eval_strategy", "eval_steps", "early_stopping_patience", "early_stopping_metric",
-                                    "test_size", "validation_size"],
-    "What to train": ["freeze", "freeze_layers", "train_word_embeddings", "peft", "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules",
-                      "prompt_tokens"],
-    "Hardware": ["device", "processes", "precision", "trust_remote_code"],
+ADVANCED_GROUPS = {  # catalogue key under train.group → the fields of that tab
+    "optimisation": ["head_lr_multiplier", "gradient_accumulation", "weight_decay", "warmup_ratio", "lr_scheduler",
+                     "label_smoothing", "class_weighted_loss", "seed", "max_steps"],
+    "evaluation": ["eval_strategy", "eval_steps", "early_stopping_patience", "early_stopping_metric",
+                   "test_size", "validation_size"],
+    "what_to_train": ["freeze", "freeze_layers", "train_word_embeddings", "peft", "lora_r", "lora_alpha", "lora_dropout",
+                      "lora_target_modules", "prompt_tokens"],
+    "hardware": ["device", "processes", "precision", "trust_remote_code"],
 }
 _FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
 _FLOAT_FORMATS = {"learning_rate": "%.1e", "head_lr_multiplier": "%.1f"}
-LABELS = {
-    "max_length": "Max length (tokens)", "head_lr_multiplier": "Head LR multiplier", "lr_scheduler": "LR schedule", "warmup_ratio": "Warm-up share",
-    "max_steps": "Max steps (0 = all)", "eval_strategy": "Evaluate every", "eval_steps": "Evaluation interval (steps)",
-    "early_stopping_patience": "Early-stopping patience", "early_stopping_metric": "Early-stopping metric",
-    "test_size": "Test share", "validation_size": "Validation share", "class_weighted_loss": "Class-weighted loss",
-    "freeze": "Freeze", "freeze_layers": "Frozen lower layers", "train_word_embeddings": "Train word embeddings", "peft": "Parameter-efficient method",
-    "lora_r": "LoRA rank", "lora_alpha": "LoRA alpha", "lora_dropout": "LoRA dropout",
-    "lora_target_modules": "LoRA target modules", "prompt_tokens": "Prompt tokens",
-    "trust_remote_code": "Trust remote code", "device": "Device", "processes": "Processes (CPU)", "precision": "Precision",
-}
 
 
 def field_widget(name: str, value: Any, *, key_prefix: str) -> Any:
     """One input widget for a config field, with the field's help text as tooltip."""
     f = _FIELDS[name]
-    label = LABELS.get(name, name.replace("_", " ").capitalize())
-    help_text = f.metadata["help"]
+    label, help_text = t(f"train.field.{name}.label"), t(f"train.field.{name}.help")
     key = f"{key_prefix}{name}"
+    # Options are named through a dict made here, not a t() call later: AppTest formats them outside the script.
     if name == "device":  # offer the devices this machine really has
         options = detect().device_options()
-        return st.selectbox(label, options, index=options.index(value) if value in options else 0, help=help_text, key=key)
+        # Only "auto" is a word; cpu, mps and cuda:N are the names the CLI and PyTorch use in every language.
+        shown = {d: t("train.device_auto") if d == "auto" else d for d in options}
+        return st.selectbox(label, options, index=options.index(value) if value in options else 0,
+                            format_func=shown.__getitem__, help=help_text, key=key)
     if "choices" in f.metadata:
         choices = list(f.metadata["choices"])
-        return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0, help=help_text, key=key)
+        shown = {c: t(f"train.choice.{name}.{c}") for c in choices}
+        return st.selectbox(label, choices, index=choices.index(value) if value in choices else 0,
+                            format_func=shown.__getitem__, help=help_text, key=key)
     if isinstance(f.default, bool):
         return st.checkbox(label, value=bool(value), help=help_text, key=key)
     if isinstance(f.default, int):
@@ -68,8 +68,8 @@ def settings_form(base: RunConfig, *, key_prefix: str = "cfg_") -> tuple[RunConf
     for col, name in zip(cols, BASIC, strict=True):
         with col:
             values[name] = field_widget(name, values[name], key_prefix=prefix)
-    with st.expander("Advanced settings"):
-        tabs = st.tabs(list(ADVANCED_GROUPS))
+    with st.expander(t("train.advanced")):
+        tabs = st.tabs([t(f"train.group.{group}") for group in ADVANCED_GROUPS])
         for tab, names in zip(tabs, ADVANCED_GROUPS.values(), strict=True):
             with tab:
                 cols = st.columns(3)

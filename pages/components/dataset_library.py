@@ -12,21 +12,37 @@ from core.data import library as datasets
 from core.data import vocab
 from core.data.examples import EXAMPLES
 from core.errors import TuneboardError
+from core.i18n import Message
 from core.jobs.demo import load_example
-from core.text import plural
+from pages.components.i18n import t, tr
 from pages.components.safe_text import escape_markdown
+
+COUNTED_NOUNS = ("row", "class", "run")
+SPLITS = ("train", "validation", "test")
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` with ``noun`` (one of :data:`COUNTED_NOUNS`) in this session's language: "1 row", "2,000 rows", "2,000 行"."""
+    return t(f"data.count.{noun}_{'one' if n == 1 else 'other'}", n=f"{n:,}")
+
+
+def split_name(split: str) -> str:
+    """A split's name in this session's language (a split column's own, unknown values are shown as they are)."""
+    return t(f"data.split.{split}") if split in SPLITS else split
 
 
 def render_examples() -> None:
     """One button per built-in example."""
     for example in EXAMPLES.values():
         left, right = st.columns([4, 1])
-        left.markdown(f"**{example.title}** — {example.description}")
-        if right.button("Load", key=f"ex_{example.key}", icon=":material/download:"):
+        # The example's words come from the catalogue (core/data/examples.py keeps the English ones for the CLI).
+        left.markdown(f"**{t(f'data.example.{example.key}.title')}** — {t(f'data.example.{example.key}.description')}")
+        if right.button(t("data.examples.load"), key=f"ex_{example.key}", icon=":material/download:"):
             record = load_example(example.key)
             st.session_state["train_dataset"] = record.id
-            st.success(f"Loaded ‘{record.name}’: {plural(record.n_rows, 'row')}, {plural(len(record.labels), 'class')}.")
-            st.page_link("pages/train.py", label="Train on it →", icon=":material/model_training:")
+            st.success(t("data.examples.loaded", name=record.name, rows=counted(record.n_rows, "row"),
+                         classes=counted(len(record.labels), "class")))
+            st.page_link("pages/train.py", label=t("data.train_link"), icon=":material/model_training:")
 
 
 def render_hub() -> None:
@@ -34,47 +50,51 @@ def render_hub() -> None:
     from core.data.hub import load_hub_dataset
 
     cols = st.columns(3)
-    name = cols[0].text_input("Dataset name", placeholder="e.g. imdb or SetFit/sst2")
-    config = cols[1].text_input("Config (optional)")
-    split = cols[2].text_input("Split", "train")
-    if st.button("Load from the Hub", disabled=not name):
+    name = cols[0].text_input(t("data.hub.name"), placeholder=t("data.hub.name_placeholder"))
+    config = cols[1].text_input(t("data.hub.config"))
+    split = cols[2].text_input(t("data.hub.split"), "train")
+    if st.button(t("data.hub.button"), disabled=not name):
         try:
-            with st.spinner("Downloading…"):
+            with st.spinner(t("data.hub.downloading")):
                 record = load_hub_dataset(name, config or None, split)
         except TuneboardError as exc:
             st.error(str(exc))
         else:
-            st.success(f"Loaded ‘{record.name}’: {plural(record.n_rows, 'row')}.")
+            st.success(t("data.hub.loaded", name=record.name, rows=counted(record.n_rows, "row")))
+
+
+def _library_frame(records: list) -> pd.DataFrame:
+    rows = [{
+        "name": r.name, "rows": r.n_rows, "classes": len(r.labels), "labels": ", ".join(r.labels[:8]) + (" …" if len(r.labels) > 8 else ""),
+        "splits": ", ".join(f"{split_name(k)} {v}" for k, v in r.splits.items()) or t("data.library.split_auto"),
+        "source": r.meta.get("source", ""), "added": dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M"), "id": r.id,
+    } for r in records]
+    frame = pd.DataFrame(rows)
+    return frame.rename(columns={c: t(f"data.library.col_{c}") for c in frame.columns})
 
 
 def render_library() -> None:
     """The stored datasets with a guarded delete."""
     records = store.list_datasets()
     if not records:
-        st.caption("No stored datasets yet.")
+        st.caption(t("data.library.empty"))
         return
-    frame = pd.DataFrame([{
-        "name": r.name, "rows": r.n_rows, "classes": len(r.labels), "labels": ", ".join(r.labels[:8]) + (" …" if len(r.labels) > 8 else ""),
-        "splits": ", ".join(f"{k} {v}" for k, v in r.splits.items()) or "split automatically",
-        "source": r.meta.get("source", ""), "added": dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M"), "id": r.id,
-    } for r in records])
-    st.dataframe(frame, hide_index=True)
+    st.dataframe(_library_frame(records), hide_index=True)
     by_id = {r.id: r for r in records}
     cols = st.columns([3, 1])
-    target = cols[0].selectbox("Dataset to delete", list(by_id), format_func=lambda i: by_id[i].name, index=None,
-                               placeholder="Choose a dataset to delete…")
+    target = cols[0].selectbox(t("data.library.delete"), list(by_id), format_func=lambda i: by_id[i].name, index=None,
+                               placeholder=t("data.library.delete_placeholder"))
     if target:
         used = len(store.list_runs(dataset_id=target))
-        st.warning(f"Delete ‘{by_id[target].name}’? {plural(used, 'run')} used it; their results stay, "
-                   "but they cannot be re-run.")
-        if st.button("Yes, delete it", type="primary", key="confirm_delete_ds"):
+        st.warning(t("data.library.delete_warning", name=by_id[target].name, runs=counted(used, "run")))
+        if st.button(t("data.library.confirm"), type="primary", key="confirm_delete_ds"):
             datasets.delete(target)
             st.rerun()
 
 
-@st.cache_data(show_spinner="Checking that the model knows the data's language…", max_entries=64)
-def _model_fit(dataset_id: str, model: str) -> str | None:
-    return vocab.dataset_fit_warning(dataset_id, model)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _model_fit(dataset_id: str, model: str) -> Message | None:
+    return vocab.dataset_fit_message(dataset_id, model)
 
 
 def render_model_fit(dataset_id: str, model: str) -> None:
@@ -82,8 +102,9 @@ def render_model_fit(dataset_id: str, model: str) -> None:
     if not dataset_id or not model:
         return
     try:
-        message = _model_fit(dataset_id, model)
+        with st.spinner(t("data.model_fit.checking")):
+            message = _model_fit(dataset_id, model)
     except TuneboardError:
         return  # a missing dataset is reported elsewhere on the page
     if message:
-        st.warning(escape_markdown(message), icon=":material/translate:")
+        st.warning(escape_markdown(tr(message)), icon=":material/translate:")

@@ -14,6 +14,7 @@ from core.evaluate import latency
 from core.serve import export, quantize
 from core.serve import loading as serving
 from core.store import Run
+from pages.components.i18n import t, tr
 
 POLL_S = 1.0
 
@@ -21,13 +22,13 @@ POLL_S = 1.0
 def _comparison_table(comparison: dict) -> pd.DataFrame:
     fp32, q = comparison["fp32"], comparison["int8"]
     rows = [
-        ("size on disk (MB)", fp32["size_bytes"] / 1e6, q["size_bytes"] / 1e6),
-        ("latency, 1 text, median (ms)", fp32["latency_p50_ms"], q["latency_p50_ms"]),
-        ("throughput, batches of 32 (texts/s)", fp32["throughput_texts_per_s"], q["throughput_texts_per_s"]),
-        ("test accuracy", fp32["accuracy"], q["accuracy"]),
-        ("test macro F1", fp32["f1_macro"], q["f1_macro"]),
+        (t("runs.export.size"), fp32["size_bytes"] / 1e6, q["size_bytes"] / 1e6),
+        (t("runs.export.latency"), fp32["latency_p50_ms"], q["latency_p50_ms"]),
+        (t("runs.export.throughput"), fp32["throughput_texts_per_s"], q["throughput_texts_per_s"]),
+        (t("runs.export.accuracy"), fp32["accuracy"], q["accuracy"]),
+        (t("runs.export.f1_macro"), fp32["f1_macro"], q["f1_macro"]),
     ]
-    frame = pd.DataFrame(rows, columns=["measure", "fp32", "int8"])
+    frame = pd.DataFrame(rows, columns=[t("runs.export.measure"), "fp32", "int8"])
     frame["int8 / fp32"] = frame["int8"] / frame["fp32"].where(frame["fp32"] != 0)
     return frame
 
@@ -38,41 +39,40 @@ def _int8_body(run_id: str, was_active: bool) -> None:
     if was_active and not active:
         st.rerun(scope="app")  # finished: redraw once without polling
     if active:
-        st.info("Making the int8 copy and measuring both versions on the CPU…", icon=":material/hourglass_top:")
+        st.info(t("runs.export.int8_working"), icon=":material/hourglass_top:")
         return
     if status.get("state") == "failed":
-        st.error(status.get("error") or "Making the int8 copy failed.", icon=":material/error:")
+        st.error(status.get("error") or t("runs.export.int8_failed"), icon=":material/error:")
     comparison = quantize.load_comparison(run_id)
     if not comparison:
         return
     st.dataframe(_comparison_table(comparison), hide_index=True, key=f"int8_cmp_{run_id}", column_config={
         "fp32": st.column_config.NumberColumn(format="%.3f"), "int8": st.column_config.NumberColumn(format="%.3f"),
         "int8 / fp32": st.column_config.NumberColumn(format="%.2f×")})
-    st.caption(f"Measured on the CPU ({comparison.get('threads', '?')} threads) on {comparison.get('n_test', 0)} test texts; "
-               f"fp32 and int8 agree on {comparison.get('agreement', 0):.1%} of them"
-               + (f" ({comparison['agreement_confident']:.1%} of the {comparison['n_confident']} the fp32 model is confident "
-                  f"about; probabilities move by {comparison['mean_abs_prob_delta']:.3f} on average)"
-                  if "agreement_confident" in comparison else "")
-               + f". {latency.describe(quantize.speed_measurement(comparison))} Best of {comparison.get('repeats', 1)} "
-               "runs; the report's Efficiency tab measures the same way on the device the run trained on.")
+    confident = ""
+    if "agreement_confident" in comparison:
+        confident = t("runs.export.agreement_confident", agreement=f"{comparison['agreement_confident']:.1%}",
+                      n=comparison["n_confident"], delta=f"{comparison['mean_abs_prob_delta']:.3f}")
+    st.caption(t("runs.export.measured", threads=comparison.get("threads", "?"), n_test=comparison.get("n_test", 0),
+                 agreement=f"{comparison.get('agreement', 0):.1%}", confident=confident,
+                 speed=tr(latency.describe_message(quantize.speed_measurement(comparison))),  # core's, shared with the report
+                 repeats=comparison.get("repeats", 1)))
     if comparison.get("busy_with_training"):
-        st.warning("A training run was using the CPU during the measurement, so the timings are unreliable; "
-                   "make the int8 copy again when the CPU is free.", icon=":material/warning:")
-    st.download_button("Download int8 model (zip)", data=lambda: export.export_bytes(run_id, int8=True),
+        st.warning(t("runs.export.busy"), icon=":material/warning:")
+    st.download_button(t("runs.export.download_int8"), data=lambda: export.export_bytes(run_id, int8=True),
                        file_name=export.export_name(run_id, int8=True), mime="application/zip", on_click="ignore",
                        icon=":material/download:", key=f"int8_zip_{run_id}")
 
 
 def _int8(run: Run) -> None:
-    st.markdown("**Smaller, faster CPU model (int8)**")
+    st.markdown(t("runs.export.int8_title"))
     if serving.is_peft_folder(serving.model_dir(run.id)):
-        st.caption("Prompt-tuned models keep their prompt outside the model, so they cannot be made int8.")
+        st.caption(t("runs.export.int8_prompt_tuned"))
         return
-    st.caption("Dynamic int8 quantisation of the Linear layers, compared with the original on size, speed and test "
-               "accuracy. (ONNX export is not offered: the onnx package is not installed.)")
+    st.caption(t("runs.export.int8_intro"))
     state = quantize.job_status(run.id).get("state")
     active = state in {"queued", "running"}
-    label = "Make the int8 copy again" if quantize.has_int8(run.id) else "Make int8 copy and compare"
+    label = t("runs.export.int8_again") if quantize.has_int8(run.id) else t("runs.export.int8_make")
     if st.button(label, icon=":material/compress:", key=f"int8_make_{run.id}", disabled=active):
         try:
             quantize.start_job(run.id)
@@ -92,14 +92,13 @@ def render(run: Run) -> None:
     except TuneboardError as exc:
         st.warning(str(exc))
         return
-    st.download_button("Download model (zip, Hugging Face format)", data=lambda: export.export_bytes(run.id),
+    st.download_button(t("runs.export.download"), data=lambda: export.export_bytes(run.id),
                        file_name=export.export_name(run.id), mime="application/zip", on_click="ignore",
                        icon=":material/download:", key=f"export_zip_{run.id}", type="primary",
-                       help="config, safetensors weights, tokenizer and label names, plus a model card (README.md); "
-                            "LoRA runs also include the adapter on its own.")
-    st.markdown("**Use it in Python** (after unzipping)")
+                       help=t("runs.export.download_help"))
+    st.markdown(t("runs.export.use_in_python"))
     st.code(snippet, language="python", wrap_lines=True)
-    with st.expander("Model card (README.md in the zip)"):
+    with st.expander(t("runs.export.model_card")):
         st.code(export.model_card(run.id), language="markdown", wrap_lines=True)
     st.divider()
     _int8(run)

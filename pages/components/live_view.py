@@ -18,10 +18,13 @@ from core.jobs import queue as jobs
 from core.plots import curves as charts
 from core.store import Run
 from core.train import finish as evaluation
+from pages.components.i18n import current_language, t
+from pages.components.run_status import phase_text
 
 POLL_S = 1.5
-# The finishing phases in the order the worker runs them (core.train.finish), for "Finishing 3/5".
-_FINISHING = [evaluation.TEST, evaluation.SAVE, evaluation.ROBUSTNESS, evaluation.LATENCY, evaluation.REPORT]
+# The finishing phases in the order the worker runs them (core.train.finish.finish_run), for "finishing 3/6".
+_FINISHING = [evaluation.SAVE, evaluation.TEST, evaluation.ROBUSTNESS, evaluation.LATENCY, evaluation.BASELINE,
+              evaluation.REPORT]
 
 
 def _fmt_seconds(seconds: float | None) -> str:
@@ -39,58 +42,59 @@ def _bar(run: Run) -> str | None:
         index, done, of = _FINISHING.index(phase), p.get("phase_done") or 0, p.get("phase_total")
         within = min(1.0, done / of) if of else 0.0
         count = f" {done:,} / {of:,}" if of else "…"
-        st.progress((index + within) / len(_FINISHING),
-                    text=f"Training done · finishing {index + 1}/{len(_FINISHING)}: {phase}{count}")
+        text = t("runs.live.finishing", index=index + 1, count=len(_FINISHING), phase=phase_text(phase), done=count)
+        st.progress((index + within) / len(_FINISHING), text=text)
         return phase
     if not total:
-        st.progress(0.0, text=f"{phase}…")
+        st.progress(0.0, text=t("runs.live.phase", phase=phase_text(phase)))
         return None
     fraction = min(1.0, step / total)
-    st.progress(fraction, text=f"step {step:,} / {total:,} · {fraction:.0%}")
+    st.progress(fraction, text=t("runs.live.step", step=f"{step:,}", total=f"{total:,}", percent=f"{fraction:.0%}"))
     return None
 
 
 def _progress(run: Run) -> None:
     p = run.progress or {}
     if run.status == "queued":
-        st.info(f"Queued: position {jobs.queue_position(run.id) or '?'} — it starts when its device is free.", icon=":material/schedule:")
+        st.info(t("runs.live.queued", position=jobs.queue_position(run.id) or "?"), icon=":material/schedule:")
         return
     finishing = _bar(run) if run.status == "running" else None
     gpu = p.get("gpu_mem_gb")
     # Short labels: five metrics share the width, and at 800 px longer ones were cut ("Time left (E…").
     cols = st.columns(5 if gpu else 4)
-    cols[0].metric("Epoch", f"{p.get('epoch') or 0:.2f}")
-    cols[1].metric("Elapsed", _fmt_seconds(run.duration_s))
+    cols[0].metric(t("runs.live.epoch"), f"{p.get('epoch') or 0:.2f}")
+    cols[1].metric(t("runs.live.elapsed"), _fmt_seconds(run.duration_s))
     if finishing:
-        cols[2].metric("Time left", "–", help="Training is done; the test evaluation, robustness checks, "
-                       "latency measurement and report are being made (see the bar above).")
+        cols[2].metric(t("runs.live.time_left"), "–", help=t("runs.live.time_left_finishing_help"))
     else:
-        cols[2].metric("Time left", _fmt_seconds(p.get("eta_s")) if run.status == "running" else "–",
-                       help="Estimated time to the last training step, from the speed so far.")
-    cols[3].metric("Texts / s", f"{p.get('samples_per_s', 0):.1f}", help="Training speed in texts per second.")
+        cols[2].metric(t("runs.live.time_left"), _fmt_seconds(p.get("eta_s")) if run.status == "running" else "–",
+                       help=t("runs.live.time_left_help"))
+    cols[3].metric(t("runs.live.speed"), f"{p.get('samples_per_s', 0):.1f}", help=t("runs.live.speed_help"))
     if gpu:
-        per_device = ", ".join(f"GPU {k}: {v:.1f}" for k, v in (p.get("gpu_mem_by_device") or {}).items())
-        cols[4].metric("GPU GB", f"{gpu:.1f}", help="Peak GPU memory reserved since training began, in GB "
-                       f"(the fullest GPU{'; ' + per_device if per_device else ''}"
-                       f"{'; ' + p['gpu_mem_scope'] if p.get('gpu_mem_scope') else ''}).")
+        details = [f"GPU {k}: {v:.1f}" for k, v in (p.get("gpu_mem_by_device") or {}).items()]
+        details = [", ".join(details)] if details else []
+        details += [p["gpu_mem_scope"]] if p.get("gpu_mem_scope") else []  # core's words (how memory was counted)
+        cols[4].metric(t("runs.live.gpu_memory"), f"{gpu:.1f}",
+                       help=t("runs.live.gpu_memory_help", details="".join(f"; {d}" for d in details)))
 
 
 def _charts(run: Run) -> None:
     # Long series come back as bucket means (thinned in SQL), so a 10k-step run polls as fast as a short one.
     history = store.metric_series(run.id, max_points=charts.MAX_POINTS)
     if history.empty:
-        st.caption("The first loss values appear after a few training steps.")
+        st.caption(t("runs.live.no_loss_yet"))
         return
-    st.plotly_chart(charts.loss_figure(history), key=f"loss_{run.id}")
+    language = current_language()
+    st.plotly_chart(charts.loss_figure(history, language=language), key=f"loss_{run.id}")
     left, right = st.columns(2)
     with left:
-        fig = charts.validation_metrics_figure(history)
+        fig = charts.validation_metrics_figure(history, language=language)
         if fig is not None:
             st.plotly_chart(fig, key=f"valm_{run.id}")
         else:
-            st.caption("Validation metrics appear after the first evaluation.")
+            st.caption(t("runs.live.no_validation_yet"))
     with right:
-        fig = charts.learning_rate_figure(history)
+        fig = charts.learning_rate_figure(history, language=language)
         if fig is not None:
             st.plotly_chart(fig, key=f"lr_{run.id}")
 
@@ -99,9 +103,11 @@ def body(run: Run) -> None:
     """Progress, charts and log of ``run`` as read now (no polling of its own)."""
     _progress(run)
     _charts(run)
-    with st.expander("Training log (last lines)", expanded=False):
-        st.code(runs.log_tail(run.id) or "(no log yet)", language=None)
-    st.caption(f"Updated {time.strftime('%H:%M:%S')}" + (f" · refreshes every {POLL_S:g} s" if run.is_active else ""))
+    with st.expander(t("runs.live.log"), expanded=False):
+        st.code(runs.log_tail(run.id) or t("runs.live.no_log"), language=None)
+    updated = time.strftime("%H:%M:%S")
+    st.caption(t("runs.live.updated_polling", time=updated, seconds=f"{POLL_S:g}") if run.is_active
+               else t("runs.live.updated", time=updated))
 
 
 def render(run: Run) -> None:

@@ -13,14 +13,18 @@ from core.data import upload
 from core.data.columns import detect_columns
 from core.data.formats import LoadedTable
 from core.errors import DataError, TuneboardError
+from core.results import PROB_PREFIX
 from core.serve import predict
 from core.store import Run
+from pages.components.i18n import t
 
 JOB_KEY = "pg_batch_job"
 POLL_S = 1.0
+PHASE_KEYS = {"starting": "starting", "loading the model": "loading", "classifying": "classifying", "done": "done"}
+"""The phases the prediction worker reports (English words in progress.json) → their catalogue keys."""
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4)  # the caller shows a spinner in the page's language
 def _read(raw: bytes, filename: str) -> LoadedTable:
     return upload.read_table(raw, filename)
 
@@ -32,41 +36,67 @@ def _result(job_id: str) -> pd.DataFrame:
 
 def _upload(run: Run) -> None:
     types = [e.lstrip(".") for e in upload.SUPPORTED_EXTENSIONS]
-    file = st.file_uploader("File to classify", type=types, key="pg_batch_file",
-                            help=f"CSV, TSV, JSON, JSONL, Excel, Parquet or text; up to {upload.MAX_UPLOAD_MB} MB.")
+    file = st.file_uploader(t("playground.batch.file_label"), type=types, key="pg_batch_file",
+                            help=t("playground.batch.file_help", mb=upload.MAX_UPLOAD_MB))
     if file is None:
-        st.caption("Upload a table with a column of texts; every row gets the predicted class and one probability per class.")
+        st.caption(t("playground.batch.upload_hint"))
         return
     try:
-        table = _read(file.getvalue(), file.name)
+        with st.spinner(t("playground.batch.reading_file")):
+            table = _read(file.getvalue(), file.name)
     except DataError as exc:
         st.error(f"{file.name}: {exc}", icon=":material/error:")
         return
     df = table.df
     columns = list(df.columns)
     guess = detect_columns(df).text
-    column = st.selectbox("Text column", columns, index=columns.index(guess) if guess in columns else 0, key="pg_batch_col",
-                          help="The column with the texts to classify.")
-    st.caption(f"{len(df):,} rows · first rows:")
+    column = st.selectbox(t("playground.batch.text_column"), columns, index=columns.index(guess) if guess in columns else 0,
+                          key="pg_batch_col", help=t("playground.batch.text_column_help"))
+    st.caption(t("playground.batch.first_rows", rows=f"{len(df):,}"))
     st.dataframe(df.head(5), hide_index=True, key="pg_batch_preview")
-    if st.button(f"Predict all {len(df):,} rows", type="primary", icon=":material/play_arrow:", key="pg_batch_start"):
+    if st.button(t("playground.batch.predict_all", rows=f"{len(df):,}"), type="primary", icon=":material/play_arrow:",
+                 key="pg_batch_start"):
         try:
             st.session_state[JOB_KEY] = predict.start_job(run.id, df, column, source_name=file.name)
         except TuneboardError as exc:
             st.error(str(exc), icon=":material/error:")
 
 
+def shown_columns(columns: list[str]) -> dict[str, str]:
+    """File column → header shown on the page, for the columns the model added (in English: the same names).
+
+    The worker appends the predicted label, its confidence and one ``prob::<class>`` column per class (in that order,
+    each maybe suffixed when the upload had that name), so they are found from the end, never by guessing names."""
+    n_prob = 0
+    while n_prob < len(columns) and str(columns[-1 - n_prob]).startswith(PROB_PREFIX):
+        n_prob += 1
+    if len(columns) < n_prob + 2:
+        return {}
+    pred, confidence = columns[-n_prob - 2], columns[-n_prob - 1]
+    names = {pred: t("playground.batch.col_pred") + pred[len(predict.PRED_COLUMN):],
+             confidence: t("playground.batch.col_confidence") + confidence[len(predict.CONFIDENCE_COLUMN):]}
+    names.update({c: t("playground.batch.col_prob", label=c[len(PROB_PREFIX):]) for c in columns[len(columns) - n_prob:]})
+    kept = [c for c in columns if c not in names]
+    if len({*kept, *names.values()}) < len(columns):
+        return {}  # a translated header would clash with an uploaded column: show the file's own names
+    return names
+
+
 def _downloads(job_id: str, source_name: str) -> None:
     frame = _result(job_id)
-    st.dataframe(frame.head(200), hide_index=True, key="pg_batch_result")
+    names = shown_columns([str(c) for c in frame.columns])
+    st.dataframe(frame.head(200).rename(columns=names), hide_index=True, key="pg_batch_result")
+    if any(shown != column for column, shown in names.items()):  # the files keep the stable English column names
+        st.caption(t("playground.batch.file_columns_note", pred=predict.PRED_COLUMN, confidence=predict.CONFIDENCE_COLUMN,
+                     prob=PROB_PREFIX))
     stem = (source_name.rsplit(".", 1)[0] or "predictions") + "-predictions"
     left, right = st.columns(2)
-    left.download_button("Download CSV", data=lambda: predict.to_csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv",
+    left.download_button(t("playground.batch.download_csv"), data=lambda: predict.to_csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv",
                          icon=":material/download:", key="pg_batch_csv", on_click="ignore")
-    right.download_button("Download Excel", data=lambda: predict.to_excel_bytes(frame), file_name=f"{stem}.xlsx",
+    right.download_button(t("playground.batch.download_excel"), data=lambda: predict.to_excel_bytes(frame), file_name=f"{stem}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           icon=":material/download:", key="pg_batch_xlsx", on_click="ignore")
-    st.caption("Cells that a spreadsheet would run as a formula (starting with = + - @) are written with a leading ' .")
+    st.caption(t("playground.batch.formula_note"))
 
 
 def _job_body(job_id: str, was_active: bool) -> None:
@@ -76,17 +106,24 @@ def _job_body(job_id: str, was_active: bool) -> None:
     if was_active and not active:
         st.rerun(scope="app")  # finished: redraw once without polling
     if state == "failed":
-        st.error(status.get("error") or "The prediction failed.", icon=":material/error:")
+        st.error(status.get("error") or t("playground.batch.failed"), icon=":material/error:")
         return
     if active:
         total, done = status.get("total") or 0, status.get("done") or 0
-        label = status.get("phase") or "starting"
-        st.progress(min(1.0, done / total) if total else 0.0, text=f"{label} · {done:,} / {total:,} rows")
+        st.progress(min(1.0, done / total) if total else 0.0,
+                    text=t("playground.batch.progress", phase=phase_text(status.get("phase")), done=f"{done:,}", total=f"{total:,}"))
         return
     info = predict.job_info(job_id)
-    st.success(f"Classified {status.get('total', 0):,} rows of {info.get('source_name') or 'the file'} "
-               f"in {status.get('seconds', 0):.1f} s.", icon=":material/check_circle:")
+    st.success(t("playground.batch.classified", rows=f"{status.get('total', 0):,}",
+                 source=info.get("source_name") or t("playground.batch.the_file"), seconds=f"{status.get('seconds', 0):.1f}"),
+               icon=":material/check_circle:")
     _downloads(job_id, info.get("source_name") or "predictions")
+
+
+def phase_text(phase: str | None) -> str:
+    """The worker's phase in the page's language (an unknown phase is shown as the worker wrote it)."""
+    key = PHASE_KEYS.get(phase or "starting")
+    return t(f"playground.batch.phase.{key}") if key else str(phase)
 
 
 def render(run: Run) -> None:

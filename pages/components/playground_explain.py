@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.serve.explain import word_separator
+from pages.components.i18n import t
 from pages.components.safe_text import escape_markdown
 
 PUSH_RGB = "46,160,67"  # green: pushed towards the predicted class
@@ -50,14 +51,15 @@ def influence_frame(scores: list[tuple[str, float]], n: int = 12) -> pd.DataFram
 def render(scores: list[tuple[str, float]], predicted: str) -> None:
     """Draw the highlighted text and the table of the most influential words."""
     if not scores:
-        st.caption("There are no words to explain.")
+        st.caption(t("playground.explain.no_words"))
         return
     st.markdown(highlighted_markdown(scores))
-    st.caption(f"Green words pushed the model towards ‘{predicted}’, red words away from it; the stronger the colour, "
-               "the bigger the push. Each score is how much the probability of the predicted class drops when that "
-               "word is left out.")
-    st.dataframe(influence_frame(scores), hide_index=True, key="pg_influence", column_config={
-        "word": st.column_config.TextColumn("word"),
-        "influence": st.column_config.NumberColumn("influence (points)", format="%+.2f",
-                                                   help="Change in the predicted class's probability, in percentage points."),
+    st.caption(t("playground.explain.legend", predicted=predicted))
+    # The table's own headers are translated (not just column_config labels): they are what the page shows.
+    word, influence = t("playground.explain.col_word"), t("playground.explain.col_influence")
+    frame = influence_frame(scores).rename(columns={"word": word, "influence": influence})
+    st.dataframe(frame, hide_index=True, key="pg_influence", column_config={
+        word: st.column_config.TextColumn(word),
+        influence: st.column_config.NumberColumn(t("playground.explain.influence_label"), format="%+.2f",
+                                                 help=t("playground.explain.influence_help")),
     })

@@ -15,16 +15,16 @@ from core.errors import TuneboardError
 from core.serve import loading as serving
 from core.store import Run
 from pages.components import playground_explain
+from pages.components.i18n import t
 
 TEXTS_KEY = "pg_texts"
 MAX_TEXTS = 50  # interactive limit; bigger jobs belong in batch prediction
-TEXTS_LABEL = "Texts to classify (one per line)"
 
 
 _last_device: dict[str, str] = {}  # process-wide, like the resource cache it guards
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)  # the caller shows a spinner in the page's language
 def _predictor(run_id: str, stamp: float, device: str) -> serving.Predictor:
     """The run's model (transformer or TF-IDF baseline), loaded once per device (``stamp`` = model folder time, so a
     replaced folder reloads)."""
@@ -58,44 +58,48 @@ def _fill_with_examples(run_id: str, n: int = 5) -> None:
     """Button callback: put ``n`` random test texts into the text area (callbacks may set widget state)."""
     try:
         sample = _test_examples(run_id).sample(min(n, len(_test_examples(run_id))))
-        st.session_state[TEXTS_KEY] = "\n".join(" ".join(str(t).split()) for t in sample["text"])
+        st.session_state[TEXTS_KEY] = "\n".join(" ".join(str(text).split()) for text in sample["text"])
     except TuneboardError as exc:
         st.session_state["pg_examples_error"] = str(exc)
 
 
 def _inputs(run: Run) -> list[str]:
     # No help tooltip here: its button would share this label and make the text area ambiguous to find by label.
-    st.text_area(TEXTS_LABEL, key=TEXTS_KEY, height=140,
-                 placeholder=f"Type a sentence, or paste up to {MAX_TEXTS} lines (each is classified separately)…")
+    st.text_area(t("playground.single.texts_label"), key=TEXTS_KEY, height=140,
+                 placeholder=t("playground.single.texts_placeholder", max=MAX_TEXTS))
     left, right = st.columns([1, 3])
-    left.button("Classify", type="primary", icon=":material/play_arrow:", key="pg_classify")
-    right.button("Fill with test examples", icon=":material/shuffle:", key="pg_examples", on_click=_fill_with_examples,
-                 args=(run.id,), help="Five random texts from this run's held-back test set (their true label is shown).")
+    left.button(t("playground.single.classify"), type="primary", icon=":material/play_arrow:", key="pg_classify")
+    right.button(t("playground.single.fill_examples"), icon=":material/shuffle:", key="pg_examples",
+                 on_click=_fill_with_examples, args=(run.id,), help=t("playground.single.fill_examples_help"))
     if st.session_state.get("pg_examples_error"):
         st.warning(st.session_state.pop("pg_examples_error"))
     lines = [line.strip() for line in (st.session_state.get(TEXTS_KEY) or "").splitlines() if line.strip()]
     if len(lines) > MAX_TEXTS:
-        st.warning(f"Only the first {MAX_TEXTS} of {len(lines)} lines are classified here; use Batch prediction for more.")
+        st.warning(t("playground.single.too_many_lines", max=MAX_TEXTS, count=len(lines)))
     return lines[:MAX_TEXTS]
 
 
 def _true_labels(run_id: str, texts: list[str]) -> list[str | None]:
     """The test label of texts that are test examples (None for the user's own texts)."""
     try:
-        known = {" ".join(str(t).split()): str(lab) for t, lab in _test_examples(run_id).itertuples(index=False)}
+        known = {" ".join(str(text).split()): str(lab) for text, lab in _test_examples(run_id).itertuples(index=False)}
     except TuneboardError:
         return [None] * len(texts)
-    return [known.get(" ".join(t.split())) for t in texts]
+    return [known.get(" ".join(text.split())) for text in texts]
 
 
 def _summary(frame: pd.DataFrame, truth: list[str | None]) -> None:
-    table = pd.DataFrame({"text": frame["text"], "predicted": frame["pred"], "confidence": frame["confidence"]})
+    # The headers are the frame's own column names (what the page shows), so they are translated here.
+    text, confidence = t("playground.single.col_text"), t("playground.single.col_confidence")
+    table = pd.DataFrame({text: frame["text"], t("playground.single.col_predicted"): frame["pred"],
+                          confidence: frame["confidence"]})
     if any(truth):
-        table["true label"] = [t or "" for t in truth]
+        table[t("playground.single.col_true_label")] = [label or "" for label in truth]
     st.dataframe(table, hide_index=True, key="pg_summary", column_config={
         # Medium widths: text + predicted + confidence fit an 800 px window without hiding the confidence.
-        "text": st.column_config.TextColumn("text", width="medium"),
-        "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="percent", width="medium"),
+        text: st.column_config.TextColumn(text, width="medium"),
+        confidence: st.column_config.ProgressColumn(confidence, min_value=0.0, max_value=1.0, format="percent",
+                                                    width="medium"),
     })
 
 
@@ -103,19 +107,20 @@ def _details(run: Run, frame: pd.DataFrame, labels: list[str]) -> None:
     """Probability bars per class and the word-level explanation for one chosen text."""
     index = 0
     if len(frame) > 1:
-        index = st.selectbox("Look closer at", range(len(frame)), key="pg_pick",
+        index = st.selectbox(t("playground.single.look_closer"), range(len(frame)), key="pg_pick",
                              format_func=lambda i: f"{i + 1}. {frame['text'].iloc[i][:90]}")
     row = frame.iloc[index]
     # Stacked, not side by side: in a narrow column the probability bars were cut off at 800 px.
-    st.metric("Predicted class", str(row["pred"]), help="The class with the highest probability.")
-    probs = pd.DataFrame({"class": labels, "probability": [float(row[runs.prob_column(x)]) for x in labels]})
-    st.dataframe(probs.sort_values("probability", ascending=False), hide_index=True, key="pg_probs", width="stretch",
-                 column_config={"class": st.column_config.TextColumn("class", width="medium"),
-                                "probability": st.column_config.ProgressColumn("probability", min_value=0.0, max_value=1.0,
-                                                                               format="percent", width="medium")})
-    st.markdown("**Which words mattered**")
+    st.metric(t("playground.single.predicted_class"), str(row["pred"]), help=t("playground.single.predicted_class_help"))
+    name, probability = t("playground.single.col_class"), t("playground.single.col_probability")
+    probs = pd.DataFrame({name: labels, probability: [float(row[runs.prob_column(x)]) for x in labels]})
+    st.dataframe(probs.sort_values(probability, ascending=False), hide_index=True, key="pg_probs", width="stretch",
+                 column_config={name: st.column_config.TextColumn(name, width="medium"),
+                                probability: st.column_config.ProgressColumn(probability, min_value=0.0, max_value=1.0,
+                                                                             format="percent", width="medium")})
+    st.markdown(t("playground.single.which_words"))
     target = labels.index(row["pred"])
-    with st.spinner("Explaining (one prediction per word)…"):
+    with st.spinner(t("playground.single.explaining")):
         stamp = serving.model_dir(run.id).stat().st_mtime
         scores = _explanation(run.id, str(row["text"]), target, stamp)
     playground_explain.render(scores, str(row["pred"]))
@@ -125,10 +130,11 @@ def render(run: Run) -> None:
     """The 'Try texts' tab for one completed run."""
     texts = _inputs(run)
     if not texts:
-        st.caption("Type a text and press Classify, or fill the box with test examples.")
+        st.caption(t("playground.single.empty_hint"))
         return
     try:
-        model = _model(run.id)
+        with st.spinner(t("playground.single.loading_model")):  # appears only when loading takes a moment
+            model = _model(run.id)
         frame = serving.predictions_frame(texts, model.predict_proba(texts), model.labels)
     except (TuneboardError, OSError) as exc:
         st.error(str(exc), icon=":material/error:")

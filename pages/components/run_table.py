@@ -11,29 +11,33 @@ import streamlit as st
 from core import store
 from core.compare import manage
 from core.compare.loading import MAX_RUNS, MIN_RUNS
-from core.jobs import queue as jobs
 from core.store import Run
+from pages.components.i18n import t
+from pages.components.run_status import status_text
 
-# Name, status and the two headline metrics come first with fixed widths, so at 800 px they are all in view
-# (accuracy and F1 used to be pushed off to the right); the rest scrolls sideways.
-_COLUMN_CONFIG = {
-    "name": st.column_config.TextColumn("name", width=170),
-    "status": st.column_config.TextColumn("status", width=110),
-    "accuracy": st.column_config.NumberColumn("accuracy", format="%.3f", width=75),
-    "f1_macro": st.column_config.NumberColumn("macro F1", format="%.3f", width=75),
-    "id": st.column_config.TextColumn("id", width="small"),
-}
 _COLUMN_ORDER = ["name", "status", "accuracy", "f1_macro", "model", "dataset", "minutes", "created", "tags", "id"]
 
 
+def _column_config() -> dict:
+    """Name, status and the two headline metrics first with fixed widths, so at 800 px they are all in view
+    (accuracy and F1 used to be pushed off to the right); the rest scrolls sideways.  Keyed by shown header."""
+    return {
+        t("runs.table.name"): st.column_config.TextColumn(width=170),
+        t("runs.table.status"): st.column_config.TextColumn(width=110),
+        t("runs.table.accuracy"): st.column_config.NumberColumn(format="%.3f", width=75),
+        t("runs.table.f1_macro"): st.column_config.NumberColumn(format="%.3f", width=75),
+        t("runs.table.id"): st.column_config.TextColumn(width="small"),
+    }
+
+
 def runs_frame(runs: list[Run]) -> pd.DataFrame:
-    """One row per run with the columns people sort and filter by."""
-    # One queue query for all queued runs (status_line would ask once per queued run).
+    """One row per run with the columns people sort and filter by (column names are keys; statuses are shown text)."""
+    # One queue query for all queued runs (status_text would ask once per queued run).
     positions = {r.id: i for i, r in enumerate(store.queued_runs(), start=1)} if any(r.status == "queued" for r in runs) else {}
     rows = []
     for r in runs:
         m = r.final_metrics or {}
-        status = f"queued (#{positions.get(r.id, '?')})" if r.status == "queued" else jobs.status_line(r)
+        status = status_text(r, positions.get(r.id, "?"))
         rows.append({
             "id": r.id, "name": r.name, "status": status, "dataset": manage.dataset_name(r),
             "model": manage.model_name(r),
@@ -46,10 +50,20 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its headers in the interface language (what the table shows)."""
+    return frame.rename(columns={c: t(f"runs.table.{c}") for c in frame.columns})
+
+
+def _table(frame: pd.DataFrame, *, key: str, mode: str) -> object:
+    return st.dataframe(_shown(frame), key=key, on_select="rerun", selection_mode=mode, hide_index=True,
+                        column_config=_column_config(), column_order=[t(f"runs.table.{c}") for c in _COLUMN_ORDER])
+
+
 def select_run(runs: list[Run], *, key: str = "runs_table") -> str | None:
     """Show the table; return the id of the selected row (or None)."""
     frame = runs_frame(runs)
-    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="single-row", hide_index=True, column_config=_COLUMN_CONFIG, column_order=_COLUMN_ORDER)
+    event = _table(frame, key=key, mode="single-row")
     rows = _valid_rows(event, len(frame))
     return frame.iloc[rows[0]]["id"] if rows else None
 
@@ -57,7 +71,7 @@ def select_run(runs: list[Run], *, key: str = "runs_table") -> str | None:
 def select_runs(runs: list[Run], *, key: str = "runs_table_multi") -> list[str]:
     """Show the table with checkboxes; return the ids of all selected rows (in table order)."""
     frame = runs_frame(runs)
-    event = st.dataframe(frame, key=key, on_select="rerun", selection_mode="multi-row", hide_index=True, column_config=_COLUMN_CONFIG, column_order=_COLUMN_ORDER)
+    event = _table(frame, key=key, mode="multi-row")
     return [frame.iloc[i]["id"] for i in sorted(_valid_rows(event, len(frame)))]
 
 
@@ -98,15 +112,16 @@ def forget_selection(*keys: str) -> None:
 def filter_bar(runs: list[Run], *, key: str = "runs_filter") -> list[Run]:
     """Filters for dataset, model, status, tags, creation date and free text; returns the matching runs."""
     options = manage.filter_options(runs)
-    with st.expander("Filter runs", icon=":material/filter_list:", expanded=bool(st.session_state.get(f"{key}_active"))):
+    with st.expander(t("runs.filter.title"), icon=":material/filter_list:", expanded=bool(st.session_state.get(f"{key}_active"))):
         top = st.columns(4)
-        chosen_datasets = top[0].multiselect("Dataset", options["datasets"], key=f"{key}_datasets")
-        chosen_models = top[1].multiselect("Model", options["models"], key=f"{key}_models")
-        chosen_statuses = top[2].multiselect("Status", options["statuses"], key=f"{key}_statuses")
-        chosen_tags = top[3].multiselect("Tags (all of)", options["tags"], key=f"{key}_tags")
+        chosen_datasets = top[0].multiselect(t("runs.filter.dataset"), options["datasets"], key=f"{key}_datasets")
+        chosen_models = top[1].multiselect(t("runs.filter.model"), options["models"], key=f"{key}_models")
+        chosen_statuses = top[2].multiselect(t("runs.filter.status"), options["statuses"], key=f"{key}_statuses",
+                                             format_func=lambda status: t(f"runs.status.{status}"))
+        chosen_tags = top[3].multiselect(t("runs.filter.tags"), options["tags"], key=f"{key}_tags")
         bottom = st.columns([1, 2])
-        dates = bottom[0].date_input("Created between", value=(), key=f"{key}_dates", format="YYYY-MM-DD")
-        text = bottom[1].text_input("Name, id or notes contains", key=f"{key}_text")
+        dates = bottom[0].date_input(t("runs.filter.created"), value=(), key=f"{key}_dates", format="YYYY-MM-DD")
+        text = bottom[1].text_input(t("runs.filter.text"), key=f"{key}_text")
     dates = tuple(dates) if isinstance(dates, list | tuple) else (dates,) if dates else ()
     spec = manage.RunFilter(
         datasets=chosen_datasets, models=chosen_models, statuses=chosen_statuses, tags=chosen_tags,
@@ -116,14 +131,14 @@ def filter_bar(runs: list[Run], *, key: str = "runs_filter") -> list[Run]:
     st.session_state[f"{key}_active"] = active
     matching = manage.filter_runs(runs, spec) if active else list(runs)
     if active:
-        st.caption(f"{len(matching)} of {len(runs)} runs match the filters.")
+        st.caption(t("runs.filter.matching", matching=len(matching), total=len(runs)))
     return matching
 
 
 def compare_link(run_ids: list[str]) -> None:
     """A link to the Compare page with these runs preselected (shown for 2–10 runs)."""
     if MIN_RUNS <= len(run_ids) <= MAX_RUNS:
-        st.page_link("pages/compare.py", label=f"Compare these {len(run_ids)} runs", icon=":material/compare_arrows:",
+        st.page_link("pages/compare.py", label=t("runs.table.compare", n=len(run_ids)), icon=":material/compare_arrows:",
                      query_params={"runs": ",".join(run_ids)})
     elif len(run_ids) > MAX_RUNS:
-        st.caption(f"Select at most {MAX_RUNS} runs to compare them.")
+        st.caption(t("runs.table.compare_at_most", max=MAX_RUNS))

@@ -11,18 +11,21 @@ from core.data import health, rowcheck, upload, vocab
 from core.data import library as datasets
 from core.data.clean import CleanResult, clean_examples, combine_splits
 from core.data.columns import detect_columns
+from core.data.findings import Finding
 from core.data.fixes import apply_fixes
 from core.data.formats import LoadedTable
 from core.errors import DataError, TuneboardError
 from core.plots.health_figures import label_distribution_figure, length_histogram_figure
-from core.text import plural
+from pages.components.dataset_library import counted
+from pages.components.i18n import current_language, t, tr
 from pages.components.safe_text import escape_markdown
 
-ENCODINGS = ["auto-detect", "utf-8", "utf-8-sig", "utf-16", "gb18030", "cp1252", "latin-1"]
+AUTO_DETECT = ""  # the option for "detect it"; its label comes from the catalogue
+ENCODINGS = [AUTO_DETECT, "utf-8", "utf-8-sig", "utf-16", "gb18030", "cp1252", "latin-1"]
 SEVERITY_BOX = {"error": st.error, "warning": st.warning, "info": st.info}
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _read(raw: bytes, filename: str, encoding: str | None) -> LoadedTable:
     return upload.read_table(raw, filename, encoding=encoding)
 
@@ -38,14 +41,17 @@ def _unknown_counter(model: str):
 
 
 def _uploads() -> dict[str, st.runtime.uploaded_file_manager.UploadedFile]:
-    mode = st.radio("What are you uploading?", ["One file (split automatically)", "Separate train / validation / test files"],
-                    horizontal=True, help="With one file, Tuneboard holds back a stratified test and validation share.")
+    # Options are the number of upload boxes, so the choice survives a language switch; labels are made here, in
+    # the script run, because format_func is also called outside it (where the session's language is unknown).
+    modes = {1: t("data.upload.mode_one"), 3: t("data.upload.mode_separate")}
+    mode = st.radio(t("data.upload.mode"), list(modes), format_func=modes.get, horizontal=True,
+                    help=t("data.upload.mode_help"))
     types = [e.lstrip(".") for e in upload.SUPPORTED_EXTENSIONS]
-    if mode.startswith("One"):
-        file = st.file_uploader("Data file", type=types, help=f"CSV, TSV, JSON, JSONL, Excel, Parquet or text; up to {upload.MAX_UPLOAD_MB} MB.")
+    if mode == 1:
+        file = st.file_uploader(t("data.upload.file"), type=types, help=t("data.upload.file_help", mb=upload.MAX_UPLOAD_MB))
         return {"all": file} if file else {}
     cols = st.columns(3)
-    files = {split: cols[i].file_uploader(f"{split.capitalize()} file", type=types, key=f"up_{split}")
+    files = {split: cols[i].file_uploader(t(f"data.upload.file_{split}"), type=types, key=f"up_{split}")
              for i, split in enumerate(["train", "validation", "test"])}
     return {k: v for k, v in files.items() if v}
 
@@ -54,7 +60,8 @@ def _read_all(files: dict, encoding: str | None) -> dict[str, LoadedTable] | Non
     tables = {}
     for split, file in files.items():
         try:
-            tables[split] = _read(file.getvalue(), file.name, encoding)
+            with st.spinner(t("data.upload.reading")):
+                tables[split] = _read(file.getvalue(), file.name, encoding)
         except DataError as exc:
             st.error(f"{file.name}: {exc}", icon=":material/error:")
             return None
@@ -65,14 +72,15 @@ def _choose_columns(df: pd.DataFrame) -> tuple[str, str]:
     guess = detect_columns(df)
     columns = list(df.columns)
     left, right = st.columns(2)
-    text_col = left.selectbox("Text column", columns, index=columns.index(guess.text),
-                              help="The texts the model will read.")
-    left.caption(escape_markdown(guess.reasons.get("text", "")))
+    text_col = left.selectbox(t("data.upload.text_column"), columns, index=columns.index(guess.text),
+                              help=t("data.upload.text_column_help"))
+    left.caption(escape_markdown(tr(guess.messages.get("text", ""))))
     label_index = columns.index(guess.label) if guess.label in columns else min(1, len(columns) - 1)
-    label_col = right.selectbox("Label column", columns, index=label_index, help="The class of each text.")
-    right.caption(escape_markdown(guess.reasons.get("label", "")))
+    label_col = right.selectbox(t("data.upload.label_column"), columns, index=label_index,
+                                help=t("data.upload.label_column_help"))
+    right.caption(escape_markdown(tr(guess.messages.get("label", ""))))
     if guess.slices:
-        st.caption("Extra columns kept for per-group results later: " + ", ".join(f"‘{c}’" for c in guess.slices))
+        st.caption(t("data.upload.slices", columns=", ".join(f"‘{c}’" for c in guess.slices)))
     return text_col, label_col
 
 
@@ -85,41 +93,47 @@ def _clean(tables: dict[str, LoadedTable], text_col: str, label_col: str) -> Cle
 
 def _health(clean: CleanResult, tables: dict[str, LoadedTable]) -> tuple[pd.DataFrame, health.HealthReport]:
     left, right = st.columns(2)
-    model = left.text_input("Model used to measure text length", BUILTIN_MODEL,
-                            help="Token counts depend on the model's tokenizer.")
-    max_length = right.slider("Max length (tokens)", 16, 512, 128, step=16,
-                              help="Texts longer than this are cut during training.")
+    model = left.text_input(t("data.upload.length_model"), BUILTIN_MODEL, help=t("data.upload.length_model_help"))
+    max_length = right.slider(t("data.upload.max_length"), 16, 512, 128, step=16, help=t("data.upload.max_length_help"))
     df = clean.df
     options = {"count_tokens": _counter(model), "max_length": max_length, "count_unknown": _unknown_counter(model),
-               "reading": rowcheck.combine([t.row_count for t in tables.values()])}
+               "reading": rowcheck.combine([table.row_count for table in tables.values()])}
     report = health.health_report(df, dropped=clean.dropped, **options)
     fixes = [f for f in report.findings if f.fix]
     if fixes:
-        chosen = st.pills("Apply fixes", [f.fix for f in fixes], selection_mode="multi",
-                          format_func=lambda fix: next(f.title for f in fixes if f.fix == fix),
-                          help="Each fix changes the stored dataset; the original file is not touched.")
+        names = {}  # made here, in the script run, where the session's language is known (see _uploads)
+        for f in fixes:
+            names.setdefault(f.fix, _title(f))
+        chosen = st.pills(t("data.upload.fixes"), [f.fix for f in fixes], selection_mode="multi", format_func=names.get,
+                          help=t("data.upload.fixes_help"))
         if chosen:
             df = apply_fixes(df, chosen, min_count=report.min_class_size)
             report = health.health_report(df, dropped=clean.dropped, **options)
     return df, report
 
 
+def _title(finding: Finding) -> str:
+    """A finding's title in this session's language (its message dict, else the English title)."""
+    return tr(finding.messages.get("title", finding.title))
+
+
 def _show_report(report: health.HealthReport) -> None:
-    st.subheader("Health report")
+    st.subheader(t("data.report.title"))
     cols = st.columns(3)
-    cols[0].metric("Rows kept", f"{report.n_rows:,}")
-    cols[1].metric("Classes", len(report.label_counts))
-    cols[2].metric("Rows dropped", f"{sum(report.dropped.values()):,}")
+    cols[0].metric(t("data.report.rows_kept"), f"{report.n_rows:,}")
+    cols[1].metric(t("data.report.classes"), len(report.label_counts))
+    cols[2].metric(t("data.report.rows_dropped"), f"{sum(report.dropped.values()):,}")
     if report.lines is not None:
-        st.caption(f"Lines in the upload, headers not counted: {report.lines:,}.")
+        st.caption(t("data.report.lines", n=f"{report.lines:,}"))
     if report.trainable:
-        st.success("Ready to train." + (" Check the notes below first." if report.findings else " No problems found."),
-                   icon=":material/check_circle:")
+        st.success(t("data.report.ready_notes" if report.findings else "data.report.ready_clean"), icon=":material/check_circle:")
     for finding in report.findings:
-        SEVERITY_BOX.get(finding.severity, st.info)(f"**{finding.title}** — {escape_markdown(finding.message)}")
+        text = tr(finding.messages.get("message", finding.message))
+        SEVERITY_BOX.get(finding.severity, st.info)(f"**{_title(finding)}** — {escape_markdown(text)}")
     left, right = st.columns(2)
-    left.plotly_chart(label_distribution_figure(report), key="health_labels")
-    fig = length_histogram_figure(report)
+    language = current_language()
+    left.plotly_chart(label_distribution_figure(report, language=language), key="health_labels")
+    fig = length_histogram_figure(report, language=language)
     if fig is not None:
         right.plotly_chart(fig, key="health_lengths")
 
@@ -129,8 +143,9 @@ def render() -> None:
     files = _uploads()
     if not files:
         return
-    encoding = st.selectbox("Text encoding", ENCODINGS, help="Detected automatically; change it if letters look wrong.")
-    tables = _read_all(files, None if encoding == "auto-detect" else encoding)
+    shown = {e: e for e in ENCODINGS} | {AUTO_DETECT: t("data.upload.auto_detect")}
+    encoding = st.selectbox(t("data.upload.encoding"), ENCODINGS, help=t("data.upload.encoding_help"), format_func=shown.get)
+    tables = _read_all(files, None if encoding == AUTO_DETECT else encoding)
     if not tables:
         return
     for split, table in tables.items():
@@ -141,8 +156,9 @@ def render() -> None:
         text_col, label_col = _choose_columns(first)
         clean = _clean(tables, text_col, label_col)
         if clean.label_mapping and any(k != v for k, v in clean.label_mapping.items()):
-            with st.expander("How labels were normalised"):
-                st.dataframe(pd.DataFrame(list(clean.label_mapping.items()), columns=["in the file", "class name"]), hide_index=True)
+            with st.expander(t("data.upload.normalised")):
+                columns = [t("data.upload.in_file"), t("data.upload.class_name")]
+                st.dataframe(pd.DataFrame(list(clean.label_mapping.items()), columns=columns), hide_index=True)
         df, report = _health(clean, tables)
         _show_report(report)
     except TuneboardError as exc:
@@ -152,19 +168,19 @@ def render() -> None:
 
 
 def _save(df: pd.DataFrame, report: health.HealthReport, files: dict, text_col: str, label_col: str, tables: dict) -> None:
-    st.subheader("Save")
+    st.subheader(t("data.save.title"))
     default_name = datasets.unique_name(next(iter(files.values())).name.rsplit(".", 1)[0])
-    name = st.text_input("Dataset name", default_name, help="A new name is suggested when one is already taken.")
+    name = st.text_input(t("data.save.name"), default_name, help=t("data.save.name_help"))
     if not report.trainable:
-        st.error("This data cannot be trained on yet; fix the problems marked in red above.")
+        st.error(t("data.save.not_trainable"))
         return
-    if st.button("Save dataset", type="primary", icon=":material/save:"):
+    if st.button(t("data.save.button"), type="primary", icon=":material/save:"):
         first = next(iter(tables.values()))
         record = datasets.save_frame(df, name=name, text_column=text_col, label_column=label_col,
                                      meta={"source": ", ".join(f.name for f in files.values()), "format": first.format,
                                            "encoding": first.encoding, "health": report.to_dict() | {"token_lengths": None}})
         st.session_state["train_dataset"] = record.id
-        st.success(f"Saved ‘{escape_markdown(record.name)}’: {plural(record.n_rows, 'row')}, "
-                   f"{plural(len(record.labels), 'class')}.")
+        st.success(t("data.save.saved", name=escape_markdown(record.name), rows=counted(record.n_rows, "row"),
+                     classes=counted(len(record.labels), "class")))
     if st.session_state.get("train_dataset"):
-        st.page_link("pages/train.py", label="Train on it →", icon=":material/model_training:")
+        st.page_link("pages/train.py", label=t("data.train_link"), icon=":material/model_training:")

@@ -75,7 +75,9 @@ def page(chromium_path: str, request: pytest.FixtureRequest):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS, headless=True)
-        context = browser.new_context(viewport={"width": 1400, "height": 1400})
+        # An English browser: the interface follows the browser's language on a first visit (test_chinese.py sets zh).
+        locale = getattr(request, "param", None) or "en-US"
+        context = browser.new_context(viewport={"width": 1400, "height": 1400}, locale=locale)
         pg = context.new_page()
         pg.set_default_timeout(30_000)
         yield pg

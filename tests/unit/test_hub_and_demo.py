@@ -28,3 +28,15 @@ def test_start_demo_queues_a_quick_run(monkeypatch):
     run = start_demo()
     assert run.status == "queued" and run.config["max_length"] == 64
     assert store.get_dataset(run.dataset_id).name == "Customer-support intents"
+
+
+def test_the_chinese_demo_uses_a_chinese_encoder_only_once_it_is_downloaded(monkeypatch):
+    from core.jobs import demo
+
+    monkeypatch.setattr("core.jobs.queue.ensure_scheduler", lambda: None)
+    monkeypatch.setattr("huggingface_hub.try_to_load_from_cache", lambda repo, name: None)  # not on disk: built-in
+    assert demo.demo_model(demo.DEMO_EXAMPLE_ZH) is None
+    assert start_demo(demo.DEMO_EXAMPLE_ZH).config["model"] != demo.CHINESE_DEMO_MODEL
+    monkeypatch.setattr("huggingface_hub.try_to_load_from_cache", lambda repo, name: f"/cache/{repo}/{name}")
+    assert start_demo(demo.DEMO_EXAMPLE_ZH).config["model"] == demo.CHINESE_DEMO_MODEL
+    assert start_demo(demo.DEMO_EXAMPLE).config["model"] != demo.CHINESE_DEMO_MODEL  # English data: built-in model

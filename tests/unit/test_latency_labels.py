@@ -66,7 +66,8 @@ def _both_displays(root: str, measured: dict) -> None:
 
 def test_both_displays_label_their_latency_with_the_one_function(monkeypatch):
     # AppTest runs the script in this process: the patched modules are the ones the components use.
-    monkeypatch.setattr(latency, "describe", lambda m: f"MEASURED-BY-ONE-FUNCTION on {m.get('device')}")
+    # The UI shows the sentence in its language: describe_message (describe is its English text).
+    monkeypatch.setattr(latency, "describe_message", lambda m: f"MEASURED-BY-ONE-FUNCTION on {m.get('device')}")
     monkeypatch.setattr(quantize, "job_status", lambda run_id: {"state": "completed"})
     monkeypatch.setattr(quantize, "load_comparison", lambda run_id: COMPARISON)
     at = AppTest.from_function(_both_displays, args=(ROOT, REPORT_EFFICIENCY), default_timeout=60).run()

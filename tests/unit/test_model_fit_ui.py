@@ -36,3 +36,15 @@ def test_train_page_is_quiet_for_english_data() -> None:
     at = _train_page()
     assert not at.exception
     assert not [w.value for w in at.warning if "of the characters" in w.value]
+
+
+def test_train_page_warns_in_chinese() -> None:
+    frame = pd.DataFrame({"text": [f"{THAI[i % 4]} {i}" for i in range(40)], "label": ["a", "b"] * 20})
+    datasets.save_frame(frame, name="thai reviews")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["lang"] = "zh"
+    at.switch_page("pages/train.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = [w.value.replace("\\", "") for w in at.warning if "分词器不认识" in w.value]
+    assert warnings and "xlm-roberta-base" in warnings[0] and "of the characters" not in warnings[0]

@@ -48,7 +48,7 @@ def test_max_length_covers_the_95_percent_quantile_within_the_device_cap(kind: s
         if p95 <= recipe.MAX_LENGTH_LIMIT[kind]:
             assert length >= p95, (p95, length)
     assert recipe.MAX_LENGTH_LIMIT["cuda"] >= recipe.MAX_LENGTH_LIMIT["cpu"]  # a GPU affords at least a CPU's length
-    long_reason = recipe.max_length_rule(_profile(lengths=(5000,) * 100), kind)[1]
+    long_reason = str(recipe.max_length_rule(_profile(lengths=(5000,) * 100), kind)[1])
     assert "5000" in long_reason and str(recipe.MAX_LENGTH_LIMIT[kind]) in long_reason  # says the cap cut it
 
 

@@ -38,7 +38,7 @@ def test_english_text_is_known_to_minilm(counter) -> None:
     assert vocab.warning_message(share) is None
 
 
-@pytest.mark.parametrize(("texts", "advice"), [(THAI, "xlm-roberta-base"), (CHINESE, "bert-base-chinese")])
+@pytest.mark.parametrize(("texts", "advice"), [(THAI, "xlm-roberta-base"), (CHINESE, "hfl/rbt3")])
 def test_unknown_script_gets_a_warning_with_the_share(counter, texts: list[str], advice: str) -> None:
     share = counter(texts)
     assert share.char_share > 0.5 and share.token_share > 0.05
