@@ -50,3 +50,22 @@ def test_a_chinese_browser_opens_in_chinese(app_url, page):
     page.goto(f"{app_url}/train")
     page.locator("h1").filter(has_text=zh("train.title")).wait_for()  # no choice, no cookie: the browser's language
     page.get_by_text(zh("nav.train")).first.wait_for()
+
+
+def test_a_file_with_a_chinese_name_keeps_it_through_upload_and_save(app_url, page, tmp_path):
+    from core.data.examples import EXAMPLES, example_bytes
+
+    example = EXAMPLES["support_intents_zh"]
+    data = tmp_path / "酒店评论.csv"  # a Chinese file name, Chinese texts and labels
+    data.write_bytes(example_bytes(example.key))
+    page.goto(app_url)
+    page.get_by_text("简体中文", exact=True).click()
+    page.get_by_text(zh("home.try_now")).wait_for()
+    page.goto(f"{app_url}/data")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(data))
+    page.get_by_text(zh("data.report.title")).first.wait_for(timeout=60_000)
+    page.get_by_role("button", name=zh("data.save.button")).click()
+    wait_idle(page)
+    (record,) = store.list_datasets()
+    assert record.name == "酒店评论" and "退款" in record.labels
+    page.get_by_text(re.compile("酒店评论")).first.wait_for()
