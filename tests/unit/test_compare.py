@@ -135,13 +135,18 @@ def test_disagreements_aligned_by_row_id_on_the_same_split():
     assert f"disagree on {expected} of them" in result.message
 
 
-def test_different_split_settings_are_aligned_by_text():
+def runs_on_different_splits():
+    """Two runs whose split settings differ: 20 of their test texts are shared (run B gets them all wrong)."""
     a = fabricate_run("ds-a", name="A", seed=1)
     b = fabricate_run("ds-a", name="B", seed=2, config={"seed": 7})
     shared = fake_predictions("ds-a", ["negative", "positive"], n_test=50, seed=5)
     other = fake_predictions("ds-a", ["negative", "positive"], n_test=30, seed=6, split_seed=7)
     frames = {a.id: shared, b.id: pd.concat([shared.iloc[:20].assign(pred="negative"), other]).assign(row_id=lambda d: range(len(d)))}
-    aligned = alignment.align_predictions([a, b], frames)
+    return [a, b], frames
+
+
+def test_different_split_settings_are_aligned_by_text():
+    aligned = alignment.align_predictions(*runs_on_different_splits())
     assert aligned.method == "text" and len(aligned.frame) == 20
     assert "matched by their text" in aligned.message
 

@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import pytest
 
-from bench.bench_compare import fabricate_run, fake_predictions
+from bench.bench_compare import fabricate_run
 from core import i18n, store
 from core.compare import alignment, loading
 from core.config import RunConfig
@@ -19,6 +19,7 @@ from core.i18n import Message
 from core.results import MAX_SLICE_VALUES
 from core.serve import loading as serving
 from tests.ui.i18n_check import english_words
+from tests.unit.test_compare import runs_on_different_splits
 
 
 def _chinese_is_clean(said: Message, *data: str) -> None:
@@ -63,16 +64,12 @@ def test_disagreement_sentences_are_unchanged_in_english():
 
 
 def test_sentences_of_runs_matched_by_text_are_unchanged_in_english():
-    a = fabricate_run("ds-a", name="A", seed=1)
-    b = fabricate_run("ds-a", name="B", seed=2, config={"seed": 7})
-    shared = fake_predictions("ds-a", ["negative", "positive"], n_test=50, seed=5)
-    other = fake_predictions("ds-a", ["negative", "positive"], n_test=30, seed=6, split_seed=7)
-    frames = {a.id: shared, b.id: pd.concat([shared.iloc[:20].assign(pred="negative"), other]).assign(row_id=lambda d: range(len(d)))}
-    aligned = alignment.align_predictions([a, b], frames)
+    runs, frames = runs_on_different_splits()
+    aligned = alignment.align_predictions(runs, frames)
     assert aligned.message == ("The runs used different splits; 20 test examples appear in every run's test split and are "
                                "matched by their text.")
     _chinese_is_clean(aligned.sentence)
-    result = alignment.disagreements([a, b], frames)
+    result = alignment.disagreements(runs, frames)
     assert result.message == f"{aligned.message} The runs disagree on {len(result.frame)} of them."
     _chinese_is_clean(result.sentence)
 
