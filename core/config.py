@@ -17,6 +17,7 @@ from typing import Any
 
 from core import devices
 from core.errors import ConfigError
+from core.i18n import Message, catalogue, message
 
 BUILTIN_MODEL = "all-MiniLM-L6-v2"
 TINY_TEST_MODEL = "tiny-random-bert"
@@ -184,9 +185,7 @@ class RunConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise ConfigError(
-                f"Unknown setting(s) {', '.join(unknown)}; remove them or check the spelling (see `python -m core train --help`)."
-            )
+            raise ConfigError(message("error.config.unknown_settings", names=", ".join(unknown)))
         kwargs = {}
         for f in dataclasses.fields(cls):
             if f.name in data:
@@ -205,9 +204,9 @@ class RunConfig:
     def validate(self) -> RunConfig:
         """Raise :class:`ConfigError` with one clear sentence for the first impossible value."""
         for check in _CHECKS:
-            message = check(self)
-            if message:
-                raise ConfigError(message)
+            problem = check(self)
+            if problem is not None:
+                raise ConfigError(problem)
         return self
 
     def cli_command(self) -> str:
@@ -260,47 +259,47 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
             return float(value)
         return str(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"‘{value}’ is not a valid value for {f.name} (expected {kind}); {f.metadata['help']}") from None
+        key = f"train.field.{f.name}.help"  # the catalogue's help (in the UI's language) when it says the same
+        explained = message(key) if catalogue("en").get(key) == f.metadata["help"] else f.metadata["help"]
+        raise ConfigError(message("error.config.bad_value", value=str(value), name=f.name, kind=kind, help=explained)) from None
 
 
-def _between(name: str, lo: float, hi: float, *, lo_open: bool = False, hint: str = "") -> Any:
-    def check(c: RunConfig) -> str | None:
+def _between(name: str, lo: float, hi: float, *, lo_open: bool = False, hint: str = "in_range") -> Any:
+    """A check that ``name`` lies in [lo, hi] (or (lo, hi]); ``hint`` is a key of ``error.config.hint``."""
+    def check(c: RunConfig) -> Message | None:
         value = getattr(c, name)
         if isinstance(value, float) and not math.isfinite(value):
-            return f"{name} must be a finite number."
+            return message("error.config.not_finite", name=name)
         bad = value <= lo if lo_open else value < lo
         if bad or value > hi:
-            left = "(" if lo_open else "["
-            return f"{name} = {value} is out of range {left}{lo}, {hi}]; {hint or 'choose a value in that range.'}"
+            return message("error.config.out_of_range", name=name, value=value, left="(" if lo_open else "[", lo=lo, hi=hi,
+                           hint=message(f"error.config.hint.{hint}"))
         return None
 
     return check
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> Any:
-    def check(c: RunConfig) -> str | None:
+    def check(c: RunConfig) -> Message | None:
         value = getattr(c, name)
         if value not in choices:
-            return f"{name} = ‘{value}’ is not one of {', '.join(choices)}."
+            return message("error.config.not_a_choice", name=name, value=str(value), choices=", ".join(choices))
         return None
 
     return check
 
 
-def _check_model(c: RunConfig) -> str | None:
-    return None if c.model.strip() else "No model chosen; pick the built-in model or type a Hugging Face model id or folder."
+def _check_model(c: RunConfig) -> Message | None:
+    return None if c.model.strip() else message("error.config.no_model")
 
 
-def _check_splits(c: RunConfig) -> str | None:
+def _check_splits(c: RunConfig) -> Message | None:
     if c.test_size + c.validation_size >= 0.8:
-        return (
-            f"test_size + validation_size = {c.test_size + c.validation_size:.2f} leaves too little to train on; "
-            "keep their sum below 0.8."
-        )
+        return message("error.config.splits_too_large", total=c.test_size + c.validation_size)
     return None
 
 
-def _check_device(c: RunConfig) -> str | None:
+def _check_device(c: RunConfig) -> Message | None:
     d = c.device.strip().lower()
     if d in {"auto", "cpu", "mps", "cuda"}:
         return None
@@ -308,10 +307,10 @@ def _check_device(c: RunConfig) -> str | None:
         ids = d[5:].split(",")
         if all(i.strip().isdigit() for i in ids) and len(set(ids)) == len(ids):
             return None
-    return f"device = ‘{c.device}’ is not understood; use auto, cpu, mps, cuda:0 or several GPUs as cuda:0,1."
+    return message("error.config.bad_device", device=c.device)
 
 
-def _check_processes(c: RunConfig) -> str | None:
+def _check_processes(c: RunConfig) -> Message | None:
     if c.processes == 1:
         return None
     d = c.device.strip().lower()
@@ -319,33 +318,31 @@ def _check_processes(c: RunConfig) -> str | None:
     if d == "cpu" or (len(gpus) > 1 and c.processes == len(gpus)):
         return None
     if len(gpus) > 1:
-        return f"processes = {c.processes} does not match the {len(gpus)} GPUs of device {c.device}; a run uses one process per GPU."
-    return (f"processes = {c.processes} needs device cpu or several GPUs (e.g. cuda:0,1); "
-            "set device cpu, or keep processes at 1.")
+        return message("error.config.processes_gpus", processes=c.processes, gpus=len(gpus), device=c.device)
+    return message("error.config.processes_device", processes=c.processes)
 
 
-def _check_freeze(c: RunConfig) -> str | None:
+def _check_freeze(c: RunConfig) -> Message | None:
     if c.freeze == "lower" and c.freeze_layers < 1:
-        return "freeze = lower needs freeze_layers ≥ 1 (how many of the lowest layers to keep fixed)."
+        return message("error.config.freeze_layers_needed")
     if c.freeze != "none" and c.peft != "none":
-        return "Freezing layers and a PEFT method cannot be combined (PEFT already freezes the base model); choose one."
+        return message("error.config.freeze_with_peft")
     return None
 
 
-def _check_early_stopping(c: RunConfig) -> str | None:
+def _check_early_stopping(c: RunConfig) -> Message | None:
     if c.early_stopping_patience and c.validation_size == 0:
-        return "Early stopping needs a validation set; set validation_size above 0 or turn early stopping off."
+        return message("error.config.early_stopping_validation")
     return None
 
 
-def _check_precision(c: RunConfig) -> str | None:
+def _check_precision(c: RunConfig) -> Message | None:
     if c.device.strip().lower() != "cpu":
         return None
     if c.precision == "fp16":
-        return "fp16 training needs a GPU; choose precision auto, bf16 or fp32 for CPU runs."
+        return message("error.config.fp16_on_cpu")
     if c.precision == "bf16" and not devices.cpu_has_bf16_units():
-        return ("bf16 on this CPU would be slower than fp32 (it has no bf16 matrix instructions: Intel AMX or AVX-512 bf16); "
-                "choose precision auto or fp32.")
+        return message("error.config.bf16_slow_cpu")
     return None
 
 
@@ -354,12 +351,12 @@ _CHECKS = [
     _between("test_size", 0.05, 0.5),
     _between("validation_size", 0.0, 0.5),
     _check_splits,
-    _between("epochs", 0.0, 1000, lo_open=True, hint="train for at least a fraction of an epoch, e.g. 1."),
-    _between("learning_rate", 0.0, 1.0, lo_open=True, hint="typical values are 1e-5 to 1e-3."),
-    _between("head_lr_multiplier", 0.01, 1000, hint="typical values are 1 to 50."),
-    _between("batch_size", 1, 4096, hint="typical values are 8 to 64."),
+    _between("epochs", 0.0, 1000, lo_open=True, hint="epochs"),
+    _between("learning_rate", 0.0, 1.0, lo_open=True, hint="learning_rate"),
+    _between("head_lr_multiplier", 0.01, 1000, hint="head_lr_multiplier"),
+    _between("batch_size", 1, 4096, hint="batch_size"),
     _between("gradient_accumulation", 1, 1024),
-    _between("max_length", 8, 8192, hint="most models accept up to 512 tokens."),
+    _between("max_length", 8, 8192, hint="max_length"),
     _between("weight_decay", 0.0, 1.0),
     _between("warmup_ratio", 0.0, 0.9),
     _choice("lr_scheduler", LR_SCHEDULERS),
@@ -379,7 +376,7 @@ _CHECKS = [
     _between("lora_dropout", 0.0, 0.9),
     _between("prompt_tokens", 1, 512),
     _check_device,
-    _between("processes", 1, 256, hint="use 1, or one process per CPU socket or GPU."),
+    _between("processes", 1, 256, hint="processes"),
     _check_processes,
     _choice("precision", PRECISIONS),
     _check_precision,

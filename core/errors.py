@@ -7,9 +7,20 @@ what is wrong and what to do.  The UI and the CLI show that sentence and never a
 
 from __future__ import annotations
 
+from core.i18n import Message
+
 
 class TuneboardError(Exception):
-    """Base class: the message is shown to the user verbatim."""
+    """Base class: the sentence is shown to the user verbatim.
+
+    Raised with a :class:`core.i18n.Message` (``DataError(message("errors.data.empty_file"))``), ``str(exc)`` is the
+    English sentence (what the CLI prints after ``error:``) and ``exc.message`` lets the UI show it in its language;
+    raised with plain text, both are that text.
+    """
+
+    def __init__(self, sentence: str | Message = "") -> None:
+        super().__init__(str(sentence))
+        self.message: str | Message = sentence
 
 
 class DataError(TuneboardError):

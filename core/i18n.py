@@ -102,10 +102,14 @@ def message(key: str, /, **params: Any) -> Message:
 
 
 def localize(value: Any, language: str) -> str:
-    """``value`` in ``language``: a :class:`Message`, a stored ``{"key", "params"}`` dict, or plain text (as it is).
+    """``value`` in ``language``: a :class:`Message`, a stored ``{"key", "params"}`` dict, an exception raised with a
+    Message (``core.errors.TuneboardError``) or a text carrying one (``core.data.notes.Note``), or plain text.
 
     A stored key the catalogue no longer has (a report from an older version) falls back to ``fallback`` text when
     the dict carries one, else to the key itself, never an error."""
+    if isinstance(value, BaseException) or isinstance(getattr(value, "message", None), Message):
+        # A TuneboardError or a file-reading Note carries its sentence as a Message; other exceptions show their text.
+        value = getattr(value, "message", None) or str(value)
     if isinstance(value, Message):
         return value.in_language(language)
     if isinstance(value, dict) and "key" in value:

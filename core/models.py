@@ -17,6 +17,7 @@ from pathlib import Path
 from core import paths
 from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
 from core.errors import ModelError
+from core.i18n import message
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,7 @@ def resolve_model(name: str) -> str:
     if key.startswith((".", "/", "~")) or os.path.isdir(os.path.expanduser(key)):
         folder = Path(key).expanduser()
         if not (folder / "config.json").is_file():
-            raise ModelError(
-                f"The folder ‘{key}’ is not a Hugging Face model (it has no config.json); "
-                "choose a folder saved with save_pretrained, or a Hub id."
-            )
+            raise ModelError(message("error.model.folder_not_model", folder=key))
         return str(folder.resolve())
     return key
 

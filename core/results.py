@@ -20,6 +20,7 @@ import pandas as pd
 
 from core import paths, store
 from core.errors import RunError
+from core.i18n import Message, catalogue, message
 
 PROB_PREFIX = "prob::"  # predictions.parquet holds one probability column per class: prob::<label>
 REPORT_FILE = "report.json"
@@ -87,12 +88,19 @@ def read_report(run_id: str) -> dict | None:
     return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else None
 
 
+def status_word(status: str) -> Message | str:
+    """A run's status as part of a sentence: the catalogue's word (``runs.status.*``), so it reads in the sentence's
+    language; the status itself when the catalogue does not have it."""
+    key = f"runs.status.{status}"
+    return message(key) if catalogue("en").get(key) == status else status
+
+
 def load_report(run_id: str) -> dict:
     """The evaluation report of a completed run (one clear error when there is none)."""
     report = read_report(run_id)
     if report is None:
         run = store.require_run(run_id)
-        raise RunError(f"Run {run_id} is {run.status} and has no evaluation report yet; reports are made when a run completes.")
+        raise RunError(message("error.results.no_report", run_id=run_id, status=status_word(run.status)))
     return report
 
 
@@ -100,7 +108,7 @@ def load_predictions(run_id: str, *, columns: Sequence[str] | None = None) -> pd
     """Per-row test predictions of a completed run (only ``columns`` when given)."""
     file = predictions_file(run_id)
     if not file.is_file():
-        raise RunError(f"Run {run_id} has no test predictions; they are saved when a run completes.")
+        raise RunError(message("error.results.no_predictions", run_id=run_id))
     return pd.read_parquet(file, columns=list(columns) if columns is not None else None)
 
 

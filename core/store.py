@@ -20,6 +20,7 @@ import pandas as pd
 
 from core import paths
 from core.errors import RunError
+from core.i18n import Message, message
 
 STATUSES = ("queued", "running", "completed", "failed", "stopped", "cancelled")
 ACTIVE_STATUSES = ("queued", "running")
@@ -109,11 +110,29 @@ def transaction() -> Iterator[sqlite3.Connection]:
 
 
 def _dump(column: str, value: Any) -> Any:
+    if column == "error" and isinstance(value, Message):  # kept with its key so the UI can show it in its language
+        return json.dumps({**value.to_dict(), "text": str(value)}, ensure_ascii=False)
     return json.dumps(value) if column in _JSON_COLUMNS else value
 
 
 def _load_row(row: sqlite3.Row) -> dict[str, Any]:
-    return {k: (json.loads(row[k]) if k in _JSON_COLUMNS and row[k] is not None else row[k]) for k in row.keys()}  # noqa: SIM118 - sqlite3.Row iterates values, not keys
+    values = {k: (json.loads(row[k]) if k in _JSON_COLUMNS and row[k] is not None else row[k]) for k in row.keys()}  # noqa: SIM118 - sqlite3.Row iterates values, not keys
+    if "error" in values:
+        values["error"], values["error_message"] = _load_error(values["error"])
+    return values
+
+
+def _load_error(stored: str | None) -> tuple[str | None, dict[str, Any] | None]:
+    """A run's stored error as (English sentence, ``{"key", "params"}`` or None): plain text from older versions and
+    from failures without a catalogue sentence, or the JSON :func:`_dump` writes for a Message."""
+    if not stored or not stored.startswith('{"key"'):
+        return stored, None
+    try:
+        data = json.loads(stored)
+    except json.JSONDecodeError:
+        return stored, None
+    text = str(data.pop("text", "") or data.get("key"))
+    return text, {**data, "fallback": text}
 
 
 # ---------------------------------------------------------------------------- datasets
@@ -184,6 +203,9 @@ class Run:
     stop_requested_at: float | None = None
     exit_code: int | None = None
     error: str | None = None
+    """The English sentence that ended a failed run (what the CLI prints)."""
+    error_message: dict[str, Any] | None = None
+    """The same sentence as a catalogue ``{"key", "params"}``, when it has one, for the UI's language."""
     device: str | None = None
     parent_id: str | None = None
     tags: list[str] = field(default_factory=list)
@@ -231,7 +253,7 @@ def create_run(
         parent_id=parent_id,
         info=info or {},
     )
-    data = run.__dict__
+    data = {k: v for k, v in run.__dict__.items() if k != "error_message"}  # error_message lives inside the error column
     with transaction() as conn:
         conn.execute(
             f"INSERT INTO runs ({', '.join(data)}) VALUES ({', '.join('?' for _ in data)})",
@@ -251,7 +273,7 @@ def require_run(run_id: str) -> Run:
     """The run with this id, or a clear :class:`RunError`."""
     run = get_run(run_id)
     if run is None:
-        raise RunError(f"There is no run ‘{run_id}’; list the runs with `python -m core runs`.")
+        raise RunError(message("error.run.no_such_run", run_id=run_id))
     return run
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 import pages.components  # noqa: F401 - makes sure the app router runs (see its docstring)
 from core.errors import TuneboardError
 from core.jobs.demo import DEMO_EXAMPLE, DEMO_EXAMPLE_ZH, start_demo
-from pages.components.i18n import current_language, t
+from pages.components.i18n import current_language, t, tr
 
 st.title(t("home.title"))
 st.markdown(t("home.intro"))
@@ -22,7 +22,7 @@ if st.button(t("home.demo_button"), type="primary", icon=":material/rocket_launc
         example = DEMO_EXAMPLE_ZH if current_language() == "zh" else DEMO_EXAMPLE
         run = start_demo(example, run_name=t("home.demo_run_name"))
     except TuneboardError as exc:
-        st.error(str(exc))
+        st.error(tr(exc))
     else:
         st.switch_page("pages/runs.py", query_params={"run": run.id})
 

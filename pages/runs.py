@@ -13,7 +13,7 @@ from core.errors import TuneboardError
 from core.jobs import queue as jobs
 from core.store import Run
 from pages.components import export_panel, live_view, preset_picker, report_download, run_manage, run_status, run_table
-from pages.components.i18n import t
+from pages.components.i18n import t, tr
 from pages.components.report_view import render_report
 from pages.components.safe_text import escape_markdown
 
@@ -80,7 +80,7 @@ def _results(run: Run) -> None:
         try:
             render_report(runs.load_report(run.id), runs.load_predictions(run.id), key=f"report_{run.id}")
         except TuneboardError as exc:
-            st.warning(str(exc))
+            st.warning(tr(exc))
 
 
 if run.status == "completed":

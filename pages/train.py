@@ -52,7 +52,7 @@ try:
     config, preset = settings_form(RunConfig(dataset_id=dataset_id, model=model or "", name=name))
     config.validate()
 except TuneboardError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(tr(exc), icon=":material/error:")
     config = None
 
 hardware = detect()
@@ -72,7 +72,7 @@ if config is not None:
             right.info(t("train.count_result", trainable=f"{counts['trainable']:,}", total=f"{counts['total']:,}",
                          share=f"{100 * counts['trainable'] / counts['total']:.2f}"))
         except TuneboardError as exc:
-            right.error(str(exc))
+            right.error(tr(exc))
     with st.expander(t("train.command_line")):
         st.code(config.cli_command(), language="bash")
     launch, estimate = st.columns([1, 3], vertical_alignment="center")
@@ -80,12 +80,12 @@ if config is not None:
         parts = estimate_run(config, auto_device=hardware.auto_device).describe_messages()
         estimate.caption(t("train.estimate", estimate="".join(tr(part) for part in parts)))
     except TuneboardError as exc:
-        estimate.caption(t("train.no_estimate", error=exc))
+        estimate.caption(t("train.no_estimate", error=tr(exc)))
     if launch.button(t("train.start"), type="primary", icon=":material/play_arrow:"):
         try:
             run = jobs.submit(config, info=preset)
         except TuneboardError as exc:
-            st.error(str(exc))
+            st.error(tr(exc))
         else:
             st.session_state["selected_run"] = run.id
             st.switch_page("pages/runs.py", query_params={"run": run.id})

@@ -16,6 +16,7 @@ import pandas as pd
 from core import store
 from core.compare.loading import run_labels
 from core.errors import RunError
+from core.i18n import message
 from core.plots.curves import MAX_POINTS
 from core.results import smoothed
 from core.store import Run
@@ -60,7 +61,7 @@ def curves(
     lengths simply give series of different lengths.
     """
     if x not in X_AXES:
-        raise RunError(f"The x axis ‘{x}’ is not one of {', '.join(X_AXES)}.")
+        raise RunError(message("error.compare.bad_x_axis", x=str(x), axes=", ".join(X_AXES)))
     labels = run_labels(runs)
     frames = []
     for run in runs:

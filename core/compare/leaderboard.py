@@ -15,6 +15,7 @@ from core.compare.loading import report_digest, run_metrics, short_model
 from core.compare.tables import LOWER_IS_BETTER, metric_value
 from core.errors import RunError
 from core.evaluate.report import METRIC_NAMES
+from core.i18n import message
 from core.store import Run
 
 # Hyperparameters offered on the parallel-coordinates chart (the ones people actually tune).
@@ -59,7 +60,7 @@ def leaderboard(metric: str = "f1_macro", runs: Sequence[Run] | None = None) -> 
     train_minutes, throughput_texts_per_s.  Runs without the metric are left out.
     """
     if metric not in METRIC_NAMES:
-        raise RunError(f"‘{metric}’ is not a metric Tuneboard reports; choose one of {', '.join(METRIC_NAMES)}.")
+        raise RunError(message("error.compare.unknown_metric", metric=str(metric), metrics=", ".join(METRIC_NAMES)))
     runs = store.list_runs(statuses=["completed"]) if runs is None else [r for r in runs if r.status == "completed"]
     rows = []
     for run in runs:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from core import results, store
 from core.errors import RunError
+from core.i18n import message
 from core.store import Run
 
 MIN_RUNS, MAX_RUNS = 2, 10
@@ -28,9 +29,9 @@ def require_runs(run_ids: Iterable[str], *, minimum: int = MIN_RUNS, maximum: in
     """The runs to compare, in the given order (duplicates dropped); a clear error for too few or too many."""
     ids = list(dict.fromkeys(run_ids))
     if len(ids) < minimum:
-        raise RunError(f"Pick at least {minimum} runs to compare (you picked {len(ids)}).")
+        raise RunError(message("error.compare.too_few_runs", minimum=minimum, count=len(ids)))
     if len(ids) > maximum:
-        raise RunError(f"Compare at most {maximum} runs at a time (you picked {len(ids)}); drop some of them.")
+        raise RunError(message("error.compare.too_many_runs", maximum=maximum, count=len(ids)))
     return [store.require_run(i) for i in ids]
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 from core import store
 from core.errors import RunError
+from core.i18n import Message, message
 from core.jobs import queue as jobs
+from core.results import status_word
 from core.store import Run
 
 MAX_NAME = 200
@@ -26,9 +28,9 @@ def rename_run(run_id: str, name: str) -> Run:
     store.require_run(run_id)
     name = " ".join(str(name).split())  # newlines or tabs in a name would break tables and legends
     if not name:
-        raise RunError("A run needs a name; type at least one character.")
+        raise RunError(message("error.compare.name_empty"))
     if len(name) > MAX_NAME:
-        raise RunError(f"That name has {len(name)} characters; keep run names to {MAX_NAME} or fewer.")
+        raise RunError(message("error.compare.name_too_long", length=len(name), max_length=MAX_NAME))
     store.update_run(run_id, name=name)
     return store.require_run(run_id)
 
@@ -52,9 +54,9 @@ def set_tags(run_id: str, tags: str | Iterable[str]) -> Run:
     clean = parse_tags(tags)
     too_long = [t for t in clean if len(t) > MAX_TAG]
     if too_long:
-        raise RunError(f"The tag ‘{too_long[0][:50]}’ is longer than {MAX_TAG} characters; use a shorter tag.")
+        raise RunError(message("error.compare.tag_too_long", tag=too_long[0][:50], max_length=MAX_TAG))
     if len(clean) > MAX_TAGS:
-        raise RunError(f"A run can have at most {MAX_TAGS} tags (you gave {len(clean)}); drop some.")
+        raise RunError(message("error.compare.too_many_tags", max_tags=MAX_TAGS, count=len(clean)))
     store.update_run(run_id, tags=clean)
     return store.require_run(run_id)
 
@@ -70,7 +72,7 @@ def set_notes(run_id: str, notes: str) -> Run:
     store.require_run(run_id)
     notes = str(notes).strip()
     if len(notes) > MAX_NOTES:
-        raise RunError(f"The notes have {len(notes):,} characters; keep them under {MAX_NOTES:,}.")
+        raise RunError(message("error.compare.notes_too_long", length=len(notes), max_length=MAX_NOTES))
     store.update_run(run_id, notes=notes)
     return store.require_run(run_id)
 
@@ -85,11 +87,19 @@ def delete_runs(run_ids: Iterable[str]) -> list[str]:
     runs = [store.require_run(run_id) for run_id in ids]
     active = [r for r in runs if r.is_active]
     if active:
-        names = ", ".join(f"‘{r.name}’ ({r.status})" for r in active[:3]) + (" …" if len(active) > 3 else "")
-        raise RunError(f"Stop or cancel {names} before deleting; nothing was deleted.")
+        raise RunError(message("error.compare.delete_active", names=_active_list(active)))
     for run in runs:
         jobs.delete_run(run.id)
     return ids
+
+
+def _active_list(active: Sequence[Run]) -> Message:
+    """‘a’ (running), ‘b’ (queued), ‘c’ (running) … : the first three runs, each status in the sentence's language."""
+    items = [message("error.compare.active.run", name=r.name, status=status_word(r.status)) for r in active[:3]]
+    names = items[-1]
+    for item in reversed(items[:-1]):
+        names = message("error.compare.active.joined", first=item, rest=names)
+    return message("error.compare.active.more", names=names) if len(active) > 3 else names
 
 
 # ---------------------------------------------------------------------------- filtering

@@ -12,8 +12,9 @@ import io
 import pandas as pd
 
 from core.data.formats import LoadedTable, read_text
+from core.data.notes import counted, note
 from core.errors import DataError
-from core.text import plural
+from core.i18n import message
 
 
 def read_text_named_xlsx(raw: bytes, encoding: str | None) -> LoadedTable:
@@ -24,17 +25,14 @@ def read_text_named_xlsx(raw: bytes, encoding: str | None) -> LoadedTable:
         raise _corrupt_excel() from None
     if table.df.shape[1] < 2:
         raise _corrupt_excel()
-    table.notes.append("The file is plain text (CSV), not an Excel workbook, although its name ends in ‘.xlsx’.")
+    table.notes.append(note("note.data.xlsx_is_csv"))
     return table
 
 
 def read_xlsx(raw: bytes, kind: str | None) -> LoadedTable:
     """Read the first sheet of an .xlsx workbook with openpyxl (cached values, no formulas)."""
     if kind == "ole":
-        raise DataError(
-            "This workbook is in the old .xls format or is password-protected; open it in "
-            "Excel and save it as .xlsx without a password, or as CSV."
-        )
+        raise DataError(message("error.data.old_xls"))
     if kind != "zip":
         raise _corrupt_excel()
     try:
@@ -45,16 +43,14 @@ def read_xlsx(raw: bytes, kind: str | None) -> LoadedTable:
         raise
     except Exception as exc:  # any failure inside a zip/XML reader means a damaged workbook
         raise _corrupt_excel() from exc
-    notes = [f"Read the Excel sheet ‘{sheets[0]}’."]
+    notes = [note("note.data.excel_sheet", sheet=str(sheets[0]))]
     if len(sheets) > 1:
-        notes.append(f"The workbook has {len(sheets)} sheets; only the first one, ‘{sheets[0]}’, was read.")
+        notes.append(note("note.data.excel_sheets", n=len(sheets), sheet=str(sheets[0])))
     return LoadedTable(df=df, format="xlsx", encoding=None, delimiter=None, notes=notes)
 
 
 def _corrupt_excel() -> DataError:
-    return DataError(
-        "The Excel file is damaged or is not a real .xlsx workbook; open it in Excel and save it again as .xlsx or as CSV."
-    )
+    return DataError(message("error.data.corrupt_excel"))
 
 
 def read_parquet(raw: bytes, kind: str | None) -> LoadedTable:
@@ -67,10 +63,10 @@ def read_parquet(raw: bytes, kind: str | None) -> LoadedTable:
         df = pq.read_table(io.BytesIO(raw)).to_pandas()
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise _corrupt_parquet() from exc
-    notes = [f"Read a Parquet file with {plural(df.shape[1], 'column')}."]
+    notes = [note("note.data.parquet_columns", columns=counted(df.shape[1], "column"))]
     return LoadedTable(df=df, format="parquet", encoding=None, delimiter=None, notes=notes)
 
 
 def _corrupt_parquet() -> DataError:
-    return DataError("The Parquet file is damaged or incomplete; export it again, or save the data as CSV.")
+    return DataError(message("error.data.corrupt_parquet"))
 

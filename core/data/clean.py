@@ -16,6 +16,7 @@ import pandas as pd
 from core.data.columns import SPLIT_SYNONYMS
 from core.data.labels import MAX_LABELS, normalize_labels
 from core.errors import DataError
+from core.i18n import message
 
 
 @dataclass
@@ -57,9 +58,9 @@ def _check_columns(df: pd.DataFrame, text_col: str, label_col: str, split_col: s
     for col in (text_col, label_col, split_col):
         if col is not None and col not in df.columns:
             names = ", ".join(f"‘{c}’" for c in list(df.columns)[:10])
-            raise DataError(f"There is no column named ‘{col}’; the columns are {names}.")
+            raise DataError(message("error.data.no_such_column", column=str(col), names=names))
     if text_col == label_col:
-        raise DataError(f"‘{text_col}’ was chosen as both the text and the label column; choose two different columns.")
+        raise DataError(message("error.data.same_text_and_label", column=str(text_col)))
 
 
 def _check_text_column(values: pd.Series, name: str) -> None:
@@ -68,20 +69,16 @@ def _check_text_column(values: pd.Series, name: str) -> None:
     if not numeric and len(present):
         numeric = bool(pd.to_numeric(present.astype(str), errors="coerce").notna().mean() >= 0.9)
     if numeric and len(present):
-        raise DataError(f"The column ‘{name}’ holds numbers, not text; choose the column with the sentences.")
+        raise DataError(message("error.data.numeric_text", column=str(name)))
 
 
 def _check_label_column(labels: pd.Series, name: str) -> None:
     present = labels.dropna()
     if present.empty:
-        raise DataError(f"Every label in the column ‘{name}’ is empty; choose the column that holds the classes.")
+        raise DataError(message("error.data.empty_labels", column=str(name)))
     distinct = present.nunique()
     if distinct > MAX_LABELS or (len(present) >= 20 and distinct > 0.5 * len(present)):
-        raise DataError(
-            f"The column ‘{name}’ has {distinct:,} different values in {len(present):,} rows, so "
-            "it "
-            "looks like an ID or free text, not a label; choose the column that holds the classes."
-        )
+        raise DataError(message("error.data.label_like_id", column=str(name), distinct=int(distinct), rows=len(present)))
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -96,7 +93,7 @@ def _normalize_splits(values: pd.Series, name: str) -> pd.Series:
     folded = values.astype(object).map(lambda v: str(v).strip().lower() if pd.notna(v) else None)
     unknown = sorted({v for v in folded.dropna().unique() if v not in SPLIT_SYNONYMS})
     if unknown:
-        raise DataError(f"The split column ‘{name}’ holds ‘{unknown[0]}’; use only train, validation or test.")
+        raise DataError(message("error.data.unknown_split", column=str(name), value=str(unknown[0])))
     return folded.map(SPLIT_SYNONYMS)
 
 
@@ -127,17 +124,12 @@ def _drop_unusable(out: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
 
 def _check_result(out: pd.DataFrame, label_col: str) -> None:
     if out.empty:
-        raise DataError(
-            "No rows are left after dropping rows with empty text or a missing label; check "
-            "that you chose the right text and label columns."
-        )
+        raise DataError(message("error.data.nothing_left"))
     classes = out["label"].unique()
     if len(classes) < 2:
+        variant = "one" if len(out) == 1 else "other"
         raise DataError(
-            f"{'The only example has' if len(out) == 1 else f'All {len(out):,} examples have'} the label ‘{classes[0]}’; "
-            "a classifier needs at least "
-            "two classes, so add examples of another class or choose another column than "
-            f"‘{label_col}’."
+            message(f"error.data.single_class_{variant}", n=len(out), label=str(classes[0]), column=str(label_col))
         )
 
 
@@ -147,11 +139,11 @@ def combine_splits(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     Keys may be any usual name for a split (train, training, dev, val, valid, test, ...).
     """
     if not tables:
-        raise DataError("No files were given; upload at least a training file.")
+        raise DataError(message("error.data.no_files"))
     frames = []
     for key, frame in tables.items():
         split = SPLIT_SYNONYMS.get(str(key).strip().lower())
         if split is None:
-            raise DataError(f"‘{key}’ is not a split name; call the files train, validation or test.")
+            raise DataError(message("error.data.not_a_split", name=str(key)))
         frames.append(frame.assign(split=split))
     return pd.concat(frames, ignore_index=True, sort=False)

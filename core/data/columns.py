@@ -230,10 +230,7 @@ def _pick_text(stats: list[_ColumnStats]) -> _ColumnStats:
         and (s.distinct > 1 or s.n == 1)
     ]
     if not plausible:
-        raise DataError(
-            "No column looks like text: every column holds numbers, IDs or short codes; upload a "
-            "file with one column of sentences (for example ‘text’) and one column of labels."
-        )
+        raise DataError(message("error.data.no_text_column"))
     return max(plausible, key=_text_score)
 
 

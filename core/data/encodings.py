@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable
 
+from core.data.notes import Note, note
 from core.errors import DataError
+from core.i18n import Message, message
 
 _SAMPLE_BYTES = 1 << 20  # encoding detection looks at the first 1 MB only
 
@@ -22,21 +24,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
-_ENCODING_NAMES = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 (with byte-order mark)",
-    "utf-16": "UTF-16",
-    "utf-16-le": "UTF-16 (little-endian)",
-    "utf-16-be": "UTF-16 (big-endian)",
-    "utf-32": "UTF-32",
-    "gb18030": "GB18030 (Chinese)",
-    "cp949": "CP949 (Korean)",
-    "cp932": "Shift-JIS (Japanese)",
-    "big5": "Big5 (Traditional Chinese)",
-    "cp1251": "Windows-1251 (Cyrillic)",
-    "cp1252": "Windows-1252 (Western European)",
-    "latin-1": "Latin-1",
-}
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-16": "UTF-16", "utf-32": "UTF-32", "latin-1": "Latin-1"}
+# Names with words in them ("GB18030 (Chinese)") come from the catalogue: note.data.encoding.<codec with _ for ->.
+_DESCRIBED_ENCODINGS = ("utf-8-sig", "utf-16-le", "utf-16-be", "gb18030", "cp949", "cp932", "big5", "cp1251", "cp1252")
 
 # charset-normalizer answers for these families are trusted; western single-byte answers
 # (cp1250, mac_roman, ...) are too often wrong on short texts, so those become cp1252.
@@ -145,43 +135,41 @@ def _guess_other(sample: bytes) -> str:
     return "latin-1"
 
 
-def _encoding_name(codec: str) -> str:
+def _encoding_name(codec: str) -> str | Message:
+    if codec in _DESCRIBED_ENCODINGS:
+        return message(f"note.data.encoding.{codec.replace('-', '_')}")
     return _ENCODING_NAMES.get(codec, codec)
 
 
-def decode(raw: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
-    """Decode bytes to text (detected codec, or the forced ``encoding``); return (text, codec, notes)."""
+def decode(raw: bytes, encoding: str | None) -> tuple[str, str, list[Note]]:
+    """Decode bytes to text (detected codec, or the forced ``encoding``); return (text, codec, notes).
+
+    The first note, "Read as UTF-8 text", is the start of a sentence that :mod:`core.data.formats` completes."""
     if encoding:
         return _decode_forced(raw, encoding)
     codec = detect_encoding(raw)
-    notes = [f"Read as {_encoding_name(codec)} text"]
+    notes = [note("note.data.read_as", encoding=_encoding_name(codec))]
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError:
         # Detection looked at the first megabyte; a stray byte later should not sink the file.
         text = raw.decode(codec, errors="replace")
-        notes.append(
-            f"Some characters could not be read as {_encoding_name(codec)} and were replaced "
-            "by �; choose the right encoding if texts look wrong."
-        )
+        notes.append(note("note.data.replaced_chars", encoding=_encoding_name(codec)))
     return text.removeprefix("\ufeff"), codec, notes
 
 
-def _decode_forced(raw: bytes, encoding: str) -> tuple[str, str, list[str]]:
+def _decode_forced(raw: bytes, encoding: str) -> tuple[str, str, list[Note]]:
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
-        raise DataError(f"‘{encoding}’ is not a known text encoding; use a name like utf-8, gb18030 or cp1252.") from None
+        raise DataError(message("error.data.unknown_encoding", encoding=encoding)) from None
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise DataError(
-            f"The file cannot be read as {encoding} (the byte at position {exc.start:,} does not fit); "
-            "leave the encoding on automatic or choose another one."
-        ) from None
+        raise DataError(message("error.data.encoding_mismatch", encoding=encoding, position=exc.start)) from None
     return (
         text.removeprefix("\ufeff"),
         codec,
-        [f"Read as {encoding} text, as you chose"],
+        [note("note.data.read_as_chosen", encoding=encoding)],
     )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import DataError
+from core.i18n import message
 
 EXAMPLE_DIR = Path(__file__).resolve().parent / "example_data"
 
@@ -75,7 +76,7 @@ def _get(key: str) -> Example:
         return EXAMPLES[key]
     except KeyError:
         choices = ", ".join(EXAMPLES)
-        raise DataError(f"Unknown example \u2018{key}\u2019; choose one of: {choices}.") from None
+        raise DataError(message("error.data.unknown_example", key=str(key), choices=choices)) from None
 
 
 def example_path(key: str) -> Path:

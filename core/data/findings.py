@@ -292,7 +292,10 @@ def _reading_findings(reading: RowCount | None) -> list[Finding]:
                              else ("multiline_texts", "info", reading.multiline_rows))
     title = message(f"health.{code}.title")
     # The sentence itself is core.data.rowcheck's (English only for now): no message dict, the page shows it as is.
-    return [Finding(code, severity, str(title), reading.message, count=count, messages={"title": title.to_dict()})]
+    messages = {"title": title.to_dict()}
+    if isinstance(getattr(reading.message, "message", None), Message):  # a Note: its sentence in the UI's language too
+        messages["message"] = reading.message.message.to_dict()
+    return [Finding(code, severity, str(title), str(reading.message), count=count, messages=messages)]
 
 
 # The reasons core.data.clean counts dropped rows under, with their catalogue keys.

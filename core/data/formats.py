@@ -22,13 +22,15 @@ import pandas as pd
 from core.data import rowcheck
 from core.data.columns import name_role
 from core.data.encodings import decode
+from core.data.notes import Note, counted, note, sentence
 from core.data.rowcheck import RowCount
 from core.errors import DataError
-from core.text import plural
+from core.i18n import Message, message
 
 _SNIFF_CHARS = 64 * 1024  # delimiter detection looks at the first 64 K characters
 _DELIMITERS = ",;|\t"
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "|": "pipe", "\t": "tab"}
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "|": "pipe", "\t": "tab"}  # note.data.delimiter.<name>
+_RECORD = '{"text": "...", "label": "..."}'  # what one record looks like, in the sentences that ask for records
 
 
 @dataclass
@@ -39,7 +41,7 @@ class LoadedTable:
     format: str
     encoding: str | None
     delimiter: str | None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # core.data.notes.Note: English text that carries its Message
     row_count: RowCount | None = None  # lines vs rows of delimited text (see core.data.rowcheck)
 
 
@@ -48,20 +50,27 @@ def read_text(raw: bytes, ext: str, encoding: str | None) -> LoadedTable:
     text, codec, notes = decode(raw, encoding)
     _reject_binary_text(text)
     if not text.strip():
-        raise DataError("The file holds only blank lines or spaces; choose the file that contains your examples.")
+        raise DataError(message("error.data.blank_text"))
     table = _parse_text(text, ext)
     table.encoding = codec
     table.notes = _merge_notes(notes, table.notes)
     return table
 
 
-def _merge_notes(encoding_notes: list[str], format_notes: list[str]) -> list[str]:
+def _merge_notes(encoding_notes: list[Note], format_notes: list[str]) -> list[str]:
     """Join "Read as UTF-16 text" with the first format note: "Read as UTF-16 text, "
-    "tab-separated."."""
+    "tab-separated." (one catalogue sentence: ``<key>_format``, or ``<key>_end`` without a format note)."""
     first, *rest = encoding_notes
-    if format_notes and format_notes[0].startswith(","):
-        return [first + format_notes[0], *rest, *format_notes[1:]]
-    return [first + ".", *rest, *format_notes]
+    head = sentence(first)  # note.data.read_as or note.data.read_as_chosen (core.data.encodings.decode)
+    tail = sentence(format_notes[0]) if format_notes else None
+    if isinstance(tail, Message) and tail.key == "note.data.format_note":
+        return [note(f"{head.key}_format", **head.params, **tail.params), *rest, *format_notes[1:]]
+    return [note(f"{head.key}_end", **head.params), *rest, *format_notes]
+
+
+def _format_note(name: str, **params: object) -> Note:
+    """The first note of a text reader, ", comma-separated.", which :func:`_merge_notes` joins to the encoding's."""
+    return note("note.data.format_note", format=message(f"note.data.format.{name}", **params))
 
 
 def _reject_binary_text(text: str) -> None:
@@ -69,7 +78,7 @@ def _reject_binary_text(text: str) -> None:
     sample = text[:65536]
     controls = sum(1 for c in sample if c < " " and c not in "\t\n\r\f\v")
     if "\x00" in sample or controls > 0.01 * len(sample):
-        raise DataError("This file contains binary data, not text; upload a CSV, Excel, JSON or Parquet file instead.")
+        raise DataError(message("error.data.binary"))
 
 
 def _parse_text(text: str, ext: str) -> LoadedTable:
@@ -113,7 +122,7 @@ def _read_delimited(text: str, default: str) -> LoadedTable:
     sep = _sniff_delimiter(text, default)
     # core.data.rowcheck makes every line one row (stray quotes must not merge examples) and decides the header.
     read = rowcheck.read_delimited(text, sep, _read_csv)
-    notes = [f", {_DELIMITER_NAMES[sep]}-separated.", *read.notes]
+    notes = [_format_note(_DELIMITER_NAMES[sep]), *read.notes]
     fmt = {",": "csv", "\t": "tsv"}.get(sep, "delimited")
     return LoadedTable(df=read.df, format=fmt, encoding=None, delimiter=sep, notes=notes, row_count=read.count)
 
@@ -173,29 +182,26 @@ def _read_csv(text: str, sep: str, header: int | None = 0, quoting: int = csv.QU
             engine="c",
         )
     except pd.errors.EmptyDataError:
-        raise DataError("The file has no columns or rows; choose the file that contains your examples.") from None
+        raise DataError(message("error.data.csv_empty")) from None
     except pd.errors.ParserError as exc:
         raise _parser_error(text, sep, str(exc)) from None
 
 
-def _parser_error(text: str, sep: str, message: str) -> DataError:
-    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+def _parser_error(text: str, sep: str, error: str) -> DataError:
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error)
     if fields:
         expected, record, saw = (int(g) for g in fields.groups())
         line = _physical_line(text, sep, record - 1)
+        delimiter = message(f"note.data.delimiter.{_DELIMITER_NAMES[sep]}")
         return DataError(
-            f"Line {line} has {plural(saw, 'field')} but the header has {expected}; put quotes around "
-            f"texts that contain a {_DELIMITER_NAMES[sep]}, or fix that line."
+            message("error.data.field_count", line=line, fields=counted(saw, "field"), expected=expected, delimiter=delimiter)
         )
-    eof = re.search(r"EOF inside string starting at (?:row|line) (\d+)", message)
+    eof = re.search(r"EOF inside string starting at (?:row|line) (\d+)", error)
     if eof:
         line = _physical_line(text, sep, int(eof.group(1)))
-        return DataError(
-            f"A quoted text that starts on line {line} is never closed; add the missing "
-            'closing quote (") or remove the stray one.'
-        )
-    detail = message.strip().removeprefix("Error tokenizing data. C error: ")
-    return DataError(f"The file cannot be read as a table ({detail}); check that it is a valid CSV file.")
+        return DataError(message("error.data.unclosed_quote", line=line))
+    detail = error.strip().removeprefix("Error tokenizing data. C error: ")
+    return DataError(message("error.data.csv_unreadable", detail=detail))
 
 
 def _physical_line(text: str, sep: str, record_index: int) -> int:
@@ -227,10 +233,7 @@ def _read_txt(text: str) -> LoadedTable:
     sep = _sniff_delimiter(text, ",")
     if _consistency(_sample_lines(text), sep) >= 0.9:
         return _read_delimited(text, default=sep)
-    raise DataError(
-        "This text file has no labels; write one example per line as ‘__label__name text’ "
-        "or ‘label<TAB>text’, or upload a CSV with a text column and a label column."
-    )
+    raise DataError(message("error.data.txt_no_labels"))
 
 
 def _share_of(lines: list[str], predicate: Callable[[str], bool]) -> float:
@@ -249,10 +252,11 @@ def _read_fasttext(text: str) -> LoadedTable:
     labels = parts[0].str.split().str[0].str.removeprefix("__label__")
     texts = parts[1].fillna("").where(parts[0].notna(), lines)
     df = pd.DataFrame({"text": texts.astype(str), "label": labels})
-    notes = [", fastText style (‘__label__name text’ on each line)."]
+    notes = [_format_note("fasttext")]
     several = int(parts[0].str.count("__label__").gt(1).sum())
     if several:
-        notes.append(f"{plural(several, 'line')} {'has' if several == 1 else 'have'} several labels; the first label of each was used.")
+        variant = "one" if several == 1 else "other"
+        notes.append(note(f"note.data.several_labels_{variant}", lines=counted(several, "line")))
     return LoadedTable(df=df, format="fasttext", encoding=None, delimiter=None, notes=notes)
 
 
@@ -263,10 +267,10 @@ def _read_label_tab(text: str) -> LoadedTable:
     if parts.shape[1] < 2:
         parts[1] = np.nan
     label, body = parts[0].str.strip(), parts[1]
-    notes = [", one example per line with the label before a tab."]
+    notes = [_format_note("label_before_tab")]
     if body.str.len().mean() * 2 < label.str.len().mean() and body.nunique() < label.nunique():
         label, body = body.str.strip(), parts[0]
-        notes = [", one example per line with the label after a tab."]
+        notes = [_format_note("label_after_tab")]
     df = pd.DataFrame({"text": body, "label": label})
     return LoadedTable(df=df, format="label-tab", encoding=None, delimiter="\t", notes=notes)
 
@@ -280,38 +284,37 @@ def _read_json(text: str) -> LoadedTable:
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
             table = _read_jsonl(text)
-            table.notes.append("The .json file holds one record per line, so it was read as JSON Lines.")
+            table.notes.append(note("note.data.json_lines"))
             return table
         raise DataError(
-            f"The JSON file is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg.lower()}); fix it there or export it again."
+            message("error.data.json_invalid", line=exc.lineno, column=exc.colno, reason=exc.msg.lower())
         ) from None
     except RecursionError:
-        raise DataError("The JSON file is nested too deeply to be a table; export it as a list of records.") from None
-    records, note = _find_records(obj)
+        raise DataError(message("error.data.json_too_deep")) from None
+    records, format_note = _find_records(obj)
     df = pd.DataFrame.from_records(records) if isinstance(records, list) else pd.DataFrame(records)
-    return LoadedTable(df=df, format="json", encoding=None, delimiter=None, notes=[note])
+    return LoadedTable(df=df, format="json", encoding=None, delimiter=None, notes=[format_note])
 
 
-def _find_records(obj: object) -> tuple[list | dict, str]:
+def _find_records(obj: object) -> tuple[list | dict, Note]:
     """Accept [{...}, ...], {"data": [{...}, ...]}, {"0": {...}} or {"col": [...], ...}."""
     if isinstance(obj, list):
         if obj and all(isinstance(r, dict) for r in obj):
-            return obj, ", a JSON list of records."
+            return obj, _format_note("json_list")
         if not obj:
-            raise DataError('The JSON file holds an empty list; add records like {"text": "...", "label": "..."}.')
-        raise _not_records("a list of plain values, not records")
+            raise DataError(message("error.data.json_empty_list", record=_RECORD))
+        raise _not_records("json_plain_values")
     if isinstance(obj, dict) and obj:
         lists = {k: v for k, v in obj.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)}
         if lists:
             key = max(lists, key=lambda k: len(lists[k]))
-            return lists[key], f", JSON records under the key ‘{key}’."
+            return lists[key], _format_note("json_key", key=key)
         if all(isinstance(v, dict) for v in obj.values()):
-            return list(obj.values()), ", a JSON object of records."
+            return list(obj.values()), _format_note("json_object")
         if _is_column_dict(obj):
-            return obj, ", JSON columns (one list per column)."
-        raise _not_records("an object with no list of records in it")
-    raise _not_records("a single value, not a list of records")
+            return obj, _format_note("json_columns")
+        raise _not_records("json_no_record_list")
+    raise _not_records("json_single_value")
 
 
 def _is_column_dict(obj: dict) -> bool:
@@ -320,7 +323,8 @@ def _is_column_dict(obj: dict) -> bool:
 
 
 def _not_records(what: str) -> DataError:
-    return DataError(f'The JSON file holds {what}; save it as a list like [{{"text": "...", "label": "..."}}, ...].')
+    """``what``: the key (under error.data) of what the file holds instead of records."""
+    return DataError(message("error.data.json_not_records", what=message(f"error.data.{what}"), example=f"[{_RECORD}, ...]"))
 
 
 def _read_jsonl(text: str) -> LoadedTable:
@@ -332,14 +336,11 @@ def _read_jsonl(text: str) -> LoadedTable:
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, RecursionError):
-            raise DataError(f"Line {number} of the JSON Lines file is not valid JSON; fix or delete that line.") from None
+            raise DataError(message("error.data.jsonl_invalid_line", line=number)) from None
         if not isinstance(record, dict):
-            raise DataError(
-                f"Line {number} of the JSON Lines file is not a record like "
-                '{"text": "...", "label": "..."}; every line must be one record.'
-            )
+            raise DataError(message("error.data.jsonl_not_record", line=number, record=_RECORD))
         records.append(record)
     df = pd.DataFrame.from_records(records)
-    notes = [", one JSON record per line (JSON Lines)."]
+    notes = [_format_note("jsonl")]
     return LoadedTable(df=df, format="jsonl", encoding=None, delimiter=None, notes=notes)
 

@@ -22,6 +22,7 @@ import pandas as pd
 from core.data.findings import Finding, collect_findings, pct
 from core.data.rowcheck import MERGED_LINES
 from core.errors import DataError
+from core.i18n import message
 from core.text import plural
 
 if TYPE_CHECKING:
@@ -157,9 +158,7 @@ def min_class_size(test_size: float, validation_size: float) -> int:
 def _require_columns(df: pd.DataFrame) -> None:
     missing = [c for c in ("text", "label") if c not in df.columns]
     if missing:
-        raise DataError(
-            "The table has no ‘text’ and ‘label’ columns yet; choose the text and label columns first so the data can be cleaned."
-        )
+        raise DataError(message("error.data.no_text_label_columns"))
 
 
 def _label_counts(labels: pd.Series) -> dict[str, int]:

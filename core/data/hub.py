@@ -6,6 +6,7 @@ from core.data import library as datasets
 from core.data.clean import clean_examples
 from core.data.columns import detect_columns
 from core.errors import DataError
+from core.i18n import message
 from core.store import DatasetRecord
 
 
@@ -18,10 +19,10 @@ def load_hub_dataset(name: str, config: str | None = None, split: str = "train",
     except Exception as exc:
         text = str(exc).lower()
         if any(word in text for word in ("connect", "offline", "resolve", "network", "internet", "couldn't reach")):
-            raise DataError(f"The Hugging Face Hub cannot be reached from this machine, so ‘{name}’ cannot be downloaded; "
-                            "upload the data as a file instead.") from exc
-        raise DataError(f"The Hub dataset ‘{name}’ (config {config or 'default'}, split {split}) could not be loaded: "
-                        f"{str(exc).splitlines()[0][:200]}; check the name, config and split.") from exc
+            raise DataError(message("error.data.hub_offline", name=name)) from exc
+        detail = str(exc).splitlines()[0][:200]
+        raise DataError(message("error.data.hub_failed", name=name, config=config or "default", split=split,
+                                detail=detail)) from exc
     frame = data.select(range(min(len(data), max_rows))).to_pandas()
     # ClassLabel columns hold integers; turn them into their names so labels read well.
     for column, feature in data.features.items():

@@ -17,6 +17,7 @@ import pandas as pd
 
 from core import paths, store
 from core.errors import DataError
+from core.i18n import message
 from core.store import DatasetRecord
 
 
@@ -53,7 +54,7 @@ def save_frame(
 ) -> DatasetRecord:
     """Store a cleaned frame (idempotent: the same content returns the existing record)."""
     if not {"text", "label"} <= set(df.columns):
-        raise DataError("A dataset needs a text and a label column; choose them before saving.")
+        raise DataError(message("error.data.save_needs_columns"))
     df = df.reset_index(drop=True)
     dataset_id = content_hash(df)
     existing = store.get_dataset(dataset_id)
@@ -131,7 +132,7 @@ def require(dataset_id: str) -> DatasetRecord:
     """The dataset record, or a clear :class:`DataError`."""
     record = store.get_dataset(dataset_id)
     if record is None:
-        raise DataError(f"There is no stored dataset ‘{dataset_id}’; upload it on the Data page or pass --data FILE.")
+        raise DataError(message("error.data.no_dataset", dataset_id=dataset_id))
     return record
 
 
@@ -140,7 +141,7 @@ def load_frame(dataset_id: str) -> pd.DataFrame:
     require(dataset_id)
     file = paths.dataset_dir(dataset_id) / "data.parquet"
     if not file.is_file():
-        raise DataError(f"The files of dataset ‘{dataset_id}’ are missing from the workspace; upload it again.")
+        raise DataError(message("error.data.dataset_files_missing", dataset_id=dataset_id))
     df = pd.read_parquet(file)
     for column in df.columns:
         if str(df[column].dtype) == "string":

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.data.notes import Note, counted, joined, note
 from core.errors import DataError
-from core.text import plural
+from core.i18n import message
 
 QUOTED, PLAIN, LINEWISE = "quoted", "plain", "line by line"
 _QUOTING = {QUOTED: csv.QUOTE_MINIMAL, PLAIN: csv.QUOTE_NONE}
@@ -44,7 +45,8 @@ class RowCount:
     ``lines`` counts non-blank data lines (header excluded); ``rows`` the rows read.  When they
     differ, ``multiline_rows`` rows hold a text spanning several lines, ``stray_quotes`` says
     whether that came from quote marks that were never meant as quoting (then ``lost`` lines are
-    missing examples), and ``message`` explains it in one sentence.
+    missing examples), and ``message`` explains it in one sentence (a :class:`core.data.notes.Note`: the English
+    text, carrying its catalogue sentence as ``message.message``).
     """
 
     lines: int
@@ -86,7 +88,7 @@ def combine(counts: list[RowCount | None]) -> RowCount | None:
         rows=sum(c.rows for c in known),
         multiline_rows=sum(c.multiline_rows for c in known),
         stray_quotes=any(c.stray_quotes and c.lost for c in known),
-        message=" ".join(c.message for c in known if c.message),
+        message=joined([c.message for c in known if c.message]),
     )
 
 
@@ -104,7 +106,7 @@ def read_delimited(text: str, sep: str, read_csv: CsvReader) -> Delimited:
     if not header:
         df = _parse(mode, text, sep, lines, read_csv, header=False)
     count = RowCount(lines=len(lines) - header, rows=len(df))
-    notes = [_PLAIN_NOTE] if mode == PLAIN else []
+    notes = [_plain_note()] if mode == PLAIN else []
     if mode == LINEWISE:
         notes.append(_linewise_note(lines, sep))
     if count.rows < count.lines:
@@ -112,12 +114,12 @@ def read_delimited(text: str, sep: str, read_csv: CsvReader) -> Delimited:
     return Delimited(df, mode, header, count, _with_header_note(notes, header))
 
 
-_PLAIN_NOTE = "Quote marks were kept as ordinary characters, because the file does not use them for quoting."
-_HEADER_NOTE = "The first line looks like data, not column names, so the columns were numbered."
+def _plain_note() -> Note:
+    return note("note.data.quotes_plain")
 
 
 def _with_header_note(notes: list[str], header: bool) -> list[str]:
-    return notes if header else [*notes, _HEADER_NOTE]
+    return notes if header else [*notes, note("note.data.header_is_data")]
 
 
 def _first_parse(text: str, sep: str, lines: list[str], read_csv: CsvReader) -> tuple[str, pd.DataFrame]:
@@ -141,7 +143,7 @@ def _parse(mode: str, text: str, sep: str, lines: list[str], read_csv: CsvReader
     if mode == LINEWISE:
         rows = _linewise_rows(lines, sep)
         if rows is None:
-            raise DataError("The file cannot be read line by line.")
+            raise DataError(message("error.data.linewise_failed"))
         df = _frame(rows, header=header)
     else:
         df = read_csv(text, sep, header=0 if header else None, quoting=_QUOTING[mode])
@@ -182,13 +184,15 @@ def _linewise_rows(lines: list[str], sep: str) -> list[list[str]] | None:
     return rows
 
 
-def _linewise_note(lines: list[str], sep: str) -> str:
+def _linewise_note(lines: list[str], sep: str) -> Note:
     odd = [i for i, line in enumerate(lines, start=1) if line.count('"') % 2]
-    first = f" (the first on line {odd[0]:,})" if odd else ""
-    return (
-        f"{plural(len(odd), 'line')} {'has' if len(odd) == 1 else 'have'} a quote mark that does not close{first}, "
-        "so the file was read one line per row with those quote marks kept as ordinary characters."
-    )
+    where = message("note.data.linewise_where", line=odd[0]) if odd else ""
+    return note(f"note.data.linewise_{_variant(len(odd))}", lines=counted(len(odd), "line"), where=where)
+
+
+def _variant(n: int) -> str:
+    """The catalogue form for count ``n``: ``one`` or ``other`` (English verbs agree: "1 line has", "2 lines have")."""
+    return "one" if n == 1 else "other"
 
 
 # --------------------------------------------------------------------------- missing rows
@@ -214,10 +218,9 @@ def _settle_missing(
     unsure = not values and not (mode == QUOTED and _is_strict_csv(text, sep))
     count.stray_quotes = swallowing > 0 or unsure or count.multiline_rows == 0
     if not count.stray_quotes:
-        count.message = (
-            f"{plural(count.multiline_rows, 'text')} in quotes {'spans' if count.multiline_rows == 1 else 'span'} "
-            "several lines, so the file's "
-            f"{plural(count.lines, 'data line')} make {plural(count.rows, 'row')}."
+        count.message = note(
+            f"note.data.multiline_{_variant(count.multiline_rows)}", texts=counted(count.multiline_rows, "text"),
+            lines=counted(count.lines, "data_line"), rows=counted(count.rows, "row"),
         )
         return Delimited(df, mode, header, count, _with_header_note([*notes, count.message], header))
     alternatives = [PLAIN] if mode == QUOTED else []
@@ -229,13 +232,10 @@ def _settle_missing(
         # A re-read that leaves rows with missing fields has cut real multi-line texts apart: keep the original.
         if better is not None and int(better.df.isna().any(axis=1).sum()) <= incomplete:
             merged = count.lines - count.rows
-            note = (
-                f"With standard CSV quoting, stray quote marks would have merged {plural(merged, 'line')} "
-                "into other rows, so quote marks were read as ordinary characters and every line is one row."
-            )
-            better.notes = [note if n == _PLAIN_NOTE else n for n in better.notes]
-            if note not in better.notes:
-                better.notes.insert(0, note)
+            merged_note = note("note.data.quotes_would_merge", lines=counted(merged, "line"))
+            better.notes = [merged_note if n == _plain_note() else n for n in better.notes]
+            if merged_note not in better.notes:
+                better.notes.insert(0, merged_note)
             return better
     count.message = _merge_message(text, df[multi], count)
     return Delimited(df, mode, header, count, _with_header_note([*notes, count.message], header))
@@ -253,11 +253,11 @@ def _try_mode(mode: str, text: str, sep: str, lines: list[str], read_csv: CsvRea
     if len(df) != len(lines) - header or _multiline_mask(df).any():
         return None
     count = RowCount(lines=len(lines) - header, rows=len(df))
-    notes = [_PLAIN_NOTE] if mode == PLAIN else [_linewise_note(lines, sep)]
+    notes = [_plain_note()] if mode == PLAIN else [_linewise_note(lines, sep)]
     return Delimited(df, mode, header, count, _with_header_note(notes, header))
 
 
-def _merge_message(text: str, merged: pd.DataFrame, count: RowCount) -> str:
+def _merge_message(text: str, merged: pd.DataFrame, count: RowCount) -> Note:
     where = ""
     cells = _multiline_cells(merged)
     if cells:
@@ -265,18 +265,15 @@ def _merge_message(text: str, merged: pd.DataFrame, count: RowCount) -> str:
         pos = text.find(first) if first else -1
         if pos >= 0:
             line = text.count("\n", 0, pos) + 1
-            where = f" (the first at line {line:,}: “{first[:40]}…”)"
+            where = message("note.data.merged_where", line=line, text=first[:40])
     lost = count.lines - count.rows
+    lines, rows = counted(count.lines, "data_line"), counted(count.rows, "row")
     if not count.multiline_rows:  # not seen in practice: say what is known rather than nothing
-        return (
-            f"The file has {plural(count.lines, 'data line')} but only {plural(count.rows, 'row')} could be read; "
-            "check it for lines with stray quote marks or control characters."
-        )
-    return (
-        f"{plural(lost + count.multiline_rows, 'line')} {'was' if lost + count.multiline_rows == 1 else 'were'} "
-        f"merged into {plural(count.multiline_rows, 'row')} by quote marks that do not close on the same line{where}, "
-        f"so the file's {plural(count.lines, 'data line')} gave {plural(count.rows, 'row')}; remove the stray \" "
-        "characters or save the file without quoting."
+        return note("note.data.unreadable_lines", lines=lines, rows=rows)
+    merged_lines = lost + count.multiline_rows
+    return note(
+        f"note.data.merged_{_variant(merged_lines)}", lines=counted(merged_lines, "line"),
+        rows=counted(count.multiline_rows, "row"), where=where, data_lines=lines, read=rows,
     )
 
 

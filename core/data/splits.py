@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.errors import DataError
+from core.i18n import message
 
 SPLITS = ("train", "validation", "test")
 
@@ -44,7 +45,7 @@ def split_frame(df: pd.DataFrame, *, test_size: float, validation_size: float, s
         )
         parts = {"train": train, "validation": validation, "test": test}
     if parts["train"].empty or parts["test"].empty:
-        raise DataError(f"The dataset is too small to split ({len(df)} rows); add more rows (at least a few dozen).")
+        raise DataError(message("error.data.too_small_to_split", rows=len(df)))
     if parts["train"]["label"].nunique() < 2:
-        raise DataError("The training split has only one class; add examples of at least two classes.")
+        raise DataError(message("error.data.one_class_in_train"))
     return {k: v.reset_index(drop=True) for k, v in parts.items()}

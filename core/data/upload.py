@@ -17,7 +17,9 @@ import pandas as pd
 
 from core.data.binary_formats import read_parquet, read_text_named_xlsx, read_xlsx
 from core.data.formats import LoadedTable, read_text
+from core.data.notes import note
 from core.errors import DataError
+from core.i18n import Message, message
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (
     ".csv",
@@ -46,10 +48,10 @@ def read_table(
     """
     raw, name = _load_bytes(source, filename)
     if not raw:
-        raise DataError("The file is empty (0 bytes); choose the file that contains your examples.")
+        raise DataError(message("error.data.empty_file"))
     ext = Path(name).suffix.lower() if name else ""
     if ext and ext not in SUPPORTED_EXTENSIONS:
-        raise DataError(f"Files ending in ‘{ext}’ cannot be read; save your data as {_supported_list()} and upload that instead.")
+        raise DataError(message("error.data.unsupported_extension", ext=ext, formats=_supported_list()))
     kind = _binary_kind(raw)
     table = _read_by_kind(raw, ext, kind, encoding)
     table.df = _tidy_frame(table.df)
@@ -65,7 +67,7 @@ def _load_bytes(source: bytes | str | Path, filename: str | None) -> tuple[bytes
         return raw, filename or ""
     path = Path(source)
     if not path.is_file():
-        raise DataError(f"There is no file at ‘{path}’; check the name and the folder.")
+        raise DataError(message("error.data.no_file", path=str(path)))
     # Check the size before reading so an oversized file never lands in memory.
     _check_size(path.stat().st_size)
     return path.read_bytes(), filename or path.name
@@ -74,10 +76,7 @@ def _load_bytes(source: bytes | str | Path, filename: str | None) -> tuple[bytes
 def _check_size(n_bytes: int) -> None:
     limit = MAX_UPLOAD_MB * 1024 * 1024
     if n_bytes > limit:
-        raise DataError(
-            f"The file is {_megabytes(n_bytes)} MB, more than the {MAX_UPLOAD_MB} MB limit; "
-            "split it into smaller files or remove columns you do not need."
-        )
+        raise DataError(message("error.data.too_large", size=_megabytes(n_bytes), limit=MAX_UPLOAD_MB))
 
 
 def _megabytes(n_bytes: int) -> str:
@@ -88,9 +87,9 @@ def _megabytes(n_bytes: int) -> str:
 _FORMAT_NAMES = {".xlsx": "Excel (.xlsx)", ".parquet": "Parquet"}
 
 
-def _supported_list() -> str:
+def _supported_list() -> Message:
     names = [_FORMAT_NAMES.get(e, e.lstrip(".").upper()) for e in SUPPORTED_EXTENSIONS]
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return message("error.data.supported_formats", names=", ".join(names[:-1]), last=names[-1])
 
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -135,35 +134,26 @@ _IMAGE_NAMES = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "webp": "WebP"}
 def _read_misnamed_binary(raw: bytes, ext: str, kind: str, encoding: str | None) -> LoadedTable:
     """A text extension on binary content: read it if it is a real table, else say what it is."""
     if kind in _IMAGE_NAMES:
-        raise DataError(
-            f"This file is an image ({_IMAGE_NAMES[kind]}), not a table; export your data "
-            "as CSV, Excel or JSON and upload that file."
-        )
+        raise DataError(message("error.data.image", kind=_IMAGE_NAMES[kind]))
     if kind == "pdf":
-        raise DataError(
-            "This file is a PDF document, not a table; export the data as CSV or Excel from the program that made the PDF."
-        )
+        raise DataError(message("error.data.pdf"))
     if kind == "zip":
         table = _try_misnamed(read_xlsx, raw, kind)
         if table is None:
-            raise DataError(
-                f"This file is a ZIP archive although its name ends in ‘{ext}’; unzip it and upload the table inside."
-            )
-        table.notes.append(f"The file is an Excel workbook although its name ends in ‘{ext}’.")
+            raise DataError(message("error.data.zip", ext=ext))
+        table.notes.append(note("note.data.misnamed_excel", ext=ext))
         return table
     if kind == "parquet":
         table = _try_misnamed(read_parquet, raw, kind)
         if table is None:  # "PAR1" may simply be how a text file starts
             return read_text(raw, ext, encoding)
-        table.notes.append(f"The file is a Parquet file although its name ends in ‘{ext}’.")
+        table.notes.append(note("note.data.misnamed_parquet", ext=ext))
         return table
     if kind == "ole":
-        raise DataError(
-            "This file is an old-style Office document (.xls or .doc), not a text table; open it and save it as .xlsx or CSV."
-        )
+        raise DataError(message("error.data.old_office"))
     if kind == "gzip":
-        raise DataError("This file is compressed (gzip); unpack it and upload the file inside.")
-    raise DataError("This file contains binary data, not text; upload a CSV, Excel, JSON or Parquet file instead.")
+        raise DataError(message("error.data.gzip"))
+    raise DataError(message("error.data.binary"))
 
 
 def _try_misnamed(reader: Callable[[bytes, str], LoadedTable], raw: bytes, kind: str) -> LoadedTable | None:
@@ -187,7 +177,7 @@ def _require_rows(table: LoadedTable) -> None:
     if len(table.df) > 0:
         return
     if table.df.shape[1] == 0:
-        raise DataError("The file holds no columns or rows; choose the file that contains your examples.")
+        raise DataError(message("error.data.no_columns_or_rows"))
     names = ", ".join(f"‘{c}’" for c in list(table.df.columns)[:5])
-    raise DataError(f"The file has a header row ({names}) but no data rows; add your examples below the header.")
+    raise DataError(message("error.data.header_only", names=names))
 

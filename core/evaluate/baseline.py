@@ -30,6 +30,7 @@ from core.data import library as datasets
 from core.data.script import is_cjk
 from core.errors import RunError, TuneboardError
 from core.evaluate import efficiency, metrics, report, robustness
+from core.i18n import message
 from core.jobs.queue import process_start_time
 from core.store import Run
 
@@ -83,7 +84,7 @@ def split_for(run: Run) -> tuple[dict[str, pd.DataFrame], list[str], RunConfig]:
     from core.data.splits import split_frame
 
     if not run.dataset_id:
-        raise RunError(f"Run {run.id} has no dataset, so there is no split to train a baseline on.")
+        raise RunError(message("error.evaluate.baseline_no_dataset", run_id=run.id))
     config = RunConfig.from_dict(run.config)
     df = datasets.load_frame(run.dataset_id)
     df["label"] = df["label"].astype(str)  # as in training.prepare: labels are names, never numbers
@@ -152,7 +153,7 @@ def load_predictor(run_id: str) -> tuple[Callable[[list[str]], np.ndarray], list
 
     folder = paths.run_dir(run_id) / "model"
     if not (folder / _META_FILE).is_file():
-        raise RunError(f"Run {run_id} has no saved TF-IDF baseline model; train the baseline again.")
+        raise RunError(message("error.evaluate.baseline_missing", run_id=run_id))
     meta = json.loads((folder / _META_FILE).read_text(encoding="utf-8"))  # no "analyzer" in older files: words
     weights = np.load(folder / _MODEL_FILE, allow_pickle=False)
     vectorizer = TfidfVectorizer(**{**meta["tfidf"], "ngram_range": tuple(meta["tfidf"]["ngram_range"])})
@@ -278,7 +279,8 @@ def train_baseline(run_id: str) -> Run:
         })
         store.transition(run.id, ["running"], "completed", finished_at=time.time())
     except BaseException as exc:
-        reason = str(exc) if isinstance(exc, TuneboardError) else f"The baseline could not be saved ({type(exc).__name__}: {exc})."
+        reason = exc.message if isinstance(exc, TuneboardError) else message(
+            "error.job.baseline_not_saved", kind=type(exc).__name__, detail=str(exc))
         store.transition(run.id, ["running"], "failed", finished_at=time.time(), pid=None, error=reason)
         raise
     return store.require_run(run.id)

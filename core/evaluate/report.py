@@ -93,11 +93,11 @@ def _validate(predictions: pd.DataFrame, labels: Sequence[Any]) -> None:
     """Fail with one sentence when the frame cannot be reported on."""
     missing = [c for c in _REQUIRED if c not in predictions.columns]
     if missing:
-        raise DataError(f"The predictions file lacks the column(s) {', '.join(missing)}; re-run the evaluation.")
+        raise DataError(message("error.evaluate.missing_columns", columns=", ".join(missing)))
     if len(predictions) == 0:
-        raise DataError("The test set has no rows, so there is nothing to evaluate; use a larger test split.")
+        raise DataError(message("error.evaluate.no_test_rows"))
     if len(labels) == 0:
-        raise DataError("The model has no class labels, so its predictions cannot be evaluated.")
+        raise DataError(message("error.evaluate.no_labels"))
 
 
 def _all_labels(labels: Sequence[Any], y_true: np.ndarray, y_pred: np.ndarray) -> list[str]:

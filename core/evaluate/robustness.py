@@ -5,7 +5,7 @@ Each perturbation is ``f(text, rng) -> str`` with ``rng`` a :class:`numpy.random
 alphabetic text) or :data:`CJK_PERTURBATIONS`.  Changing letter case or making English typos does
 nothing to Chinese, Japanese or Korean text, so when the texts are CJK (:func:`core.data.script.is_cjk`)
 the report uses character drops and swaps, full-/half-width punctuation, punctuation removal and,
-when a converter is installed (``zhconv`` or OpenCC's ``opencc``), traditional ↔ simplified script;
+when a converter is installed (requirements.txt brings OpenCC's tables in pure Python), traditional ↔ simplified script;
 :func:`perturbations_for` says which, and every report row names the one it used.
 
 :func:`perturb_texts` gives every text its own generator seeded from ``(seed, hash of
@@ -160,8 +160,9 @@ def punctuation_width(text: str, rng: np.random.Generator | None = None) -> str:
 
 @functools.cache
 def _script_converters() -> tuple[Callable[[str], str], Callable[[str], str]] | None:
-    """(to traditional, to simplified) from an installed converter, or None.  None is bundled: the maintained
-    ones are either not pure Python or large, and the check is still useful without this perturbation."""
+    """(to traditional, to simplified) from an installed converter, or None.  requirements.txt installs OpenCC's
+    tables in pure Python (``opencc-python-reimplemented``); zhconv or OpenCC's own binding work too, and without
+    any the check runs without this perturbation."""
     try:
         import zhconv  # type: ignore[import-not-found]
 

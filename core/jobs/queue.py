@@ -20,6 +20,7 @@ from core import devices, paths, store
 from core.config import RunConfig
 from core.data import library as datasets
 from core.errors import OOM_EXIT_CODE, OOM_MARKER, RunError
+from core.i18n import Message, message
 from core.jobs import ranks
 from core.store import Run
 
@@ -70,7 +71,7 @@ def request_stop(run_id: str) -> str:
         cancel(run_id)
         return "cancelled"
     if run.status != "running":
-        raise RunError(f"Run {run_id} is {run.status}, not running; only running runs can be stopped.")
+        raise RunError(message("error.run.not_running", run_id=run_id, status=_status(run.status)))
     store.update_run(run_id, stop_requested_at=time.time())
     ensure_scheduler()
     return "stopping"
@@ -80,7 +81,7 @@ def cancel(run_id: str) -> None:
     """Cancel a queued run."""
     if not store.transition(run_id, ["queued"], "cancelled", finished_at=time.time()):
         run = store.require_run(run_id)
-        raise RunError(f"Run {run_id} is {run.status}; only queued runs can be cancelled (stop a running one).")
+        raise RunError(message("error.run.not_queued", run_id=run_id, status=_status(run.status)))
 
 
 def wait_stopped(run_id: str, timeout: float = 30.0) -> Run:
@@ -105,10 +106,7 @@ def resume(run_id: str) -> Run:
     """Continue a stopped or failed run from its last checkpoint (same run id, queued again)."""
     run = store.require_run(run_id)
     if run.status not in {"stopped", "failed"}:
-        raise RunError(
-            f"Run {run_id} is {run.status}; only stopped or failed runs can be resumed "
-            "(train a completed run further with ‘continue training’)."
-        )
+        raise RunError(message("error.run.not_resumable", run_id=run_id, status=_status(run.status)))
     checkpoint = last_checkpoint(run_id)
     config = RunConfig.from_dict(run.config).replace(resume_from=str(checkpoint) if checkpoint else "")
     store.transition(
@@ -132,7 +130,7 @@ def continue_training(run_id: str, epochs: float) -> Run:
     run = store.require_run(run_id)
     model_dir = paths.run_dir(run_id) / "model"
     if run.status != "completed" or not (model_dir / "config.json").is_file():
-        raise RunError(f"Run {run_id} has no finished model to continue from; resume it or start a new run.")
+        raise RunError(message("error.run.nothing_to_continue", run_id=run_id))
     config = RunConfig.from_dict(run.config).replace(
         model=str(model_dir),
         epochs=float(epochs),
@@ -147,7 +145,7 @@ def delete_run(run_id: str) -> None:
     """Delete a finished run: its files and its database rows."""
     run = store.require_run(run_id)
     if run.is_active:
-        raise RunError(f"Run {run_id} is {run.status}; stop or cancel it before deleting.")
+        raise RunError(message("error.run.delete_active", run_id=run_id, status=_status(run.status)))
     shutil.rmtree(paths.run_dir(run_id), ignore_errors=True)
     store.delete_run_records(run_id)
 
@@ -201,23 +199,33 @@ def signal_run(run: Run, sig: int) -> None:
 
 def describe_exit(code: int | None) -> str:
     """'killed by signal 9 (SIGKILL)' / 'exit code 3'."""
+    return str(exit_message(code))
+
+
+def exit_message(code: int | None) -> Message:
+    """:func:`describe_exit` as a message (part of the sentence a crashed run shows in the UI's language)."""
     if code is None:
-        return "it is no longer running"
+        return message("error.run.exit.gone")
     if code < 0:
         try:
-            return f"killed by signal {-code} ({signal.Signals(-code).name})"
+            return message("error.run.exit.signal_named", number=-code, name=signal.Signals(-code).name)
         except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
+            return message("error.run.exit.signal", number=-code)
+    return message("error.run.exit.code", code=code)
+
+
+def _status(status: str) -> Message:
+    """A run's status word inside a sentence (translated with it)."""
+    return message(f"runs.status.{status}")
 
 
 def mark_crashed(run: Run, exit_code: int | None) -> bool:
     """Mark a vanished worker's run as failed with the standard sentence (or queue it again after out-of-memory)."""
-    message = f"The training process ended unexpectedly ({describe_exit(exit_code)}); resume the run or start it again."
+    sentence = message("error.run.crashed", how=exit_message(exit_code))
     if ranks.is_multiprocess(run.id):
         ranks.signal_run(run.id, None, None, signal.SIGKILL)  # ranks orphaned by a dead launcher must not train on
         failure = ranks.launcher_failure(run.id)
-        message = failure[1] if failure else message
+        sentence = failure[1] if failure else sentence
     oom_marker = paths.run_dir(run.id) / OOM_MARKER  # left by the rank that ran out of memory (any rank, via torchrun)
     out_of_memory = oom_marker.exists() or exit_code == OOM_EXIT_CODE
     oom_marker.unlink(missing_ok=True)
@@ -231,7 +239,7 @@ def mark_crashed(run: Run, exit_code: int | None) -> bool:
         ["running"],
         "failed",
         finished_at=time.time(),
-        error=message,
+        error=sentence,
         exit_code=exit_code,
     )
 

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from core import paths
+from core.i18n import Message, message
 
 RANKS_DIR = "ranks"
 LAUNCH_FILE = "launch.json"
@@ -180,7 +181,7 @@ def parse_failures(output: str) -> list[tuple[int, int, int]]:
     return root + [e[1:] for e in entries if e[1:] not in root]
 
 
-def failure_sentence(failures: list[tuple[int, int, int]]) -> str | None:
+def failure_sentence(failures: list[tuple[int, int, int]]) -> Message | None:
     """One sentence for the rank that ended a multi-process run, or None when there is no summary.
 
     A rank killed by a signal (other than the SIGTERM torchrun sends the survivors) is the cause even when another rank
@@ -192,16 +193,14 @@ def failure_sentence(failures: list[tuple[int, int, int]]) -> str | None:
     rank, code, _pid = (killed or failures)[0]
     if code < 0:
         try:
-            how = f"was killed ({signal.Signals(-code).name})"
+            how = message("error.run.exit.rank_signal_named", name=signal.Signals(-code).name)
         except ValueError:
-            how = f"was killed by signal {-code}"
-        return (f"Worker rank {rank} {how}, so torchrun stopped the other ranks; resume the run or start it again "
-                "(check the machine's memory if nobody killed it).")
-    return (f"Worker rank {rank} ended with exit code {code}, so torchrun stopped the other ranks; "
-            "its traceback is in the run's worker.out.")
+            how = message("error.run.exit.rank_signal", number=-code)
+        return message("error.run.rank_killed", rank=rank, how=how)
+    return message("error.run.rank_exit", rank=rank, code=code)
 
 
-def launcher_failure(run_id: str) -> tuple[int, str] | None:
+def launcher_failure(run_id: str) -> tuple[int, Message] | None:
     """(rank, sentence) for the failure torchrun reported for the run's current launch, or None."""
     failures = parse_failures(_launch_output(run_id))
     sentence = failure_sentence(failures)

@@ -19,6 +19,7 @@ import time
 
 from core import devices, paths, store
 from core.config import RunConfig
+from core.i18n import message
 from core.jobs import queue as jobs
 from core.store import Run
 
@@ -133,8 +134,7 @@ class Scheduler:
                     ["queued"],
                     "failed",
                     finished_at=time.time(),
-                    error=f"GPU {', '.join(map(str, gpus))} does not exist on this machine "
-                    f"(found {len(self.gpus)}); choose device auto or an existing GPU.",
+                    error=message("error.run.gpu_missing", gpus=", ".join(map(str, gpus)), found=len(self.gpus)),
                 )
                 continue
             self._start(run, device, gpus)
@@ -159,7 +159,7 @@ class Scheduler:
                 ["running"],
                 "failed",
                 finished_at=time.time(),
-                error=f"The training process could not be started ({exc}); check the Python environment.",
+                error=message("error.run.cannot_start", detail=str(exc)),
             )
             return
         self.children[run.id] = proc

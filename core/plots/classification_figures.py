@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.plots.class_layout import class_axis_style, class_chart_height
+from core.plots.fonts import with_fonts
 from core.plots.placeholder import quoted, unavailable_figure
 from core.plots.report_words import chart_text
 
@@ -49,7 +50,7 @@ def per_class_f1_figure(report: dict, *, language: str = "en") -> Any:
         xaxis={"title": {"text": chart_text(language, "f1_axis")}, "range": [0, 1], "tickformat": ".0%"},
         yaxis=class_axis_style(len(rows)),
     )
-    return fig
+    return with_fonts(fig)
 
 
 def roc_figure(report: dict, *, language: str = "en") -> Any:
@@ -87,7 +88,7 @@ def roc_figure(report: dict, *, language: str = "en") -> Any:
         xaxis={"title": {"text": chart_text(language, "roc_x")}, "range": [0, 1]},
         yaxis={"title": {"text": chart_text(language, "roc_y")}, "range": [0, 1.02]},
     )
-    return fig
+    return with_fonts(fig)
 
 
 def pr_figure(report: dict, *, language: str = "en") -> Any:
@@ -127,4 +128,4 @@ def pr_figure(report: dict, *, language: str = "en") -> Any:
         xaxis={"title": {"text": chart_text(language, "pr_x")}, "range": [0, 1]},
         yaxis={"title": {"text": chart_text(language, "pr_y")}, "range": [0, 1.02]},
     )
-    return fig
+    return with_fonts(fig)

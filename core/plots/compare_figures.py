@@ -16,6 +16,7 @@ import pandas as pd
 
 from core.i18n import DEFAULT_LANGUAGE, catalogue, translate
 from core.plots.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height
+from core.plots.fonts import with_fonts
 
 PALETTE = (
     "#1f77b4",
@@ -63,7 +64,7 @@ def curves_figure(data: pd.DataFrame, *, name: str, x_title: str = "step", title
         title=title or y_title, xaxis_title=x_title, yaxis_title=y_title, height=380,
         margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25},
     )
-    return fig
+    return with_fonts(fig)
 
 
 def per_class_figure(frame: pd.DataFrame, labels: Mapping[str, str], *, language: str = DEFAULT_LANGUAGE) -> Any:
@@ -81,7 +82,7 @@ def per_class_figure(frame: pd.DataFrame, labels: Mapping[str, str], *, language
         yaxis={**class_axis_style(len(frame)), "autorange": "reversed"}, legend={"orientation": "h", "y": -0.15},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
-    return fig
+    return with_fonts(fig)
 
 
 def parallel_figure(frame: pd.DataFrame, metric: str, *, metric_title: str | None = None, lower_is_better: bool = False,
@@ -118,7 +119,7 @@ def parallel_figure(frame: pd.DataFrame, metric: str, *, metric_title: str | Non
         dimensions=dims,
     ))
     fig.update_layout(height=420, margin={"l": 60, "r": 40, "t": 60, "b": 30}, title=translate(language, "compare.chart.parallel_title", metric=metric_title))
-    return fig
+    return with_fonts(fig)
 
 
 def _setting(language: str, column: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from core.plots.class_layout import PX_PER_CLASS, class_axis_style, class_chart_height, confusion_subset
+from core.plots.fonts import with_fonts
 from core.plots.placeholder import unavailable_figure
 from core.plots.report_words import chart_text
 
@@ -110,4 +111,4 @@ def confusion_matrix_figure(report: dict, *, normalized: bool = False, max_class
     if n < len(labels):
         heading += chart_text(language, "confusion_subset", n=n, total=len(labels))
     _layout(fig, names, heading, language)
-    return fig
+    return with_fonts(fig)

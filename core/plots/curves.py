@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from core.i18n import translate
+from core.plots.fonts import with_fonts
 from core.results import smoothed
 
 MAX_POINTS = 2000  # drawing more points than pixels only slows the browser
@@ -65,7 +66,7 @@ def loss_figure(history: pd.DataFrame, *, title: str | None = None, language: st
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "y": -0.25},
     )
-    return fig
+    return with_fonts(fig)
 
 
 def validation_metrics_figure(history: pd.DataFrame, *, language: str = "en") -> Any | None:
@@ -88,7 +89,7 @@ def validation_metrics_figure(history: pd.DataFrame, *, language: str = "en") ->
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "y": -0.3},
     )
-    return fig
+    return with_fonts(fig)
 
 
 def learning_rate_figure(history: pd.DataFrame, *, language: str = "en") -> Any | None:
@@ -104,4 +105,4 @@ def learning_rate_figure(history: pd.DataFrame, *, language: str = "en") -> Any 
                                hovertemplate=f"{step} %{{x}}<br>{rate} %{{y:{LR_FORMAT}}}<extra></extra>"))
     fig.update_layout(title=words("learning_rate_title"), xaxis_title=step, height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       yaxis={"tickformat": LR_FORMAT, "exponentformat": "e"})
-    return fig
+    return with_fonts(fig)

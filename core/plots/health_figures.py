@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.i18n import translate
 from core.plots.class_layout import class_axis_style, class_chart_height
+from core.plots.fonts import with_fonts
 
 if TYPE_CHECKING:  # plotly is imported lazily: the CLI and tests need not load it
     import plotly.graph_objects as go
@@ -53,7 +54,7 @@ def label_distribution_figure(report: HealthCounts, *, language: str = "en") -> 
     else:
         fig.update_layout(xaxis=axis, yaxis={"title": {"text": examples}})
     fig.update_layout(title=translate(language, "data.chart.per_class"))
-    return fig
+    return with_fonts(fig)
 
 
 def length_histogram_figure(report: HealthCounts, *, language: str = "en") -> go.Figure | None:
@@ -77,4 +78,4 @@ def length_histogram_figure(report: HealthCounts, *, language: str = "en") -> go
         yaxis_title=translate(language, "data.chart.texts"),
         showlegend=False,
     )
-    return fig
+    return with_fonts(fig)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.i18n import translate
+from core.plots.fonts import with_fonts
 
 
 def unavailable_figure(title: str, message: str | None = None, *, language: str = "en") -> Any:
@@ -21,7 +22,7 @@ def unavailable_figure(title: str, message: str | None = None, *, language: str 
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14})
     fig.update_layout(title=title, height=260, xaxis={"visible": False}, yaxis={"visible": False})
-    return fig
+    return with_fonts(fig)
 
 
 def quoted(label: str) -> str:

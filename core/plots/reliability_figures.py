@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from core.plots.fonts import with_fonts
 from core.plots.placeholder import unavailable_figure
 from core.plots.report_words import chart_text, perturbation_description, perturbation_name
 
@@ -65,7 +66,7 @@ def reliability_figure(report: dict, *, language: str = "en") -> Any:
             "tickformat": ".0%",
         },
     )
-    return fig
+    return with_fonts(fig)
 
 
 def confidence_histogram_figure(report: dict, *, language: str = "en") -> Any:
@@ -110,7 +111,7 @@ def confidence_histogram_figure(report: dict, *, language: str = "en") -> Any:
         },
         yaxis={"title": {"text": chart_text(language, "histogram_y")}},
     )
-    return fig
+    return with_fonts(fig)
 
 
 def robustness_figure(report: dict, *, language: str = "en") -> Any:
@@ -138,7 +139,7 @@ def robustness_figure(report: dict, *, language: str = "en") -> Any:
         xaxis={"title": {"text": chart_text(language, "robustness_x")}, "type": "category"},
         yaxis={"title": {"text": chart_text(language, "robustness_y")}},
     )
-    return fig
+    return with_fonts(fig)
 
 
 def slice_figure(report: dict, column: str, *, language: str = "en") -> Any:
@@ -172,4 +173,4 @@ def slice_figure(report: dict, column: str, *, language: str = "en") -> Any:
         xaxis={"title": {"text": column}, "type": "category", "automargin": True},
         yaxis={"title": {"text": chart_text(language, "slice_y")}, "range": [0, 1.05], "tickformat": ".0%"},
     )
-    return fig
+    return with_fonts(fig)

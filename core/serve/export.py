@@ -26,7 +26,7 @@ from core import paths, results, store
 from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
 from core.errors import ModelError, RunError
 from core.evaluate import latency
-from core.i18n import DEFAULT_LANGUAGE, translate
+from core.i18n import DEFAULT_LANGUAGE, message, translate
 from core.serve import loading as serving
 from core.serve import quantize
 
@@ -296,9 +296,9 @@ def export_zip(run_id: str, out_path: str | os.PathLike, *, int8: bool = False) 
     run = serving.require_model(run_id)
     out = Path(out_path)
     if out.suffix.lower() != ".zip":
-        raise RunError(f"The export is a zip file; name it ….zip instead of ‘{out.name}’.")
+        raise RunError(message("error.serve.zip_name", name=out.name))
     if int8 and not quantize.has_int8(run_id):
-        raise ModelError(f"Run {run_id} has no int8 copy yet; make it first (Runs page, or python -m core export {run_id} --int8).")
+        raise ModelError(message("error.serve.int8_missing", run_id=run_id))
     out.parent.mkdir(parents=True, exist_ok=True)
     run_dir = paths.run_dir(run_id)
     base = _base_model_name(run.config)

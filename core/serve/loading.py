@@ -21,7 +21,7 @@ import pandas as pd
 from core import paths, store
 from core.errors import ModelError, RunError
 from core.i18n import Message, catalogue, message
-from core.results import prob_column, read_report
+from core.results import prob_column, read_report, status_word
 
 
 class RunModel(NamedTuple):
@@ -93,8 +93,8 @@ def playground_problem_message(run_id: str) -> Message | None:
 def load_predictor(run_id: str, *, device: str | None = None) -> Predictor:
     """A completed run's classifier: the transformer (on ``device``, default :func:`default_device`), or the saved
     TF-IDF baseline (never another run's model)."""
-    problem = playground_problem(run_id)
-    if problem:
+    problem = playground_problem_message(run_id)
+    if problem is not None:
         raise RunError(problem)
     if is_baseline(store.require_run(run_id)):
         from core.evaluate import baseline
@@ -109,12 +109,11 @@ def require_model(run_id: str) -> store.Run:
     """The run, if it is completed and its model folder exists; else a :class:`RunError`."""
     run = store.require_run(run_id)
     if run.status != "completed":
-        raise RunError(f"Run {run_id} is {run.status}; only completed runs have a model to use.")
+        raise RunError(message("error.serve.run_not_completed", run_id=run_id, status=status_word(run.status)))
     if not has_model(run_id) and is_baseline(run):
-        raise RunError(f"Run {run_id} is a TF-IDF baseline: try it under ‘Try texts’; batch prediction and export "
-                       "need a transformer run.")
+        raise RunError(message("error.serve.baseline_no_model", run_id=run_id))
     if not has_model(run_id):
-        raise RunError(f"The model files of run {run_id} are missing from the workspace; train the run again.")
+        raise RunError(message("error.serve.model_files_missing", run_id=run_id))
     return run
 
 
@@ -130,7 +129,7 @@ def run_labels(run_id: str) -> list[str]:
         labels = report.get("run", {}).get("labels") or report.get("labels")
         if labels:
             return [str(x) for x in labels]
-    raise RunError(f"Run {run_id} has no record of its class names; train the run again.")
+    raise RunError(message("error.serve.no_class_names", run_id=run_id))
 
 
 def default_device() -> str:
@@ -189,7 +188,7 @@ def load_run_model(run_id: str, *, device: str | None = None) -> RunModel:
         else:
             model = AutoModelForSequenceClassification.from_pretrained(folder)
     except (OSError, ValueError) as exc:
-        raise ModelError(f"The model of run {run_id} could not be loaded ({str(exc).splitlines()[0][:160]}); train the run again.") from exc
+        raise ModelError(message("error.serve.model_load_failed", run_id=run_id, detail=str(exc).splitlines()[0][:160])) from exc
     model.to(device or default_device())
     model.eval()
     return RunModel(model, tokenizer, labels, max_length)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from core import paths
 from core.errors import DataError, RunError
+from core.i18n import Message, message
 from core.results import prob_column
 
 PRED_COLUMN = "predicted_label"
@@ -71,7 +72,7 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
 def to_excel_bytes(df: pd.DataFrame) -> bytes:
     """An .xlsx workbook, formula-like cells escaped and characters Excel cannot store removed."""
     if len(df) > EXCEL_MAX_ROWS:
-        raise DataError(f"{len(df):,} rows do not fit in one Excel sheet (at most {EXCEL_MAX_ROWS:,}); download CSV instead.")
+        raise DataError(message("error.serve.excel_too_many_rows", rows=len(df), max_rows=EXCEL_MAX_ROWS))
     out = escape_formulas(df)
     for column in out.columns:
         if _is_text(out[column]):
@@ -89,7 +90,7 @@ def write_table(df: pd.DataFrame, out: Path) -> Path:
     elif suffix == ".csv":
         out.write_bytes(to_csv_bytes(df))
     else:
-        raise DataError(f"Cannot write ‘{suffix}’ files; name the output file .csv or .xlsx.")
+        raise DataError(message("error.serve.bad_output_suffix", suffix=suffix))
     return out
 
 
@@ -127,7 +128,7 @@ def add_predictions(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str]) 
 def texts_of(df: pd.DataFrame, text_column: str) -> list[str]:
     """The texts to classify (missing cells become empty texts so rows stay aligned)."""
     if text_column not in df.columns:
-        raise DataError(f"The file has no column ‘{text_column}’; choose one of: {', '.join(map(str, df.columns))}.")
+        raise DataError(message("error.serve.no_text_column", column=str(text_column), columns=", ".join(map(str, df.columns))))
     return ["" if pd.isna(v) else str(v) for v in df[text_column].tolist()]
 
 
@@ -168,7 +169,16 @@ def launch(module: str, arg: str, log_file: Path, placement: tuple[str, list[int
     return jobs.spawn_detached([sys.executable, "-m", module, arg], log_file, jobs.worker_env(gpus, device))
 
 
-def background_state(status_file: Path, pid_file: Path, crashed: str) -> dict[str, Any]:
+def failure_fields(sentence: str | Message) -> dict[str, Any]:
+    """What a background job's status file keeps about its failure: ``error`` (English, as the CLI prints it) and,
+    for a catalogue sentence, ``error_message`` (its key and params, so the UI shows it in its language)."""
+    fields: dict[str, Any] = {"state": "failed", "error": str(sentence)}
+    if isinstance(sentence, Message):
+        fields["error_message"] = sentence.to_dict()
+    return fields
+
+
+def background_state(status_file: Path, pid_file: Path, crashed: Message) -> dict[str, Any]:
     """A job's status dict, turned into ``failed`` with ``crashed`` when its process died mid-way."""
     from core.jobs import queue as jobs
 
@@ -180,7 +190,7 @@ def background_state(status_file: Path, pid_file: Path, crashed: str) -> dict[st
         if (pid and not jobs.process_alive(pid)) or (not pid and time.time() - started > STALE_START_S):
             status = read_json(status_file) or status  # it may have finished between the two reads
             if status.get("state") in {"queued", "running"}:
-                status = {**status, "state": "failed", "error": crashed}
+                status = {**status, **failure_fields(crashed)}
     return status
 
 
@@ -192,7 +202,7 @@ def jobs_dir() -> Path:
 def job_dir(job_id: str) -> Path:
     """The folder of one prediction job (``job_id`` is checked so it can never point elsewhere)."""
     if not _JOB_ID.match(job_id or ""):
-        raise RunError(f"‘{job_id}’ is not a prediction job id; start the prediction again.")
+        raise RunError(message("error.serve.bad_job_id", job_id=str(job_id)))
     return jobs_dir() / job_id
 
 
@@ -243,7 +253,7 @@ def job_info(job_id: str) -> dict[str, Any]:
     """What the job was asked to do (run id, text column, file name, row count)."""
     info = read_json(job_dir(job_id) / "job.json")
     if info is None:
-        raise RunError(f"There is no prediction job {job_id}; start the prediction again.")
+        raise RunError(message("error.serve.no_job", job_id=job_id))
     return info
 
 
@@ -251,14 +261,14 @@ def job_progress(job_id: str) -> dict[str, Any]:
     """``state`` (queued / running / completed / failed), ``done``, ``total``, ``error``, ``seconds``."""
     folder = job_dir(job_id)
     return background_state(folder / "progress.json", folder / "worker.pid",
-                            "The prediction process ended unexpectedly; start the prediction again.")
+                            message("error.job.prediction_ended"))
 
 
 def job_result(job_id: str) -> pd.DataFrame:
     """The predictions of a completed job: the uploaded columns plus the added ones."""
     file = job_dir(job_id) / "predictions.parquet"
     if not file.is_file():
-        raise RunError(f"Prediction job {job_id} has no results yet; wait until it has finished.")
+        raise RunError(message("error.serve.job_not_finished", job_id=job_id))
     df = pd.read_parquet(file)
     for column in df.columns:
         if _is_text(df[column]):
@@ -277,7 +287,7 @@ def _cmd_predict(args: Any) -> int:
     if args.file and not args.out:
         raise DataError("Give --out FILE.csv or FILE.xlsx for the predictions of --file.")
     if args.out and Path(args.out).suffix.lower() not in {".csv", ".xlsx"}:
-        raise DataError(f"Cannot write ‘{Path(args.out).suffix}’ files; name the output file .csv or .xlsx.")
+        raise DataError(message("error.serve.bad_output_suffix", suffix=Path(args.out).suffix))
     # The same placement as a background job: never onto the GPU a training run holds, else the CPU.
     bundle = serving.load_run_model(args.run_id, device=serving.local_device())
     if args.text:

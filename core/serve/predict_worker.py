@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.errors import TuneboardError
+from core.i18n import message
 from core.serve import predict
 
 PROGRESS_EVERY_S = 0.5
@@ -27,7 +28,7 @@ def run_job(folder: Path) -> None:
 
     job = predict.read_json(folder / "job.json")
     if job is None:
-        raise TuneboardError("The prediction job has no description; start the prediction again.")
+        raise TuneboardError(message("error.serve.job_no_description"))
     started = time.time()
     status = {"state": "running", "done": 0, "total": job["n_rows"], "started_at": started, "phase": "loading the model"}
     predict.write_json(folder / "progress.json", status)
@@ -61,12 +62,13 @@ def main(folder: Path) -> int:
     except Exception as exc:
         traceback.print_exc()
         if isinstance(exc, TuneboardError):
-            message = str(exc)
+            sentence = exc.message
         else:
             first = (str(exc).strip().splitlines() or [""])[0][:200]
-            message = f"Prediction failed with {type(exc).__name__}: {first} (details are in the job's worker.out)."
+            sentence = message("error.job.prediction_failed_with", kind=type(exc).__name__, first=first)
         previous = predict.read_json(folder / "progress.json") or {}
-        predict.write_json(folder / "progress.json", {**previous, "state": "failed", "error": message})
+        previous.pop("error_message", None)
+        predict.write_json(folder / "progress.json", {**previous, **predict.failure_fields(sentence)})
         return 1
 
 

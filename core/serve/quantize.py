@@ -35,6 +35,7 @@ from typing import Any
 
 from core import paths
 from core.errors import ModelError, TuneboardError
+from core.i18n import message
 from core.serve import predict
 
 FORMAT = "tuneboard-int8-dynamic/1"
@@ -75,7 +76,7 @@ def save_int8_folder(qmodel: Any, tokenizer: Any, folder: Path) -> Path:
         if isinstance(module, torch.ao.nn.quantized.dynamic.Linear):
             weight, bias = module._weight_bias()
             if weight.qscheme() not in (torch.per_tensor_affine, torch.per_tensor_symmetric):
-                raise ModelError("This int8 model uses per-channel weights, which the int8 format cannot store.")
+                raise ModelError(message("error.serve.int8_per_channel"))
             quantized.append(name)
             tensors[f"int8::{name}::weight"] = weight.int_repr().contiguous()
             tensors[f"int8::{name}::scale"] = torch.tensor(weight.q_scale(), dtype=torch.float64)
@@ -159,8 +160,7 @@ def make_int8(run_id: str) -> Path:
 
     if serving.is_peft_folder(serving.model_dir(run_id)):
         serving.require_model(run_id)
-        raise ModelError("Prompt-tuned models keep their prompt outside the model, so they cannot be made int8; "
-                         "use a full or LoRA run.")
+        raise ModelError(message("error.serve.int8_prompt_tuning"))
     model, tokenizer, _labels, _max_length = serving.load_run_model(run_id, device="cpu")
     qmodel = quantize_model(model)
     target = int8_dir(run_id)
@@ -309,7 +309,7 @@ def job_status(run_id: str) -> dict[str, Any]:
     if not _status_file(run_id).is_file():
         return {"state": "none"}
     return predict.background_state(_status_file(run_id), paths.run_dir(run_id) / "int8.pid",
-                                    "The int8 process ended unexpectedly; press the button again.")
+                                    message("error.job.int8_ended"))
 
 
 def main(run_id: str) -> int:
@@ -321,9 +321,9 @@ def main(run_id: str) -> int:
         compare(run_id)
     except Exception as exc:
         traceback.print_exc()
-        message = str(exc) if isinstance(exc, TuneboardError) else (
-            f"Making the int8 copy failed with {type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}.")
-        predict.write_json(status, {"state": "failed", "error": message})
+        sentence = exc.message if isinstance(exc, TuneboardError) else message(
+            "error.job.int8_failed_with", kind=type(exc).__name__, first=(str(exc).splitlines() or [""])[0][:200])
+        predict.write_json(status, predict.failure_fields(sentence))
         return 1
     predict.write_json(status, {"state": "completed", "finished_at": time.time()})
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.config import RunConfig
 from core.errors import ConfigError
+from core.i18n import message
 
 log = logging.getLogger("tuneboard.adapters")
 
@@ -57,13 +58,9 @@ def apply_freezing(model: Any, config: RunConfig) -> None:
         return
     layers = _layer_list(encoder)
     if layers is None:
-        raise ConfigError(
-            f"Freezing lower layers is not supported for {model.config.model_type}; freeze the whole encoder instead."
-        )
+        raise ConfigError(message("error.config.freeze_lower_unsupported", model_type=str(model.config.model_type)))
     if config.freeze_layers > len(layers):
-        raise ConfigError(
-            f"freeze_layers = {config.freeze_layers} but the model has only {len(layers)} layers; choose at most {len(layers)}."
-        )
+        raise ConfigError(message("error.config.freeze_layers_too_many", freeze_layers=config.freeze_layers, layers=len(layers)))
     embeddings = getattr(encoder, "embeddings", None)
     for module in ([embeddings] if embeddings is not None else []) + list(layers[: config.freeze_layers]):
         for p in module.parameters():
@@ -88,10 +85,7 @@ def lora_targets(model: Any, config: RunConfig) -> list[str]:
         return config.lora_targets
     targets = DEFAULT_LORA_TARGETS.get(model.config.model_type)
     if not targets:
-        raise ConfigError(
-            f"No default LoRA target modules for model type ‘{model.config.model_type}’; "
-            "name them in lora_target_modules (e.g. q_proj,v_proj)."
-        )
+        raise ConfigError(message("error.config.no_lora_targets", model_type=str(model.config.model_type)))
     return targets
 
 
@@ -138,10 +132,7 @@ def apply_peft(model: Any, config: RunConfig) -> tuple[Any, bool]:
     try:
         wrapped = get_peft_model(model, peft_config)
     except ValueError as exc:
-        raise ConfigError(
-            f"{config.peft} could not be applied to this model ({str(exc).splitlines()[0][:160]}); "
-            "check lora_target_modules or choose another method."
-        ) from exc
+        raise ConfigError(message("error.config.peft_failed", peft=config.peft, detail=str(exc).splitlines()[0][:160])) from exc
     return wrapped, True
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from core.config import TINY_TEST_MODEL
 from core.errors import ModelError
+from core.i18n import message
 from core.models import resolve_model
 
 
@@ -58,18 +59,11 @@ def model_source(name: str) -> str:
 def _explain_load_error(name: str, exc: Exception) -> ModelError:
     text = str(exc)
     if "trust_remote_code" in text:
-        return ModelError(
-            f"The model ‘{name}’ needs its own code to run; enable ‘trust remote code’ only if you trust its authors."
-        )
+        return ModelError(message("error.model.load.needs_remote_code", name=name))
     if isinstance(exc, OSError) or "offline" in text.lower() or "connect" in text.lower():
-        return ModelError(
-            f"The model ‘{name}’ could not be found or downloaded (no network, or a wrong id); "
-            "check the name, or use the built-in all-MiniLM-L6-v2 or a local model folder."
-        )
-    return ModelError(
-        f"The model ‘{name}’ could not be loaded ({type(exc).__name__}: {text.splitlines()[0][:200] if text else ''}); "
-        "choose another model."
-    )
+        return ModelError(message("error.model.load.not_found", name=name))
+    return ModelError(message("error.model.load.failed", name=name, kind=type(exc).__name__,
+                              detail=text.splitlines()[0][:200] if text else ""))
 
 
 def load_tokenizer(name: str, *, trust_remote_code: bool = False) -> Any:

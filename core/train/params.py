@@ -13,6 +13,7 @@ import sys
 from core import paths
 from core.config import RunConfig
 from core.errors import ModelError, TuneboardError
+from core.i18n import Message, catalogue, message
 
 
 def count_parameters_for(config: RunConfig, n_labels: int) -> dict[str, int]:
@@ -35,21 +36,32 @@ def count_in_subprocess(config: RunConfig, n_labels: int, *, timeout: float = 12
         result = subprocess.run([sys.executable, "-m", "core.train.params"], input=payload, capture_output=True, text=True,
                                 timeout=timeout, cwd=paths.PROJECT_ROOT)
     except subprocess.TimeoutExpired:
-        raise ModelError("Counting parameters took too long (the model may still be downloading); try again later.") from None
+        raise ModelError(message("error.model.count_timeout")) from None
     lines = result.stdout.strip().splitlines()
     answer = json.loads(lines[-1]) if lines else {"error": result.stderr.strip().splitlines()[-1:] or ["unknown error"]}
     if "error" in answer:
-        raise ModelError(str(answer["error"]))
+        raise ModelError(_sentence(answer))
     return answer
 
 
+def _sentence(answer: dict) -> str | Message:
+    """The subprocess's error: its stored Message (so the UI can show it in its language), else the English text."""
+    said, text = answer.get("message"), str(answer["error"])
+    if isinstance(said, dict) and said.get("key") in catalogue("en"):
+        rebuilt = Message(said["key"], said.get("params") or {})
+        if str(rebuilt) == text:
+            return rebuilt
+    return text
+
+
 def main() -> int:
-    """Read {"config", "n_labels"} JSON on stdin; print {"total", "trainable"} or {"error"}."""
+    """Read {"config", "n_labels"} JSON on stdin; print {"total", "trainable"} or {"error", "message"}."""
     request = json.loads(sys.stdin.read())
     try:
         counts = count_parameters_for(RunConfig.from_dict(request["config"]), int(request["n_labels"]))
     except TuneboardError as exc:
-        print(json.dumps({"error": str(exc)}))
+        said = exc.message.to_dict() if isinstance(exc.message, Message) else None
+        print(json.dumps({"error": str(exc), "message": said}))
         return 0
     print(json.dumps(counts))
     return 0

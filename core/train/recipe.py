@@ -160,14 +160,14 @@ def explain_preset(config: RunConfig, preset: str, *, device_kind: str = "cpu") 
     """:func:`apply_preset` with the reasons as messages, for the UI to show in its language."""
     if preset == AUTO:
         if not config.dataset_id:
-            raise ConfigError("The Auto preset needs a dataset to look at; choose the data first.")
+            raise ConfigError(message("error.config.auto_needs_dataset"))
         profile = profile_dataset(config.dataset_id, config.model, test_size=config.test_size,
                                   validation_size=config.validation_size)
         recipe = auto_recipe(profile, model=config.model, device_kind=device_kind, batch_size=config.batch_size,
                              gradient_accumulation=config.gradient_accumulation)
         return config.replace(**recipe.settings), recipe.messages
     if preset not in PRESETS:
-        raise ConfigError(f"Unknown preset ‘{preset}’; choose one of {', '.join([AUTO, *PRESETS])}.")
+        raise ConfigError(message("error.config.unknown_preset", preset=preset, presets=", ".join([AUTO, *PRESETS])))
     return config.replace(**PRESETS[preset]), []
 
 

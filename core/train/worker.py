@@ -19,6 +19,7 @@ import traceback
 
 from core import paths, store
 from core.errors import OOM_EXIT_CODE, TuneboardError
+from core.i18n import Message, message
 from core.jobs.ranks import record_rank
 from core.train import oom
 from core.train.callback import StopRequested
@@ -53,17 +54,15 @@ def _heartbeat(run_id: str, stop: StopRequested, done: threading.Event) -> None:
             log.warning("heartbeat failed", exc_info=True)
 
 
-def explain(exc: BaseException) -> str:
-    """One plain sentence for an exception that ended a run."""
+def explain(exc: BaseException) -> str | Message:
+    """One plain sentence for an exception that ended a run (a Message when the catalogue has it, so the UI can show
+    it in its language; the store keeps the English beside it)."""
     if isinstance(exc, TuneboardError):
-        return str(exc)
+        return exc.message
     if is_out_of_memory(exc):
-        return (
-            "The run ran out of memory even with a batch size of 1; lower max_length, "
-            "use LoRA or a smaller model, or free the GPU."
-        )
+        return message("error.run.out_of_memory")
     first = (str(exc).strip().splitlines() or [""])[0][:300]
-    return f"Training failed with {type(exc).__name__}: {first} (the full traceback is in the run's log)."
+    return message("error.run.crashed_with", kind=type(exc).__name__, first=first)
 
 
 def main(run_id: str) -> int:

@@ -16,7 +16,7 @@ from core import i18n
 from core.compare.loading import MAX_RUNS
 from core.errors import TuneboardError
 from core.store import STATUSES, Run
-from pages.components.i18n import current_language, t
+from pages.components.i18n import current_language, t, tr
 
 STATE_KEY = "compare_runs"
 _APPLIED_KEY = "_compare_runs_query_applied"
@@ -71,7 +71,7 @@ def _train_baseline(source_id: str) -> None:
     try:
         new = baseline.train_baseline(source_id)
     except TuneboardError as exc:
-        st.session_state[_MESSAGE_KEY] = ("error", str(exc))
+        st.session_state[_MESSAGE_KEY] = ("error", tr(exc))
         return
     chosen = list(st.session_state.get(STATE_KEY, []))
     if len(chosen) < MAX_RUNS:

@@ -58,7 +58,7 @@ def render_hub() -> None:
             with st.spinner(t("data.hub.downloading")):
                 record = load_hub_dataset(name, config or None, split)
         except TuneboardError as exc:
-            st.error(str(exc))
+            st.error(tr(exc))
         else:
             st.success(t("data.hub.loaded", name=record.name, rows=counted(record.n_rows, "row")))
 

@@ -42,7 +42,7 @@ def _int8_body(run_id: str, was_active: bool) -> None:
         st.info(t("runs.export.int8_working"), icon=":material/hourglass_top:")
         return
     if status.get("state") == "failed":
-        st.error(status.get("error") or t("runs.export.int8_failed"), icon=":material/error:")
+        st.error(tr(status.get("error_message") or status.get("error")) or t("runs.export.int8_failed"), icon=":material/error:")
     comparison = quantize.load_comparison(run_id)
     if not comparison:
         return
@@ -78,7 +78,7 @@ def _int8(run: Run) -> None:
             quantize.start_job(run.id)
             active = True
         except TuneboardError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(tr(exc), icon=":material/error:")
     fragment = st.fragment(run_every=POLL_S if active else None)(_int8_body)
     fragment(run.id, active)
 
@@ -90,7 +90,7 @@ def render(run: Run) -> None:
     try:
         snippet = export.usage_snippet(run.id)
     except TuneboardError as exc:
-        st.warning(str(exc))
+        st.warning(tr(exc))
         return
     st.download_button(t("runs.export.download"), data=lambda: export.export_bytes(run.id),
                        file_name=export.export_name(run.id), mime="application/zip", on_click="ignore",

@@ -16,7 +16,7 @@ from core.errors import DataError, TuneboardError
 from core.results import PROB_PREFIX
 from core.serve import predict
 from core.store import Run
-from pages.components.i18n import t
+from pages.components.i18n import t, tr
 
 JOB_KEY = "pg_batch_job"
 POLL_S = 1.0
@@ -45,7 +45,7 @@ def _upload(run: Run) -> None:
         with st.spinner(t("playground.batch.reading_file")):
             table = _read(file.getvalue(), file.name)
     except DataError as exc:
-        st.error(f"{file.name}: {exc}", icon=":material/error:")
+        st.error(f"{file.name}: {tr(exc)}", icon=":material/error:")
         return
     df = table.df
     columns = list(df.columns)
@@ -59,7 +59,7 @@ def _upload(run: Run) -> None:
         try:
             st.session_state[JOB_KEY] = predict.start_job(run.id, df, column, source_name=file.name)
         except TuneboardError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(tr(exc), icon=":material/error:")
 
 
 def shown_columns(columns: list[str]) -> dict[str, str]:
@@ -106,7 +106,7 @@ def _job_body(job_id: str, was_active: bool) -> None:
     if was_active and not active:
         st.rerun(scope="app")  # finished: redraw once without polling
     if state == "failed":
-        st.error(status.get("error") or t("playground.batch.failed"), icon=":material/error:")
+        st.error(tr(status.get("error_message") or status.get("error")) or t("playground.batch.failed"), icon=":material/error:")
         return
     if active:
         total, done = status.get("total") or 0, status.get("done") or 0

@@ -15,7 +15,7 @@ from core.errors import TuneboardError
 from core.serve import loading as serving
 from core.store import Run
 from pages.components import playground_explain
-from pages.components.i18n import t
+from pages.components.i18n import t, tr
 
 TEXTS_KEY = "pg_texts"
 MAX_TEXTS = 50  # interactive limit; bigger jobs belong in batch prediction
@@ -60,7 +60,7 @@ def _fill_with_examples(run_id: str, n: int = 5) -> None:
         sample = _test_examples(run_id).sample(min(n, len(_test_examples(run_id))))
         st.session_state[TEXTS_KEY] = "\n".join(" ".join(str(text).split()) for text in sample["text"])
     except TuneboardError as exc:
-        st.session_state["pg_examples_error"] = str(exc)
+        st.session_state["pg_examples_error"] = tr(exc)
 
 
 def _inputs(run: Run) -> list[str]:
@@ -137,7 +137,7 @@ def render(run: Run) -> None:
             model = _model(run.id)
         frame = serving.predictions_frame(texts, model.predict_proba(texts), model.labels)
     except (TuneboardError, OSError) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(tr(exc), icon=":material/error:")
         return
     _summary(frame, _true_labels(run.id, texts))
     _details(run, frame, model.labels)

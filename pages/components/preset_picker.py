@@ -54,7 +54,7 @@ def pick(base: RunConfig, *, key_prefix: str) -> tuple[str, RunConfig, list[Mess
     try:
         chosen, reasons = recipe.explain_preset_here(base, preset)
     except TuneboardError as exc:
-        st.error(t("train.preset.auto_cannot_look", error=exc), icon=":material/error:")
+        st.error(t("train.preset.auto_cannot_look", error=tr(exc)), icon=":material/error:")
         return preset, base, [], prefix
     except (OSError, ValueError, KeyError):  # an unreadable stored file: say so in one sentence, keep the form usable
         st.error(t("train.preset.auto_cannot_read"), icon=":material/error:")

@@ -18,7 +18,7 @@ from core.errors import TuneboardError
 from core.jobs import queue as jobs
 from core.store import Run
 from pages.components.compare_view import plain
-from pages.components.i18n import t
+from pages.components.i18n import t, tr
 from pages.components.run_table import forget_selection
 
 
@@ -41,7 +41,7 @@ def render(run: Run) -> None:
                     manage.set_tags(run.id, tags)
                     manage.set_notes(run.id, notes)
                 except TuneboardError as exc:
-                    st.error(str(exc))
+                    st.error(tr(exc))
                 else:
                     st.toast(t("runs.manage.saved"))
                     st.rerun()
@@ -62,7 +62,7 @@ def _delete_one(run: Run) -> None:
         try:
             manage.delete_runs([run.id])
         except TuneboardError as exc:
-            st.error(str(exc))
+            st.error(tr(exc))
             return
         st.session_state.pop(armed, None)
         forget_selection()
@@ -86,7 +86,7 @@ def render_bulk(runs: Sequence[Run]) -> None:
             try:
                 manage.add_tags(ids, tags)
             except TuneboardError as exc:
-                st.error(str(exc))
+                st.error(tr(exc))
             else:
                 st.rerun()
         armed = f"bulk_confirm_delete_{token}"
@@ -105,7 +105,7 @@ def render_bulk(runs: Sequence[Run]) -> None:
             try:
                 manage.delete_runs(ids)
             except TuneboardError as exc:
-                st.error(str(exc))
+                st.error(tr(exc))
                 return
             st.session_state.pop(armed, None)
             forget_selection()
@@ -128,7 +128,7 @@ def baseline_button(run: Run) -> Run | None:
         try:
             return baseline.train_baseline(run.id)
         except TuneboardError as exc:
-            st.error(str(exc))
+            st.error(tr(exc))
             return None
 
 
@@ -149,7 +149,7 @@ def _act(action: str, run_id: str) -> None:
     except TuneboardError as exc:
         now = store.get_run(run_id)
         late = action == "cancel" and now and now.status == "running"
-        st.session_state[_NOTICE] = ("warning", t("runs.controls.cancel_late", error=exc) if late else str(exc))
+        st.session_state[_NOTICE] = ("warning", t("runs.controls.cancel_late", error=tr(exc)) if late else tr(exc))
 
 
 def controls(run: Run) -> None:
@@ -172,7 +172,7 @@ def controls(run: Run) -> None:
             try:
                 new = jobs.continue_training(run.id, more)
             except TuneboardError as exc:
-                st.error(str(exc))
+                st.error(tr(exc))
             else:
                 st.query_params["run"] = new.id
                 st.rerun()
@@ -194,6 +194,6 @@ def notices(run: Run) -> None:
         st.info(t("runs.notices.oom_retry", from_size=retry["from_batch_size"], to_size=retry["to_batch_size"]),
                 icon=":material/memory:")
     if run.status == "failed" and run.error:
-        st.error(run.error, icon=":material/error:")
+        st.error(tr(run.error_message or run.error), icon=":material/error:")
     if run.status == "stopped":
         st.warning(t("runs.notices.stopped"))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import models
 from core.config import BUILTIN_MODEL
-from core.data import health, rowcheck, upload, vocab
+from core.data import health, notes, rowcheck, upload, vocab
 from core.data import library as datasets
 from core.data.clean import CleanResult, clean_examples, combine_splits
 from core.data.columns import detect_columns
@@ -63,7 +63,7 @@ def _read_all(files: dict, encoding: str | None) -> dict[str, LoadedTable] | Non
             with st.spinner(t("data.upload.reading")):
                 tables[split] = _read(file.getvalue(), file.name, encoding)
         except DataError as exc:
-            st.error(f"{file.name}: {exc}", icon=":material/error:")
+            st.error(f"{file.name}: {tr(exc)}", icon=":material/error:")
             return None
     return tables
 
@@ -149,7 +149,7 @@ def render() -> None:
     if not tables:
         return
     for split, table in tables.items():
-        st.caption(escape_markdown(f"{files[split].name}: " + " ".join(table.notes)))
+        st.caption(escape_markdown(f"{files[split].name}: " + tr(notes.joined(list(table.notes)))))
     first = next(iter(tables.values())).df
     st.dataframe(first.head(50), hide_index=True, height=220)
     try:
@@ -162,7 +162,7 @@ def render() -> None:
         df, report = _health(clean, tables)
         _show_report(report)
     except TuneboardError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(tr(exc), icon=":material/error:")
         return
     _save(df, report, files, text_col, label_col, tables)
 

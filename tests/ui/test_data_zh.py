@@ -10,11 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import i18n, store
-from core.data import upload
 from core.data.examples import EXAMPLES
 from core.plots.health_figures import label_distribution_figure, length_histogram_figure
 from pages.components.dataset_library import COUNTED_NOUNS, SPLITS
-from pages.components.safe_text import escape_markdown
 from pages.components.upload_flow import ENCODINGS
 from tests.conftest import ROOT, save_sample, sentiment_sample
 from tests.ui.i18n_check import _figure_texts, _walk, english_leftovers, english_words
@@ -45,9 +43,16 @@ def _leftovers(at: AppTest, data: list[str]) -> list[tuple[str, str]]:
     return [pair for pair in english_leftovers(at, data=data) if pair not in LANGUAGE_SWITCH] + charts
 
 
-def _core_sentences(*texts: str) -> list[str]:
-    """Sentences core made, as the page shows them (raw in labels, markdown-escaped in captions and boxes)."""
-    return [form for text in texts for form in (text, escape_markdown(text))]
+def test_a_broken_file_is_explained_in_chinese():
+    """core's DataError carries its catalogue sentence: the page shows it in Chinese (the CLI keeps the English)."""
+    at = _data_page()
+    at.file_uploader[0].set_value(("x.csv", b"\x00\x01\x02garbage\x00\xff\xfe\x00", "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == ["x.csv: 这个文件包含二进制数据，不是文本；请改为上传 CSV、Excel、JSON 或 Parquet 文件。"]
+    assert _leftovers(at, data=["x.csv", "train"]) == []
+    at = _data_page()
+    at.file_uploader[0].set_value(("y.csv", b"text,label\n", "text/csv")).run()
+    assert [e.value for e in at.error] == ["y.csv: 文件有表头行（‘text’, ‘label’），但没有数据行；请在表头下方添加样本。"]
 
 
 def test_empty_data_page_in_chinese():
@@ -77,17 +82,16 @@ def test_upload_health_report_and_save_in_chinese():
     (record,) = store.list_datasets()
     assert any(s.value.startswith("已保存“dirty”：") and "个类别" in s.value for s in at.success)
 
-    # The column-detection reasons and the health findings (title and message) are in Chinese; the saved record
-    # keeps the English findings with their message dicts beside them.  The reading notes stay English for now.
-    table = upload.read_table(raw, "dirty.csv")
+    # The column-detection reasons, the health findings (title and message) and the file-reading notes are in
+    # Chinese; the saved record keeps the English findings with their message dicts beside them.
     findings = record.meta["health"]["findings"]
     assert findings, "the duplicates are reported"
     assert all(f["title"] and f["messages"]["title"]["key"].startswith("health.") for f in findings)
     assert any("重复" in text for text in (b.value for b in [*at.warning, *at.info]))
-    core_made = _core_sentences(f"dirty.csv: {' '.join(table.notes)}")
+    assert any(c.value.endswith("按 UTF\\-8 编码读取，逗号分隔。") for c in at.caption), [c.value for c in at.caption]
     user_data = ["dirty", "dirty.csv", "review", "sentiment", "Positive", "Negative", "positive", "negative", *dirty.review]
     assert {text for _, text in _chart_texts(at)} >= {"各类别的样本数", "文本长度（token，抽样）"}
-    assert _leftovers(at, data=[*user_data, *core_made, "train"]) == []
+    assert _leftovers(at, data=[*user_data, "train"]) == []
 
 
 def test_separate_files_mode_in_chinese():

@@ -109,7 +109,7 @@ def test_view_never_renders_html_or_loads_torch():
 
 def test_chart_selection_is_read_from_the_click_layer():
     sys.path.insert(0, ROOT)
-    from pages.components.report_view import _selected_cell
+    from pages.components.report_confusion import _selected_cell
 
     point = {"curve_number": 1, "x": "b", "y": "a", "customdata": ["a", "b", 3, 0.5]}
     assert _selected_cell({"selection": {"points": [point]}}) == ("a", "b")
@@ -144,7 +144,7 @@ def _click_app(root: str) -> None:
     sys.path.insert(0, root)
     import streamlit as st
 
-    from pages.components.report_view import _apply_click
+    from pages.components.report_confusion import _apply_click
 
     clicks = st.session_state.setdefault("clicks", [])
     event = {"selection": {"points": [{"customdata": list(clicks[-1])}]}} if clicks else None

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from core import i18n, results
 from core.config import RunConfig
 from core.jobs import queue as jobs
-from pages.components.report_view import _plain
+from pages.components.report_tables import plain as _plain
 from pages.components.safe_text import escape_markdown
 from tests.conftest import ROOT, save_sample, wait_for
 from tests.ui.i18n_check import _figure_texts, _texts_of, _walk, english_leftovers, english_words

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import i18n, store
 from core.config import RunConfig
+from core.i18n import message
 from tests.conftest import ROOT, save_sample, train_tiny_in
 from tests.ui.i18n_check import _texts_of, english_leftovers, english_words
 
@@ -53,7 +54,6 @@ def _run_data(run: store.Run) -> list[str]:
 
     return _as_shown(
         run.name, run.id, run.info.get("dataset_name"), run.config.get("model"),
-        run.error,  # core's one-sentence error of a failed run (made by the worker)
         jobs.cli_command(run),  # the equivalent CLI command (a command, not words)
     )
 
@@ -147,7 +147,7 @@ def runs_of_every_status(monkeypatch: pytest.MonkeyPatch) -> list[store.Run]:
         make("model four", "queued"),
         make("model five", "stopped", started_at=now - 60, finished_at=now,
              info={"oom_retries": [{"from_batch_size": 16, "to_batch_size": 8}]}),
-        make("model six", "failed", error="The model ‘x’ could not be found or downloaded; check the name."),
+        make("model six", "failed", error=message("error.model.load.not_found", name="x")),
         make("model seven", "cancelled"),
     ]
 
@@ -162,6 +162,9 @@ def test_runs_of_every_status_in_chinese(runs_of_every_status):
         (table,) = [d.value for d in at.dataframe if _zh("runs.table.status") in d.value.columns]
         shown_statuses |= set(table[_zh("runs.table.status")])
     assert {"排队中（第 1 位）", "运行中 25%", "运行中（正在加载模型和数据）", "已停止", "失败", "已取消"} <= shown_statuses
+    failed = next(r for r in runs if r.status == "failed")
+    assert failed.error.startswith("The model ‘x’ could not be found")  # the CLI's English, kept with its key
+    assert any(e.value.startswith("找不到或无法下载模型“x”") for e in _runs_page(failed.id).error)
 
 
 def test_controls_and_delete_confirmation_in_chinese(runs_of_every_status):

@@ -214,3 +214,11 @@ def test_chinese_explanations_score_segmented_words():
     best = max(scores, key=lambda item: item[1])
     assert best[0] == "物流" and best[1] == pytest.approx(0.7)
     assert seen[0] == ZH and all(len(v) < len(ZH) for v in seen[1:])  # each variant is the text minus one word
+
+
+def test_the_installed_converter_writes_simplified_chinese_in_traditional_and_back():
+    """requirements.txt installs a converter, so the Chinese robustness check includes the script change."""
+    assert rb._script_converters() is not None
+    assert rb.traditional_simplified("请帮忙查一下物流") == "請幫忙查一下物流"
+    assert rb.traditional_simplified("這個產品質量很好") == "这个产品质量很好"
+    assert "traditional_simplified" in rb.perturbations_for(CHINESE_TEXTS)

@@ -287,8 +287,9 @@ def test_torchrun_summary_names_the_killed_rank_even_when_another_is_the_root_ca
     failures = ranks.parse_failures("training output\n" + TORCHRUN_SUMMARY)
     assert failures == [(0, 1, 4241), (1, -9, 4242)]  # torchrun's root cause first
     sentence = ranks.failure_sentence(failures)
-    assert sentence.startswith("Worker rank 1 was killed (SIGKILL)")
-    assert ranks.failure_sentence([(1, 3, 77)]).startswith("Worker rank 1 ended with exit code 3")
+    assert str(sentence).startswith("Worker rank 1 was killed (SIGKILL)")
+    assert sentence.in_language("zh").startswith("工作进程 rank 1 被终止（SIGKILL）")
+    assert str(ranks.failure_sentence([(1, 3, 77)])).startswith("Worker rank 1 ended with exit code 3")
     assert ranks.failure_sentence(ranks.parse_failures("no summary here")) is None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -103,3 +104,18 @@ def test_the_shown_classes_are_explained_in_chinese():
     assert confusion_subset(report, 20, ["c01", "c02"], language="zh")[1] == "显示你选择的 2 个类别（共 40 个）。"
     fig = confusion.confusion_matrix_figure(report, max_classes=20, language="zh")
     assert fig.layout.title.text == "混淆矩阵 — 计数（40 个类别中的 20 个）"
+
+
+def test_every_chart_names_a_cjk_font():
+    """Chinese labels need a CJK face: each figure sets the shared stack (Streamlit's Latin font has no Chinese)."""
+    from core.plots import curves, placeholder
+    from core.plots.fonts import FONT_FAMILY
+
+    labels = ["好评", "差评"]
+    report = build_report(make_predictions(120, labels, seed=1), labels, slice_columns=["channel"])
+    history = pd.DataFrame({"step": [1, 2, 2], "epoch": [0.5, 1.0, 1.0], "split": ["train", "train", "validation"],
+                            "name": ["loss", "loss", "accuracy"], "value": [0.9, 0.7, 0.6], "t": [0.0, 1.0, 1.0]})
+    figures = [*_figures(report, "zh"), placeholder.unavailable_figure("标题", language="zh"),
+               curves.loss_figure(history, language="zh"), curves.validation_metrics_figure(history, language="zh")]
+    assert "Noto Sans CJK SC" in FONT_FAMILY and "Microsoft YaHei" in FONT_FAMILY
+    assert all(fig.layout.font.family == FONT_FAMILY for fig in figures)
