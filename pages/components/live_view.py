@@ -58,6 +58,8 @@ def _progress(run: Run) -> None:
     if run.status == "queued":
         st.info(t("runs.live.queued", position=jobs.queue_position(run.id) or "?"), icon=":material/schedule:")
         return
+    if not run.is_active and not p.get("step"):
+        return  # it ended before its first step (a model that cannot load, a cancelled run): no numbers to show
     finishing = _bar(run) if run.status == "running" else None
     gpu = p.get("gpu_mem_gb")
     # Short labels: five metrics share the width, and at 800 px longer ones were cut ("Time left (E…").
@@ -82,7 +84,7 @@ def _charts(run: Run) -> None:
     # Long series come back as bucket means (thinned in SQL), so a 10k-step run polls as fast as a short one.
     history = store.metric_series(run.id, max_points=charts.MAX_POINTS)
     if history.empty:
-        st.caption(t("runs.live.no_loss_yet"))
+        st.caption(t("runs.live.no_loss_yet" if run.is_active else "runs.live.no_steps"))
         return
     language = current_language()
     st.plotly_chart(charts.loss_figure(history, language=language), key=f"loss_{run.id}")
