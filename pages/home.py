@@ -20,7 +20,7 @@ st.write(t("home.demo_pitch"))
 if st.button(t("home.demo_button"), type="primary", icon=":material/rocket_launch:"):
     try:
         example = DEMO_EXAMPLE_ZH if current_language() == "zh" else DEMO_EXAMPLE
-        run = start_demo(example, run_name=t("home.demo_run_name"))
+        run = start_demo(example, run_name=t("home.demo_run_name"), dataset_name=t(f"data.example.{example}.title"))
     except TuneboardError as exc:
         st.error(tr(exc))
     else:

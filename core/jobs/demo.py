@@ -29,24 +29,27 @@ def demo_model(key: str) -> str | None:
     return CHINESE_DEMO_MODEL if isinstance(cached, str) else None
 
 
-def load_example(key: str) -> DatasetRecord:
-    """Store a built-in example dataset (idempotent) and return its record."""
+def load_example(key: str, *, name: str | None = None) -> DatasetRecord:
+    """Store a built-in example dataset (idempotent) and return its record; ``name`` names it in the interface's
+    language (default: the English title the CLI uses)."""
     raw = example_bytes(key)  # raises a clear DataError for unknown keys
     example = EXAMPLES[key]
     table = read_table(raw, example.filename)
     clean = clean_examples(table.df, example.text_column, example.label_column)
-    return datasets.save_frame(clean.df, name=example.title, text_column=example.text_column,
+    return datasets.save_frame(clean.df, name=name or example.title, text_column=example.text_column,
                                label_column=example.label_column,
                                meta={"source": f"built-in example: {example.filename}", "format": table.format,
                                      "encoding": table.encoding, "dropped": clean.dropped,
                                      "label_mapping": clean.label_mapping})
 
 
-def start_demo(key: str = DEMO_EXAMPLE, *, model: str | None = None, run_name: str | None = None) -> Run:
+def start_demo(key: str = DEMO_EXAMPLE, *, model: str | None = None, run_name: str | None = None,
+               dataset_name: str | None = None) -> Run:
     """Load the example and queue a quick run with the Quick demo settings (the shortest preset).
 
-    ``run_name`` names the run in the interface's language (default ``Demo · <example title>``)."""
-    record = load_example(key)
+    ``run_name`` and ``dataset_name`` name the run and the example in the interface's language (default
+    ``Demo · <example title>`` and the English title)."""
+    record = load_example(key, name=dataset_name)
     config = RunConfig(dataset_id=record.id, name=run_name or f"Demo · {record.name}", **PRESETS["Quick demo"])
     config = config.replace(epochs=3.0, learning_rate=2e-4, max_length=64)  # small data: a few more passes help
     model = model or demo_model(key)

@@ -38,7 +38,7 @@ def render_examples() -> None:
         # The example's words come from the catalogue (core/data/examples.py keeps the English ones for the CLI).
         left.markdown(f"**{t(f'data.example.{example.key}.title')}** — {t(f'data.example.{example.key}.description')}")
         if right.button(t("data.examples.load"), key=f"ex_{example.key}", icon=":material/download:"):
-            record = load_example(example.key)
+            record = load_example(example.key, name=t(f"data.example.{example.key}.title"))
             st.session_state["train_dataset"] = record.id
             st.success(t("data.examples.loaded", name=record.name, rows=counted(record.n_rows, "row"),
                          classes=counted(len(record.labels), "class")))

@@ -108,7 +108,7 @@ def test_loading_an_example_and_the_library_in_chinese():
     assert any(m.value.startswith("**客服意图** — 636 条") for m in at.markdown)
     at.button(key="ex_finance_sentiment").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any(s.value.startswith("已加载“Financial news sentiment”：505 行，3 个类别") for s in at.success), \
+    assert any(s.value.startswith("已加载“财经新闻情感”：505 行，3 个类别") for s in at.success), \
         [s.value for s in at.success]
     at.run()  # the library now lists both datasets
     frame = at.dataframe[0].value

@@ -48,4 +48,4 @@ def test_the_demo_in_chinese_trains_on_the_chinese_example(monkeypatch):
     at.button[0].click().run()
     (run,) = store.list_runs()
     dataset = store.get_dataset(run.dataset_id)
-    assert run.name == "演示 · 中文客服意图" and "退款" in dataset.labels
+    assert run.name == "演示 · 中文客服意图" and "退款" in dataset.labels and dataset.name == "中文客服意图"
