@@ -117,13 +117,21 @@ def max_length_rule(profile: DataProfile, device_kind: str) -> tuple[int, Messag
     return length, message("recipe.reason.length", p95=p95, length=length)
 
 
-def early_stopping_rule(validation_rows: int) -> tuple[dict[str, Any], Message]:
-    """Early stopping on the validation macro-F1 when there are enough validation texts to trust it."""
-    if validation_rows >= MIN_VALIDATION_ROWS:
-        return ({"early_stopping_patience": EARLY_STOPPING_PATIENCE, "early_stopping_metric": "f1_macro",
-                 "eval_strategy": "epoch"},
-                message("recipe.reason.stopping", rows=validation_rows, patience=EARLY_STOPPING_PATIENCE))
-    return {"early_stopping_patience": 0}, message("recipe.reason.no_stopping", rows=validation_rows)
+def early_stopping_rule(validation_rows: int, epochs: float = MAX_EPOCHS) -> tuple[dict[str, Any], Message]:
+    """Early stopping on the validation macro-F1 when there are enough validation texts to trust it and enough epochs
+    for it to stop before the end.
+
+    With fewer than patience + 2 epochs it could only pick the best epoch on a small validation split, which the
+    study found noisier than keeping the last one (learning rate decayed to 0): on SST-2, TREC-6 and AG News without it
+    82.5 / 94.6 / 90.0 % vs 82.1 / 94.6 / 88.1 % (macro-F1 +0.01 on TREC-6), SMS 98.4 vs 98.8 %, and ~1 s faster."""
+    if validation_rows < MIN_VALIDATION_ROWS:
+        return {"early_stopping_patience": 0}, message("recipe.reason.no_stopping", rows=validation_rows)
+    if epochs < EARLY_STOPPING_PATIENCE + 2:
+        key = "no_stopping_one_epoch" if epochs == 1 else "no_stopping_short"
+        return {"early_stopping_patience": 0}, message(f"recipe.reason.{key}", epochs=epochs)
+    return ({"early_stopping_patience": EARLY_STOPPING_PATIENCE, "early_stopping_metric": "f1_macro",
+             "eval_strategy": "epoch"},
+            message("recipe.reason.stopping", rows=validation_rows, patience=EARLY_STOPPING_PATIENCE))
 
 
 def auto_recipe(profile: DataProfile, *, model: str, device_kind: str, batch_size: int = 16,
@@ -133,7 +141,7 @@ def auto_recipe(profile: DataProfile, *, model: str, device_kind: str, batch_siz
     head, head_why = head_multiplier_rule(profile.n_classes)
     epochs, epochs_why = epochs_rule(profile.train_rows, profile.n_classes, batch_size * gradient_accumulation)
     length, length_why = max_length_rule(profile, device_kind)
-    stopping, stopping_why = early_stopping_rule(profile.validation_rows)
+    stopping, stopping_why = early_stopping_rule(profile.validation_rows, epochs)
     settings = {"learning_rate": lr, "head_lr_multiplier": head, "epochs": epochs, "max_length": length,
                 "warmup_ratio": WARMUP_RATIO, "max_steps": 0, **stopping}
     warmup_why = message("recipe.reason.warmup", ratio=WARMUP_RATIO)

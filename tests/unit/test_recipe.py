@@ -75,7 +75,8 @@ def test_one_reason_per_choice_mentioning_its_numbers():
     only_one("77 classes", f"head learning rate ×{s['head_lr_multiplier']:g}")
     only_one("12,345 training texts", "77 classes", f"{s['epochs']:g} epochs")
     only_one("60 tokens", f"max length {s['max_length']}")
-    only_one("1,234 validation texts")
+    only_one("3 epochs → no early stopping")  # 3 epochs: early stopping could not stop before the end
+    assert s["early_stopping_patience"] == 0
     only_one(BUILTIN_MODEL, "learning rate")
     only_one("warm-up")
     assert len(reasons) == 6  # learning rate, head rate, epochs, max length, warm-up, early stopping
@@ -83,6 +84,17 @@ def test_one_reason_per_choice_mentioning_its_numbers():
     few = auto_recipe(_profile(validation_rows=12), model="roberta-base", device_kind="cuda")
     assert any("12 validation texts" in r for r in few.reasons) and few.settings["early_stopping_patience"] == 0
     assert few.settings["learning_rate"] < s["learning_rate"]  # a base-size model gets the gentler rate
+
+
+def test_early_stopping_only_when_it_could_stop_before_the_last_epoch():
+    patience = recipe.EARLY_STOPPING_PATIENCE
+    short, why = recipe.early_stopping_rule(1_000, epochs=patience + 1)
+    assert short["early_stopping_patience"] == 0 and "no early stopping" in str(why)
+    long, why = recipe.early_stopping_rule(1_000, epochs=patience + 2)
+    assert long["early_stopping_patience"] == patience and long["eval_strategy"] == "epoch"
+    assert "1,000 validation texts" in str(why)
+    noisy, why = recipe.early_stopping_rule(recipe.MIN_VALIDATION_ROWS - 1, epochs=8)
+    assert noisy["early_stopping_patience"] == 0 and "too noisy" in str(why)
 
 
 def test_preset_names_put_auto_first_and_every_name_has_help():

@@ -31,7 +31,7 @@ OLD_REASONS = [
         "12,345 training texts, 77 classes → 3 epochs (2,316 steps; aim ≈685, at least 3 with over 20 classes)",
         "95% of texts fit in 60 tokens → max length 64",
         "warm-up over 6% of the steps (steadies the higher rates)",
-        "1,234 validation texts → keep the best epoch, stop after 2 without gain"]),
+        "3 epochs → no early stopping (too few to stop early; the last epoch is kept)"]),
     (_profile(8_000, 2, 12, 700), "roberta-base", "cuda", [
         "base-size or unknown model → learning rate 3e-5",
         "2 classes → head learning rate ×10",
@@ -46,6 +46,13 @@ OLD_REASONS = [
         "95% of texts fit in 20 tokens → max length 32",
         "warm-up over 6% of the steps (steadies the higher rates)",
         "50 validation texts → keep the best epoch, stop after 2 without gain"]),
+    (_profile(8_000, 2, 800, 100), BUILTIN_MODEL, "cpu", [
+        "small model (all-MiniLM-L6-v2) → learning rate 1e-4",
+        "2 classes → head learning rate ×10",
+        "8,000 training texts, 2 classes → 1 epoch (500 steps; aim ≈310)",
+        "95% of texts fit in 100 tokens → max length 112",
+        "warm-up over 6% of the steps (steadies the higher rates)",
+        "1 epoch → no early stopping (nothing to stop; the trained epoch is kept)"]),
 ]
 
 
