@@ -213,8 +213,16 @@ def test_int8_zip_from_the_cli_loads_in_a_fresh_process(home, minilm_run, tmp_pa
     model, tok = quantize.load_int8_folder(quantize.int8_dir(minilm_run))
     enc = tok(saved["text"].tolist(), padding=True, truncation=True, return_tensors="pt")
     assert np.allclose(proba, model(**enc).logits.softmax(-1).detach().numpy(), atol=1e-4)
-    # …and it is a faithful copy of the fp32 model (row-wise differences are rounding, a few hundredths at most).
-    assert np.abs(proba - saved[["prob::negative", "prob::positive"]].to_numpy()).mean() <= 0.05
+    # …and it is a faithful copy of the fp32 model (row-wise differences are rounding, a few hundredths at most).  The
+    # reference is the run's model run now in fp32, not the saved predictions: on a CPU with bf16 units those were made
+    # under bf16 autocast, whose own rounding added to int8's took one mean over 0.05 (0.052).
+    import torch
+
+    fp32 = serving.load_run_model(minilm_run, device="cpu")
+    with torch.no_grad():
+        reference = fp32.model(**fp32.tokenizer(saved["text"].tolist(), padding=True, truncation=True,
+                                                return_tensors="pt")).logits.float().softmax(-1).numpy()
+    assert np.abs(proba - reference).mean() <= 0.05
     assert "'label':" in lines[-1]
 
 
