@@ -29,15 +29,16 @@ from core.train import recipe
 def cmd_check_data(args: argparse.Namespace) -> int:
     """Print the data health report; exit 0 when trainable, 2 when not."""
     from core import models
-    from core.data import health, vocab
-    from core.data.clean import clean_examples
-    from core.data.columns import detect_columns
+    from core.data import health, health_tasks, vocab
+    from core.data.library import guess_task
+    from core.data.task_detect import clean_for
     from core.data.upload import read_table
 
     table = read_table(Path(args.file), Path(args.file).name, encoding=args.encoding)
-    guess = detect_columns(table.df)
-    text_col, label_col = args.text_col or guess.text, args.label_col or guess.label
-    clean = clean_examples(table.df, text_col, label_col)
+    guess = guess_task(table.df, text_column=args.text_col, label_column=args.label_col,
+                       **run_commands.task_options(args))
+    clean = clean_for(table.df, guess)
+    text_col, label_col = guess.text, guess.label or ",".join(guess.label_columns)
     report = health.health_report(
         clean.df,
         dropped=clean.dropped,
@@ -45,6 +46,8 @@ def cmd_check_data(args: argparse.Namespace) -> int:
         max_length=args.max_length,
         reading=table.row_count,
         count_unknown=vocab.unknown_counter(args.model),
+        task=guess.task,
+        count_pair_tokens=health_tasks.pair_token_counter(args.model) if guess.task.pair else None,
     )
     if args.json:
         print(
@@ -54,6 +57,8 @@ def cmd_check_data(args: argparse.Namespace) -> int:
                     "encoding": table.encoding,
                     "text_column": text_col,
                     "label_column": label_col,
+                    "pair_column": guess.pair,
+                    "task_detected": guess.to_dict(),
                     "notes": table.notes,
                     **report.to_dict(),
                 },
@@ -62,7 +67,9 @@ def cmd_check_data(args: argparse.Namespace) -> int:
         )
     else:
         print("\n".join(table.notes))
-        print(f"text column: {text_col} · label column: {label_col}")
+        print(f"task: {guess.task.key} — {guess.reason}" + (f"\nnote: {guess.ask}" if guess.ask else ""))
+        second = f" · second text column: {guess.pair}" if guess.pair else ""
+        print(f"text column: {text_col}{second} · label column: {label_col}")
         print(report.to_text())
     if not report.trainable:
         first = next(f for f in report.findings if f.severity == "error")
@@ -135,6 +142,7 @@ def register_check_data(subparsers: Any) -> None:
     check.add_argument("--model", default="all-MiniLM-L6-v2", help="Model whose tokenizer measures text lengths.")
     check.add_argument("--max-length", type=int, default=128, help="Token limit to check truncation against.")
     check.add_argument("--json", action="store_true", help="Print JSON.")
+    run_commands.add_task_flags(check)
 
 
 def register_examples(subparsers: Any) -> None:

@@ -21,12 +21,13 @@ import pandas as pd
 from core import paths, store
 from core.errors import RunError
 from core.i18n import Message, catalogue, message
+from core.tasks import PAIR_COLUMN, SINGLE_LABEL, Task, labels_of_rows
 
 PROB_PREFIX = "prob::"  # predictions.parquet holds one probability column per class: prob::<label>
 REPORT_FILE = "report.json"
 PREDICTIONS_FILE = "predictions.parquet"
 MAX_SLICE_VALUES = 50  # a column with 2 to this many distinct values is kept to slice the report by
-_NOT_SLICES = frozenset({"text", "label", "split"})
+_NOT_SLICES = frozenset({"text", "text_pair", "label", "split"})
 
 
 def prob_column(label: Any) -> str:
@@ -61,6 +62,32 @@ def predictions_frame(test: pd.DataFrame, labels: Sequence[Any], proba: np.ndarr
     probs = pd.DataFrame(proba, columns=[prob_column(label) for label in labels])
     slices = pd.DataFrame({column: test[column].astype(str).tolist() for column in slice_columns(test)})
     return pd.concat([frame, probs, slices], axis=1)
+
+
+def task_predictions_frame(test: pd.DataFrame, task: Task, labels: Sequence[Any], scores: np.ndarray,
+                           thresholds: np.ndarray | None = None) -> pd.DataFrame:
+    """Per-row test predictions of any kind of run (see :mod:`core.tasks`), as stored: single-label rows as
+    :func:`predictions_frame` makes them; multi-label ``label``/``pred`` cells (``a|b``; ``pred`` = the labels whose
+    probability reaches its threshold) and ``prob::<label>`` columns; regression ``label``/``pred`` numbers.
+    Pairs add ``text_pair`` after ``text``."""
+    if task.target == SINGLE_LABEL:
+        frame = predictions_frame(test, labels, scores)
+    else:
+        frame = pd.DataFrame({"row_id": np.arange(len(test)), "text": test["text"].astype(str).tolist()})
+        if task.regression:
+            frame["label"] = test["label"].astype(float).to_numpy()
+            frame["pred"] = scores.reshape(len(test), -1)[:, 0].astype(float)
+            extra = pd.DataFrame(index=frame.index)
+        else:
+            cut = np.full(len(labels), 0.5) if thresholds is None else np.asarray(thresholds)
+            frame["label"] = test["label"].fillna("").astype(str).tolist()
+            frame["pred"] = labels_of_rows(scores >= cut, list(labels))
+            extra = pd.DataFrame(scores, columns=[prob_column(label) for label in labels])
+        slices = pd.DataFrame({column: test[column].astype(str).tolist() for column in slice_columns(test)})
+        frame = pd.concat([frame, extra, slices], axis=1)
+    if task.pair:
+        frame.insert(2, PAIR_COLUMN, test[PAIR_COLUMN].astype(str).tolist())
+    return frame
 
 
 def dump_report(report: dict) -> str:

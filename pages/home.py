@@ -4,7 +4,7 @@ import streamlit as st
 
 import pages.components  # noqa: F401 - makes sure the app router runs (see its docstring)
 from core.errors import TuneboardError
-from core.jobs.demo import DEMO_EXAMPLE, DEMO_EXAMPLE_ZH, start_demo
+from core.jobs.demo import DEMO_EXAMPLE, DEMO_EXAMPLE_ZH, DEMO_OTHER_KINDS, start_demo
 from pages.components.i18n import current_language, t, tr
 
 st.title(t("home.title"))
@@ -17,9 +17,13 @@ for column, step in zip(steps, ("step_data", "step_train", "step_watch", "step_e
 st.divider()
 st.subheader(t("home.try_now"))
 st.write(t("home.demo_pitch"))
+choices = [DEMO_EXAMPLE_ZH if current_language() == "zh" else DEMO_EXAMPLE, *DEMO_OTHER_KINDS]
+# Named through a dict made here, not t() calls later: AppTest formats options outside the script run.
+titles = {key: t(f"data.example.{key}.title") for key in choices}
+example = st.selectbox(t("home.demo_pick"), choices, format_func=titles.__getitem__, help=t("home.demo_pick_help"))
+st.caption(t(f"data.example.{example}.description"))
 if st.button(t("home.demo_button"), type="primary", icon=":material/rocket_launch:"):
     try:
-        example = DEMO_EXAMPLE_ZH if current_language() == "zh" else DEMO_EXAMPLE
         run = start_demo(example, run_name=t("home.demo_run_name"), dataset_name=t(f"data.example.{example}.title"))
     except TuneboardError as exc:
         st.error(tr(exc))

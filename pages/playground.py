@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import store
 from core.serve import loading as serving
+from core.tasks import Task, task_of
 from pages.components import playground_batch, playground_single
 from pages.components.i18n import t, tr
 
@@ -41,8 +42,17 @@ if run_id is None:
 st.query_params["run"] = st.session_state["_pg_run_applied"] = run_id
 run = by_id[run_id]
 metrics = run.final_metrics or {}
-st.caption(t("playground.caption", model=run.config.get("model"), dataset=run.info.get("dataset_name", ""),
-             accuracy=f"{metrics.get('accuracy', float('nan')):.1%}", f1=f"{metrics.get('f1_macro', float('nan')):.3f}"))
+task = task_of(run)
+if task == Task():
+    st.caption(t("playground.caption", model=run.config.get("model"), dataset=run.info.get("dataset_name", ""),
+                 accuracy=f"{metrics.get('accuracy', float('nan')):.1%}", f1=f"{metrics.get('f1_macro', float('nan')):.3f}"))
+else:  # the kind in words and its headline test metrics
+    nan = float("nan")
+    scores = {"accuracy": f"{metrics.get('accuracy', nan):.1%}", "f1": f"{metrics.get('f1_macro', nan):.3f}",
+              "f1_micro": f"{metrics.get('f1_micro', nan):.3f}", "subset": f"{metrics.get('subset_accuracy', nan):.1%}",
+              "spearman": f"{metrics.get('spearman', nan):.3f}", "mae": f"{metrics.get('mae', nan):.3g}"}
+    st.caption(t(f"serve_tasks.playground.caption.{task.target}", model=run.config.get("model"),
+                 dataset=run.info.get("dataset_name", ""), kind=t(f"serve_tasks.kind_short.{task.key}"), **scores))
 
 tab_try, tab_batch = st.tabs([t("playground.tab_try"), t("playground.tab_batch")])
 with tab_try:

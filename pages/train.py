@@ -10,6 +10,7 @@ from core.devices import detect
 from core.errors import TuneboardError
 from core.jobs import queue as jobs
 from core.models import MODEL_CHOICES
+from core.tasks import Task, task_of
 from core.train.estimate import estimate_run
 from core.train.params import count_in_subprocess
 from pages.components.config_form import settings_form
@@ -26,12 +27,16 @@ if not datasets:
 
 by_id = {d.id: d for d in datasets}
 # Options are named through dicts made here, not t() calls later: AppTest formats them outside the script run.
-shown = {i: t("train.dataset_option", name=d.name, rows=f"{d.n_rows:,}", classes=len(d.labels)) for i, d in by_id.items()}
+shown = {i: t("train.dataset_option", name=d.name, rows=f"{d.n_rows:,}", classes=len(d.labels))
+         if task_of(d) == Task() else t("train.dataset_option_kind", name=d.name, rows=f"{d.n_rows:,}",
+                                        kind=t(f"task.short.{task_of(d).key}")) for i, d in by_id.items()}
 preselect = st.session_state.get("train_dataset")
 dataset_id = st.selectbox(
     t("train.dataset_label"), list(by_id), index=list(by_id).index(preselect) if preselect in by_id else 0,
     format_func=shown.__getitem__,
     help=t("train.dataset_help"))
+if task_of(by_id[dataset_id]) != Task():
+    st.caption(t("train.kind", kind=t(f"task.name.{task_of(by_id[dataset_id]).key}")))
 
 titles = {m.name: t(f"train.model.{catalogue_key(m.name)}.title") for m in MODEL_CHOICES} | {"other": t("train.model_other")}
 left, right = st.columns([2, 3])
@@ -68,7 +73,7 @@ if config is not None:
     left, right = st.columns([1, 3])
     if left.button(t("train.count_button"), help=t("train.count_help")):
         try:
-            counts = _parameters(config.to_json(), len(by_id[dataset_id].labels))
+            counts = _parameters(config.to_json(), max(1, len(by_id[dataset_id].labels)))  # regression: 1 output
             right.info(t("train.count_result", trainable=f"{counts['trainable']:,}", total=f"{counts['total']:,}",
                          share=f"{100 * counts['trainable'] / counts['total']:.2f}"))
         except TuneboardError as exc:

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tools/make_examples.py              # rewrites core/example_data/*.csv
+    python tools/make_examples.py              # rewrites core/data/example_data/*.csv
     python tools/make_examples.py --out DIR    # writes the same files into DIR
 
 Every template, product, company and person name below was written for Tuneboard; nothing
@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = REPO_ROOT / "core" / "example_data"
+DEFAULT_OUT = REPO_ROOT / "core" / "data" / "example_data"
 
 SUPPORT_FILE = "support_intents.csv"
 FINANCE_FILE = "finance_sentiment.csv"

@@ -1,6 +1,6 @@
 """Lining up several runs' test results: whether their confusion matrices can share one class order, and
-their test predictions matched example by example (by row id on the same split, else by text) to find
-the examples the runs disagree on.  Each "cannot" comes with one sentence saying why: a
+their test predictions matched example by example (by row id on the same split, else by text — both texts of a
+pair) to find the examples the runs disagree on, or, for numeric targets, those where their predictions differ most.  Each "cannot" comes with one sentence saying why: a
 :class:`core.i18n.Message` (``sentence``) that the UI shows in its language, ``message`` its English text.
 """
 
@@ -15,6 +15,7 @@ import pandas as pd
 from core.compare.loading import report_digest
 from core.i18n import Message, message
 from core.store import Run
+from core.tasks import PAIR_COLUMN
 
 # Settings that decide which examples land in the test split.
 _SPLIT_SETTINGS = ("test_size", "validation_size", "seed")
@@ -87,34 +88,59 @@ def _same_split(runs: Sequence[Run], predictions: dict[str, pd.DataFrame]) -> bo
     return all(np.array_equal(base, f.sort_values("row_id")["text"].astype(str).to_numpy()) for f in frames[1:])
 
 
-def align_predictions(runs: Sequence[Run], predictions: dict[str, pd.DataFrame | None]) -> Alignment:
-    """Match the runs' test predictions: by row_id when they share dataset and split, else by text."""
+def align_predictions(runs: Sequence[Run], predictions: dict[str, pd.DataFrame | None], *,
+                      numeric: bool = False) -> Alignment:
+    """Match the runs' test predictions: by row_id when they share dataset and split, else by text (and second
+    text).  ``numeric`` (regression runs): labels and predictions stay numbers, and the runs' test sets need not
+    hold the same values to be matched."""
     missing = [r.id for r in runs if predictions.get(r.id) is None]
     if missing:
         return Alignment(None, None, message("evalmsg.compare.no_predictions", runs=", ".join(missing)))
     if len({r.dataset_id for r in runs}) > 1:
         return Alignment(None, None, message("evalmsg.compare.datasets_differ"))
     preds = {r.id: predictions[r.id] for r in runs}
-    if len({_label_set(r, preds[r.id]) for r in runs}) > 1:
+    if not numeric and len({_label_set(r, preds[r.id]) for r in runs}) > 1:
         return Alignment(None, None, message("evalmsg.compare.labels_differ"))
+    cells = (lambda values: values.astype(float)) if numeric else (lambda values: values.astype(str))
+    pair = all(PAIR_COLUMN in f.columns for f in preds.values())
+    keys = ["text", PAIR_COLUMN] if pair else ["text"]
     if _same_split(runs, preds):
         first = preds[runs[0].id].sort_values("row_id")
-        frame = pd.DataFrame({"row_id": first["row_id"].to_numpy(), "text": first["text"].astype(str).to_numpy(),
-                              "label": first["label"].astype(str).to_numpy()})
+        frame = pd.DataFrame({"row_id": first["row_id"].to_numpy(),
+                              **{k: first[k].astype(str).to_numpy() for k in keys},
+                              "label": cells(first["label"]).to_numpy()})
         for run in runs:
-            frame[run.id] = preds[run.id].sort_values("row_id")["pred"].astype(str).to_numpy()
+            frame[run.id] = cells(preds[run.id].sort_values("row_id")["pred"]).to_numpy()
         return Alignment(frame, "row_id", message("evalmsg.compare.same_split", examples=len(frame)))
     # Different split settings: only texts that landed in every run's test split can be compared.
     frame = None
     for run in runs:
-        part = preds[run.id].assign(text=lambda d: d["text"].astype(str)).drop_duplicates("text")
-        part = part[["text", "label", "pred"]].rename(columns={"pred": run.id})
-        part["label"] = part["label"].astype(str)
-        part[run.id] = part[run.id].astype(str)
-        frame = part if frame is None else frame.merge(part.drop(columns="label"), on="text", how="inner")
+        part = preds[run.id].astype({k: str for k in keys}).drop_duplicates(keys)
+        part = part[[*keys, "label", "pred"]].rename(columns={"pred": run.id})
+        part["label"] = cells(part["label"])
+        part[run.id] = cells(part[run.id])
+        frame = part if frame is None else frame.merge(part.drop(columns="label"), on=keys, how="inner")
     if frame is None or frame.empty:
         return Alignment(None, None, message("evalmsg.compare.no_shared_examples"))
     return Alignment(frame.reset_index(drop=True), "text", message("evalmsg.compare.by_text", examples=len(frame)))
+
+
+def prediction_differences(runs: Sequence[Run], predictions: dict[str, pd.DataFrame | None]) -> Alignment:
+    """Regression runs' aligned test predictions, those that differ most between the runs first.
+
+    The frame gains ``spread`` (highest minus lowest prediction) and ``closest`` (the id of the run nearest the true
+    value); a number is never exactly the same twice, so there is no "agree" — only how far apart the runs are.
+    """
+    aligned = align_predictions(runs, predictions, numeric=True)
+    if aligned.frame is None:
+        return aligned
+    frame = aligned.frame.copy()
+    values = frame[[r.id for r in runs]].to_numpy(dtype=float)
+    frame["spread"] = values.max(axis=1) - values.min(axis=1)
+    frame["closest"] = [runs[i].id for i in np.abs(values - frame["label"].to_numpy()[:, None]).argmin(axis=1)]
+    frame = frame.sort_values(["spread", "text"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    method = "same_split" if aligned.method == "row_id" else "by_text"
+    return Alignment(frame, aligned.method, message(f"compare_tasks.spread.{method}", examples=len(frame)))
 
 
 def disagreements(runs: Sequence[Run], predictions: dict[str, pd.DataFrame | None]) -> Alignment:

@@ -20,9 +20,18 @@ from core.i18n import message
 from core.plots.curves import MAX_POINTS
 from core.results import smoothed
 from core.store import Run
+from core.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL, Task
 
 # x axis key -> axis title
 X_AXES = {"step": "step", "epoch": "epoch", "time": "minutes since the first logged point"}
+VALIDATION_METRICS = {SINGLE_LABEL: ("f1_macro", "accuracy"), MULTI_LABEL: ("f1_micro", "f1_macro"),
+                      REGRESSION: ("spearman", "pearson", "mse")}
+"""The validation metrics each task target logs during training (core.train.trainer), its headline metric first."""
+
+
+def validation_metrics(task: Task) -> tuple[str, ...]:
+    """The validation curves offered for runs of ``task``'s kind, the one early stopping watches first."""
+    return VALIDATION_METRICS[task.target]
 
 
 def _fetch(run_id: str, names: tuple[str, ...] | None, max_points: int) -> pd.DataFrame:

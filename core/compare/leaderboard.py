@@ -1,6 +1,10 @@
 """Ranking and charting runs by their settings: the per-dataset leaderboard of every completed run (with
 size and speed), and the hyperparameters that differ between compared runs next to a chosen metric (the
 data of :func:`core.plots.compare_figures.parallel_figure`).
+
+A dataset's runs share its kind of task, so by default each dataset is ranked by its kind's headline metric
+(:attr:`core.tasks.Task.headline_metric`: macro-F1, micro-F1 or Spearman); errors (Hamming loss, MSE, MAE, log
+loss) rank lowest first.
 """
 
 from __future__ import annotations
@@ -11,10 +15,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from core import store
-from core.compare.loading import report_digest, run_metrics, short_model
-from core.compare.tables import LOWER_IS_BETTER, metric_value
+from core.compare.loading import report_digest, run_metrics, run_task, short_model
+from core.compare.tables import ALL_METRICS, LOWER_IS_BETTER, metric_value
 from core.errors import RunError
-from core.evaluate.report import METRIC_NAMES
 from core.i18n import message
 from core.store import Run
 
@@ -53,20 +56,24 @@ def hyperparameter_frame(runs: Sequence[Run], metric: str) -> pd.DataFrame:
     return frame
 
 
-def leaderboard(metric: str = "f1_macro", runs: Sequence[Run] | None = None) -> pd.DataFrame:
-    """Completed runs grouped by dataset and ranked by ``metric`` (best first within each dataset).
+def leaderboard(metric: str | None = None, runs: Sequence[Run] | None = None) -> pd.DataFrame:
+    """Completed runs grouped by dataset and ranked by ``metric`` (best first within each dataset: lowest first for
+    errors such as Hamming loss, MSE and log loss); ``metric`` None ranks each dataset by its kind's headline metric.
 
-    Columns: dataset, dataset_id, rank, run_id, run, model, kind, <metric>, trainable_parameters,
-    train_minutes, throughput_texts_per_s.  Runs without the metric are left out.
+    Columns: dataset, dataset_id, task (the kind's key), metric (what the dataset is ranked by), rank, run_id, run,
+    model, kind (fine-tuned or baseline), value, trainable_parameters, train_minutes, throughput_texts_per_s; with a
+    ``metric`` given, its value is also under its own name.  Runs without the metric are left out.
     """
-    if metric not in METRIC_NAMES:
-        raise RunError(message("error.compare.unknown_metric", metric=str(metric), metrics=", ".join(METRIC_NAMES)))
+    if metric is not None and metric not in ALL_METRICS:
+        raise RunError(message("error.compare.unknown_metric", metric=str(metric), metrics=", ".join(ALL_METRICS)))
     runs = store.list_runs(statuses=["completed"]) if runs is None else [r for r in runs if r.status == "completed"]
     rows = []
     for run in runs:
-        value = metric_value((run.final_metrics or {}).get(metric))
+        task = run_task(run)
+        key = metric or task.headline_metric
+        value = metric_value((run.final_metrics or {}).get(key))
         if math.isnan(value):
-            value = metric_value(run_metrics(run).get(metric))
+            value = metric_value(run_metrics(run).get(key))
         if math.isnan(value):
             continue
         eff = run.info.get("efficiency") or report_digest(run.id)["efficiency"] or {}
@@ -75,21 +82,27 @@ def leaderboard(metric: str = "f1_macro", runs: Sequence[Run] | None = None) -> 
         rows.append({
             "dataset": run.info.get("dataset_name") or run.dataset_id or "(unknown)",
             "dataset_id": run.dataset_id,
+            "task": task.key,
+            "metric": key,
             "run_id": run.id,
             "run": run.name,
             "model": short_model(run.config.get("model", "")),
             "kind": run.info.get("kind", "fine-tuned"),
-            metric: value,
+            "value": value,
             "trainable_parameters": params.get("trainable", eff.get("trainable")),
             "train_minutes": train_s / 60.0 if train_s else None,
             "throughput_texts_per_s": eff.get("throughput_texts_per_s"),
         })
-    columns = ["dataset", "dataset_id", "rank", "run_id", "run", "model", "kind", metric,
-               "trainable_parameters", "train_minutes", "throughput_texts_per_s"]
+    columns = ["dataset", "dataset_id", "task", "metric", "rank", "run_id", "run", "model", "kind", "value",
+               *([metric] if metric else []), "trainable_parameters", "train_minutes", "throughput_texts_per_s"]
     if not rows:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame(rows)
-    ascending = metric in LOWER_IS_BETTER
-    frame = frame.sort_values(["dataset", "dataset_id", metric, "run_id"], ascending=[True, True, ascending, True], kind="stable")
-    frame["rank"] = frame.groupby("dataset_id", dropna=False)[metric].rank(method="min", ascending=ascending).astype(int)
+    # One sort for every dataset, whichever way its metric points: lower-is-better values are negated first.
+    frame["_order"] = frame["value"].where(~frame["metric"].isin(LOWER_IS_BETTER), -frame["value"])
+    frame = frame.sort_values(["dataset", "dataset_id", "_order", "run_id"], ascending=[True, True, False, True],
+                              kind="stable")
+    frame["rank"] = frame.groupby("dataset_id", dropna=False)["_order"].rank(method="min", ascending=False).astype(int)
+    if metric:
+        frame[metric] = frame["value"]
     return frame[columns].reset_index(drop=True)

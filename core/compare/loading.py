@@ -20,6 +20,7 @@ from core import results, store
 from core.errors import RunError
 from core.i18n import message
 from core.store import Run
+from core.tasks import Task, task_of
 
 MIN_RUNS, MAX_RUNS = 2, 10
 
@@ -33,6 +34,16 @@ def require_runs(run_ids: Iterable[str], *, minimum: int = MIN_RUNS, maximum: in
     if len(ids) > maximum:
         raise RunError(message("error.compare.too_many_runs", maximum=maximum, count=len(ids)))
     return [store.require_run(i) for i in ids]
+
+
+def run_task(run: Run) -> Task:
+    """The kind of a run: its own record (``info["task"]``, written when it starts); one label per text for a run
+    with results but no record (it finished before kinds existed: no dataset lookup, so 500 old runs cost nothing);
+    else its dataset's (a queued run)."""
+    if (run.info or {}).get("task") or run.final_metrics:
+        return task_of(run)
+    record = store.get_dataset(run.dataset_id) if run.dataset_id else None
+    return task_of(record) if record is not None else Task()
 
 
 def short_model(model: str) -> str:

@@ -8,15 +8,18 @@ Wrong column choices (a numeric text column, an ID as label, a single class) end
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from core.data import label_sets
 from core.data.columns import SPLIT_SYNONYMS
 from core.data.labels import MAX_LABELS, normalize_labels
 from core.errors import DataError
 from core.i18n import message
+from core.tasks import PAIR_COLUMN, Task, distinct_labels
 
 
 @dataclass
@@ -34,28 +37,66 @@ def clean_examples(
     label_col: str,
     *,
     split_col: str | None = None,
+    task: Task | None = None,
+    pair_col: str | None = None,
+    label_columns: Sequence[str] = (),
+    label_separator: str | None = None,
 ) -> CleanResult:
-    """Build the training table: text, label (normalised), optional split, then every other column.
+    """Build the training table: text, optional text_pair, label (normalised), optional split, then every other column.
 
+    ``task`` says what the label is (see :mod:`core.tasks`; default: one class per text).  Multi-label labels come
+    from ``label_col`` split by ``label_separator`` (JSON lists are read as such) or from the 0/1 ``label_columns``;
+    a regression target must be numeric.  A pair task takes its second text from ``pair_col``.
     Rows with empty text or a missing label are dropped and counted.  Raises :class:`DataError`
     for missing columns, a numeric text column, an unusable label column or nothing left.
     """
-    _check_columns(df, text_col, label_col, split_col)
+    task = task or Task()
+    if task.pair and not pair_col:
+        raise DataError(message("error.data.pair_needs_second_column"))
+    _check_columns(df, text_col, label_col if not label_columns else None, split_col, pair_col, *label_columns)
     df = df.reset_index(drop=True)
     _check_text_column(df[text_col], text_col)
-    labels, mapping = normalize_labels(df[label_col])
-    _check_label_column(labels, label_col)
-    out = pd.DataFrame({"text": _as_text(df[text_col]), "label": labels})
+    labels, mapping, extra_dropped = _task_labels(df, label_col, task, label_columns, label_separator)
+    out = pd.DataFrame({"text": _as_text(df[text_col])})
+    if task.pair:
+        _check_text_column(df[pair_col], str(pair_col))
+        out[PAIR_COLUMN] = _as_text(df[pair_col])
+    out["label"] = labels
     if split_col:
         out["split"] = _normalize_splits(df[split_col], split_col)
-    out = _append_extras(out, df, {text_col, label_col, split_col})
-    out, dropped = _drop_unusable(out)
-    _check_result(out, label_col)
-    return CleanResult(df=out.reset_index(drop=True), dropped=dropped, label_mapping=mapping)
+    out = _append_extras(out, df, {text_col, label_col, split_col, pair_col, *label_columns})
+    out, dropped = _drop_unusable(out, task)
+    _check_result(out, label_col or ", ".join(label_columns), task)
+    return CleanResult(df=out.reset_index(drop=True), dropped={**extra_dropped, **dropped}, label_mapping=mapping)
 
 
-def _check_columns(df: pd.DataFrame, text_col: str, label_col: str, split_col: str | None) -> None:
-    for col in (text_col, label_col, split_col):
+def _task_labels(
+    df: pd.DataFrame, label_col: str, task: Task, label_columns: Sequence[str], separator: str | None
+) -> tuple[pd.Series, dict[str, str], dict[str, int]]:
+    """The label column in its stored form for ``task``, the renamed class names, and rows it had to drop."""
+    if task.regression:
+        values = label_sets.numeric_targets(df[label_col])
+        not_numbers = int((values.isna() & df[label_col].notna() & df[label_col].astype(str).str.strip().ne("")).sum())
+        if values.notna().sum() == 0:
+            raise DataError(message("error.data.target_not_numeric", column=str(label_col)))
+        if not np.isfinite(values.dropna()).all():
+            raise DataError(message("error.data.target_not_finite", column=str(label_col)))
+        return values, {}, ({"target not a number": not_numbers} if not_numbers else {})
+    if task.multi_label:
+        if label_columns:
+            return label_sets.cells_from_indicators(df, label_columns), {}, {}
+        cells, bad = label_sets.stored_cells(df[label_col], separator)
+        if bad:
+            raise DataError(message("error.data.label_has_joiner", column=str(label_col), label=bad[0]))
+        return cells, {}, {}
+    labels, mapping = normalize_labels(df[label_col])
+    _check_label_column(labels, label_col)
+    return labels, mapping, {}
+
+
+def _check_columns(df: pd.DataFrame, text_col: str, label_col: str | None, split_col: str | None,
+                   *others: str | None) -> None:
+    for col in (text_col, label_col, split_col, *others):
         if col is not None and col not in df.columns:
             names = ", ".join(f"‘{c}’" for c in list(df.columns)[:10])
             raise DataError(message("error.data.no_such_column", column=str(col), names=names))
@@ -108,8 +149,15 @@ def _append_extras(out: pd.DataFrame, df: pd.DataFrame, used: set[str | None]) -
     return out
 
 
-def _drop_unusable(out: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    empty_text = out["text"].isna() | out["text"].astype(str).str.strip().eq("")
+def _blank(values: pd.Series) -> pd.Series:
+    return values.isna() | values.astype(str).str.strip().eq("")
+
+
+def _drop_unusable(out: pd.DataFrame, task: Task) -> tuple[pd.DataFrame, dict[str, int]]:
+    empty_text = _blank(out["text"])
+    if PAIR_COLUMN in out.columns:
+        empty_text |= _blank(out[PAIR_COLUMN])
+    # A multi-label text may rightly have none of the labels (stored as ""); only a missing cell is missing.
     missing_label = ~empty_text & out["label"].isna()
     reasons = {"empty text": empty_text, "missing label": missing_label}
     if "split" in out.columns:
@@ -118,13 +166,26 @@ def _drop_unusable(out: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     keep = ~np.logical_or.reduce([m.to_numpy() for m in reasons.values()])
     out = out[keep].copy()
     out["text"] = out["text"].astype(str)
-    out["label"] = out["label"].astype(str)
+    if PAIR_COLUMN in out.columns:
+        out[PAIR_COLUMN] = out[PAIR_COLUMN].astype(str)
+    out["label"] = out["label"].astype(float) if task.regression else out["label"].astype(str)
     return out, dropped
 
 
-def _check_result(out: pd.DataFrame, label_col: str) -> None:
+def _check_result(out: pd.DataFrame, label_col: str, task: Task) -> None:
     if out.empty:
         raise DataError(message("error.data.nothing_left"))
+    if task.regression:
+        if out["label"].nunique() < 2:
+            raise DataError(message("error.data.target_constant", column=str(label_col)))
+        return
+    if task.multi_label:
+        found = distinct_labels(out["label"])
+        if len(found) < 2:
+            raise DataError(message("error.data.multi_label_too_few", column=str(label_col), n=len(found)))
+        if len(found) > MAX_LABELS:
+            raise DataError(message("error.data.label_like_id", column=str(label_col), distinct=len(found), rows=len(out)))
+        return
     classes = out["label"].unique()
     if len(classes) < 2:
         variant = "one" if len(out) == 1 else "other"

@@ -1,9 +1,10 @@
 """Built-in demo datasets, so a first-time user can try Tuneboard without their own file.
 
 The CSVs live in ``core/data/example_data/`` and ship with the app.  They were written for
-Tuneboard by ``tools/make_examples.py`` and, for the Chinese one, ``tools/make_examples_zh.py``
-(hand-written templates, seeded generators); see ``core/data/example_data/README.md`` for what they
-contain and their licence.
+Tuneboard by ``tools/make_examples.py``, ``tools/make_examples_zh.py`` (the Chinese one) and
+``tools/make_examples_tasks.py`` (the multi-label, sentence-pair and regression ones): hand-written
+templates, seeded generators; see ``core/data/example_data/README.md`` for what they contain and
+their licence.
 
 This module only locates the files; loading and validating them goes through the same
 code path as an uploaded CSV, so the demo exercises exactly what users will use.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from core.errors import DataError
 from core.i18n import message
+from core.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL, Task
 
 EXAMPLE_DIR = Path(__file__).resolve().parent / "example_data"
 
@@ -34,6 +36,18 @@ class Example:
     """CSV file name inside ``core/data/example_data``."""
     text_column: str = "text"
     label_column: str = "label"
+    task: str = SINGLE_LABEL
+    """The :attr:`core.tasks.Task.key` of what the example teaches (``single_label``, ``multi_label``,
+    ``regression``, ``pair_single_label`` …), so loading it stores that kind without guessing."""
+    pair_column: str | None = None
+    """The column holding the second text of each pair (stored as ``text_pair``); set exactly when
+    :attr:`task` is a pair kind."""
+
+    def __post_init__(self) -> None:
+        # A typo here would only show when a user clicks the example: fail at import instead.
+        pair = Task.from_key(self.task).pair  # ValueError for an unknown key
+        if pair != (self.pair_column is not None):
+            raise ValueError(f"example {self.key!r}: pair_column must be set exactly for a pair task")
 
 
 EXAMPLES: dict[str, Example] = {
@@ -65,6 +79,42 @@ EXAMPLES: dict[str, Example] = {
             "parcel is) or 发票 (an invoice)."
         ),
         filename="support_intents_zh.csv",
+    ),
+    "support_tags": Example(
+        key="support_tags",
+        title="Support-ticket tags",
+        description=(
+            "406 support tickets to an online shop (emails, chats and in-app notes); the model learns "
+            "to give each one every tag that fits, such as billing, refund, bug or urgent, so one "
+            "ticket can get several tags."
+        ),
+        filename="support_tags.csv",
+        label_column="tags",
+        task=MULTI_LABEL,
+    ),
+    "paraphrase_pairs": Example(
+        key="paraphrase_pairs",
+        title="Paraphrase pairs",
+        description=(
+            "400 pairs of sentences from customer questions and product descriptions; the model learns "
+            "whether the second sentence says the same as the first, however differently it is worded."
+        ),
+        filename="paraphrase_pairs.csv",
+        text_column="sentence1",
+        pair_column="sentence2",
+        task=Task(SINGLE_LABEL, pair=True).key,
+    ),
+    "review_scores": Example(
+        key="review_scores",
+        title="Product review scores",
+        description=(
+            "400 product reviews, each with the average of several people's 0–5 star ratings; the model "
+            "learns to predict that score from the words, from about 0.5 for an angry review to about 4.5 "
+            "for a delighted one."
+        ),
+        filename="review_scores.csv",
+        label_column="score",
+        task=REGRESSION,
     ),
 }
 

@@ -299,7 +299,8 @@ def _reading_findings(reading: RowCount | None) -> list[Finding]:
 
 
 # The reasons core.data.clean counts dropped rows under, with their catalogue keys.
-_DROP_REASONS = {"empty text": "empty_text", "missing label": "missing_label", "missing split": "missing_split"}
+_DROP_REASONS = {"empty text": "empty_text", "missing label": "missing_label", "missing split": "missing_split",
+                 "target not a number": "target_not_number"}
 
 
 def _dropped_findings(dropped: dict[str, int], n_kept: int) -> list[Finding]:

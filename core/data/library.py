@@ -16,9 +16,11 @@ from typing import Any
 import pandas as pd
 
 from core import paths, store
+from core.data.task_detect import TaskGuess, clean_for, detect_task, task_for_columns, with_task
 from core.errors import DataError
 from core.i18n import message
 from core.store import DatasetRecord
+from core.tasks import Task, distinct_labels
 
 
 def content_hash(df: pd.DataFrame) -> str:
@@ -51,12 +53,19 @@ def save_frame(
     text_column: str = "text",
     label_column: str = "label",
     meta: dict[str, Any] | None = None,
+    task: Task | None = None,
 ) -> DatasetRecord:
-    """Store a cleaned frame (idempotent: the same content returns the existing record)."""
+    """Store a cleaned frame (idempotent: the same content returns the existing record).
+
+    ``task`` (default: one class per text) is kept in ``meta["task"]``; it is part of the content's identity, so the
+    same table stored as another kind is another dataset.
+    """
     if not {"text", "label"} <= set(df.columns):
         raise DataError(message("error.data.save_needs_columns"))
+    task = task or Task()
+    meta = {**(meta or {}), "task": task.to_dict()}
     df = df.reset_index(drop=True)
-    dataset_id = content_hash(df)
+    dataset_id = content_hash(df) if task == Task() else content_hash(df.assign(**{"\x1ftask": task.key}))
     existing = store.get_dataset(dataset_id)
     if existing and (paths.dataset_dir(dataset_id) / "data.parquet").is_file():
         return existing
@@ -68,10 +77,10 @@ def save_frame(
         n_rows=len(df),
         text_column=text_column,
         label_column=label_column,
-        labels=sorted(df["label"].astype(str).unique().tolist()),
+        labels=_record_labels(df, task),
         splits={str(k): int(v) for k, v in splits.items()},
         columns=[str(c) for c in df.columns],
-        meta=meta or {},
+        meta=meta,
     )
     target = paths.dataset_dir(dataset_id)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +98,15 @@ def save_frame(
     return record
 
 
+def _record_labels(df: pd.DataFrame, task: Task) -> list[str]:
+    """The classes a dataset's record lists: each label (multi-label), none (regression), else the label values."""
+    if task.regression:
+        return []
+    if task.multi_label:
+        return distinct_labels(df["label"])
+    return sorted(df["label"].astype(str).unique().tolist())
+
+
 def import_file(
     source: bytes | str | Path,
     filename: str | None = None,
@@ -97,17 +115,25 @@ def import_file(
     text_column: str | None = None,
     label_column: str | None = None,
     encoding: str | None = None,
+    task: Task | None = None,
+    pair_column: str | None = None,
+    label_columns: list[str] | None = None,
+    label_separator: str | None = None,
 ) -> DatasetRecord:
-    """Read, clean and store one file (used by the CLI; the UI does the same steps with previews)."""
-    from core.data.clean import clean_examples
-    from core.data.columns import detect_columns
+    """Read, clean and store one file (used by the CLI; the UI does the same steps with previews).
+
+    The kind of task and its columns are detected (:func:`core.data.task_detect.detect_task`) unless given; the
+    detection's reason (and, when the data could be either, its question) is kept in ``meta["task_detected"]``.
+    """
     from core.data.rowcheck import MERGED_LINES
     from core.data.upload import read_table
 
     table = read_table(source, filename, encoding=encoding)
-    guess = detect_columns(table.df)
-    text_column, label_column = text_column or guess.text, label_column or guess.label
-    clean = clean_examples(table.df, text_column, label_column)
+    guess = guess_task(table.df, text_column=text_column, label_column=label_column, task=task,
+                       pair_column=pair_column, label_columns=label_columns, label_separator=label_separator)
+    clean = clean_for(table.df, guess)
+    task, text_column, pair_column = guess.task, guess.text, guess.pair
+    label_column, label_columns = guess.label, guess.label_columns
     dropped = dict(clean.dropped)
     if table.row_count is not None and table.row_count.lost:  # lines merged by stray quotes are lost rows too
         dropped = {MERGED_LINES: table.row_count.lost, **dropped}
@@ -118,14 +144,31 @@ def import_file(
         "encoding": table.encoding,
         "dropped": dropped,
         "label_mapping": clean.label_mapping,
+        "pair_column": pair_column,
+        "label_columns": label_columns,
+        "task_detected": guess.to_dict(),
     }
-    return save_frame(
-        clean.df,
-        name=label,
-        text_column=text_column,
-        label_column=label_column,
-        meta=meta,
-    )
+    return save_frame(clean.df, name=label, text_column=text_column, label_column=label_column or "|".join(label_columns),
+                      meta=meta, task=task)
+
+
+def guess_task(df: pd.DataFrame, *, text_column: str | None = None, label_column: str | None = None,
+               task: Task | None = None, pair_column: str | None = None, label_columns: list[str] | None = None,
+               label_separator: str | None = None) -> TaskGuess:
+    """The kind of ``df`` and its columns: detected, then whatever the caller said on top (columns, kind, separator)."""
+    from dataclasses import replace
+
+    guess = detect_task(df)
+    if text_column or label_column is not None or pair_column:
+        guess = task_for_columns(df, text_column or guess.text, label_column if label_column is not None else guess.label,
+                                 pair=pair_column)
+    if task is not None:
+        guess = with_task(df, guess, task)
+    if label_columns:
+        guess = replace(guess, label="", label_columns=list(label_columns))
+    if label_separator:
+        guess = replace(guess, separator=label_separator)
+    return guess
 
 
 def require(dataset_id: str) -> DatasetRecord:

@@ -1,9 +1,12 @@
 """A classical baseline: TF-IDF + logistic regression (scikit-learn) on exactly the split of a run.
 
+Every kind of data gets its own (:mod:`core.evaluate.baseline_tasks`): one-vs-rest logistic regression with tuned
+thresholds for several labels per text, ridge regression for numbers, and pair features for sentence pairs.
+
 A fine-tuned transformer is only impressive next to something simple.  :func:`train_baseline` re-creates
 a run's split (same dataset, test/validation shares and seed, through :func:`core.data.splits.split_frame`),
 fits the baseline in-process (seconds, no torch) and stores it as an ordinary completed run: config with
-model ``tfidf-logreg``, ``info["kind"] = "baseline"``, ``parent_id`` = the source run, predictions,
+model ``tfidf-logreg`` (or the kind's model name), ``info["kind"] = "baseline"``, ``info["task"]``, ``parent_id`` = the source run, predictions,
 the full evaluation report, and metric points, so it appears in every table, chart and comparison.
 
 The fitted model is saved without pickle (vocabulary as JSON, weights as a plain ``.npz``), so
@@ -17,8 +20,7 @@ import json
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -29,10 +31,11 @@ from core.config import RunConfig
 from core.data import library as datasets
 from core.data.script import is_cjk
 from core.errors import RunError, TuneboardError
-from core.evaluate import efficiency, metrics, report, robustness
+from core.evaluate import baseline_tasks, efficiency, metrics, report, robustness
 from core.i18n import message
 from core.jobs.queue import process_start_time
 from core.store import Run
+from core.tasks import PAIR_COLUMN, REGRESSION_LABEL, Task, distinct_labels, task_of
 
 BASELINE_MODEL = "tfidf-logreg"
 BASELINE_DEVICE = "cpu (scikit-learn)"  # not "cpu": a running baseline must not occupy a CPU training slot
@@ -53,7 +56,7 @@ CJK_FEATURES = "character 1–3-grams (Chinese/Japanese/Korean text detected)"
 # TF-IDF features are small numbers, so scikit-learn's default C=1 over-regularises text models.
 LOGREG_C = 4.0
 LOGREG_MAX_ITER = 2000
-_MODEL_FILE, _META_FILE = "tfidf_logreg.npz", "baseline.json"
+_META_FILE = baseline_tasks.META_FILE
 
 
 def tfidf_params(texts: Iterable[object]) -> dict[str, Any]:
@@ -79,35 +82,36 @@ def build_pipeline(texts: Iterable[object], *, class_weighted: bool = False, see
     )
 
 
+def source_task(run: Run) -> Task:
+    """The kind of ``run``'s data: its dataset's (what training reads), else the run's own record."""
+    record = store.get_dataset(run.dataset_id) if run.dataset_id else None
+    return task_of(record) if record is not None else task_of(run)
+
+
 def split_for(run: Run) -> tuple[dict[str, pd.DataFrame], list[str], RunConfig]:
-    """The train/validation/test frames and sorted labels of ``run``, exactly as its training saw them."""
+    """The train/validation/test frames and the model's labels of ``run``, exactly as its training saw them
+    (labels: the sorted classes; each label of a multi-label dataset; ``["score"]`` for a regression)."""
     from core.data.splits import split_frame
 
     if not run.dataset_id:
         raise RunError(message("error.evaluate.baseline_no_dataset", run_id=run.id))
     config = RunConfig.from_dict(run.config)
+    task = source_task(run)
     df = datasets.load_frame(run.dataset_id)
-    df["label"] = df["label"].astype(str)  # as in training.prepare: labels are names, never numbers
-    frames = split_frame(df, test_size=config.test_size, validation_size=config.validation_size, seed=config.seed)
-    return frames, sorted(df["label"].unique().tolist()), config
+    # As in training (core.train.run.prepare): labels are names, never numbers; a regression's are numbers.
+    df["label"] = df["label"].astype(float) if task.regression else df["label"].fillna("").astype(str)
+    frames = split_frame(df, test_size=config.test_size, validation_size=config.validation_size, seed=config.seed,
+                         task=task)
+    if task.regression:
+        labels = [REGRESSION_LABEL]
+    else:
+        labels = distinct_labels(df["label"]) if task.multi_label else sorted(df["label"].unique().tolist())
+    return frames, labels, config
 
 
-def _proba_fn(pipeline: Any, labels: Sequence[str]) -> Callable[[list[str]], np.ndarray]:
-    """predict_proba in the order of ``labels``; classes absent from the training split get probability 0."""
-    classes = [str(c) for c in pipeline.classes_]
-    columns = [labels.index(c) for c in classes]
-
-    def predict(texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), len(labels)))
-        if texts:
-            out[:, columns] = pipeline.predict_proba([str(t) for t in texts])
-        return out
-
-    return predict
-
-
-def _measure(predict: Callable[[list[str]], np.ndarray], texts: list[str], *, n_single: int = 50, batch_size: int = 32) -> dict[str, Any]:
-    """Latency (one text) and throughput (batches of 32), the same measures as for transformers."""
+def _measure(predict: Callable[[list[Any]], np.ndarray], texts: list[Any], *, n_single: int = 50, batch_size: int = 32) -> dict[str, Any]:
+    """Latency (one text) and throughput (batches of 32), the same measures as for transformers.  ``texts`` are the
+    predictor's inputs: texts, or (text, text_pair) tuples for a sentence-pair baseline."""
     texts = texts or ["example"]
     predict(texts[:3])  # warm-up: first calls pay for lazy imports and allocations
     latencies = []
@@ -131,40 +135,15 @@ def _measure(predict: Callable[[list[str]], np.ndarray], texts: list[str], *, n_
     }
 
 
-def _save_model(pipeline: Any, folder: Path) -> None:
-    """Vocabulary as JSON and weights as a plain .npz: readable back without unpickling anything."""
-    vectorizer, classifier = pipeline[0], pipeline[-1]
-    folder.mkdir(parents=True, exist_ok=True)
-    terms = [str(t) for t in vectorizer.get_feature_names_out()]
-    # The settings the vectorizer was built with (analyzer included), so load_predictor rebuilds the same one.
-    params = {k: vectorizer.get_params()[k] for k in (*TFIDF_PARAMS, "analyzer")}
-    meta = {"kind": BASELINE_MODEL, "classes": [str(c) for c in classifier.classes_], "terms": terms,
-            "tfidf": {**params, "ngram_range": list(params["ngram_range"])}, "features": features_description(params)}
-    # UTF-8 whatever the locale: Chinese terms must survive a machine whose default encoding is not UTF-8.
-    (folder / _META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    np.savez_compressed(folder / _MODEL_FILE, idf=vectorizer.idf_, coef=classifier.coef_, intercept=classifier.intercept_)
+def load_predictor(run_id: str) -> tuple[baseline_tasks.TaskPredictor, list[str]]:
+    """``(predict, labels)`` of a saved baseline run of any kind, rebuilt from its JSON + .npz files.
 
-
-def load_predictor(run_id: str) -> tuple[Callable[[list[str]], np.ndarray], list[str]]:
-    """``(predict_proba, labels)`` of a saved baseline run, rebuilt from its JSON + .npz files."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    folder = paths.run_dir(run_id) / "model"
-    if not (folder / _META_FILE).is_file():
-        raise RunError(message("error.evaluate.baseline_missing", run_id=run_id))
-    meta = json.loads((folder / _META_FILE).read_text(encoding="utf-8"))  # no "analyzer" in older files: words
-    weights = np.load(folder / _MODEL_FILE, allow_pickle=False)
-    vectorizer = TfidfVectorizer(**{**meta["tfidf"], "ngram_range": tuple(meta["tfidf"]["ngram_range"])})
-    vectorizer.vocabulary_ = {term: i for i, term in enumerate(meta["terms"])}
-    vectorizer.idf_ = weights["idf"]
-    classifier = LogisticRegression()
-    classifier.classes_ = np.asarray(meta["classes"])
-    classifier.coef_, classifier.intercept_ = weights["coef"], weights["intercept"]
-    run = store.get_run(run_id)
-    labels = (run.info.get("labels") if run else None) or meta["classes"]
-    return _proba_fn(make_pipeline(vectorizer, classifier), list(labels)), list(labels)
+    ``predict(texts)`` gives class probabilities in ``labels`` order (multi-label: one probability per label;
+    regression: an ``(n, 1)`` array of numbers); a sentence-pair baseline needs ``predict(texts, pairs)``.  The
+    predictor also carries ``task`` and ``thresholds`` (see :func:`core.evaluate.baseline_tasks.load_task_predictor`).
+    """
+    predictor = baseline_tasks.load_task_predictor(run_id)
+    return predictor, predictor.labels
 
 
 def _points(predict: Callable[[list[str]], np.ndarray], frames: dict[str, pd.DataFrame], labels: list[str]) -> list[tuple]:
@@ -208,28 +187,47 @@ def existing_baseline(run_id: str) -> Run | None:
 
 
 def train_baseline(run_id: str) -> Run:
-    """Fit TF-IDF + logistic regression on run ``run_id``'s split and store it as a completed run.
+    """Fit the TF-IDF baseline of run ``run_id``'s kind on its split and store it as a completed run: logistic
+    regression (one label per text), one-vs-rest logistic regression (several), ridge (a number); sentence pairs
+    through pair features (see :mod:`core.evaluate.baseline_tasks`).
 
     Pressing the button twice (or again after leaving the page) must not add a second identical run,
     so an existing identical baseline (:func:`existing_baseline`) is returned instead of refitting.
     """
-    from sklearn.exceptions import ConvergenceWarning
-
     source = store.require_run(run_id)
     found = existing_baseline(run_id)
     if found is not None:
         return found
     frames, labels, config = split_for(source)
+    task = source_task(source)
     dataset_name = source.info.get("dataset_name") or datasets.require(source.dataset_id).name
+    started = time.time()
+    if task == Task():
+        fitted = _fit_text(frames, labels, config)
+    else:
+        train = frames["train"]
+        vocabulary = train["text"].astype(str).tolist() + (train[PAIR_COLUMN].astype(str).tolist() if task.pair else [])
+        params = tfidf_params(vocabulary)
+        fitted = baseline_tasks.fit_task_baseline(frames, labels, task, config, tfidf=params,
+                                                  features=features_description(params))
+    return _store_run(source, config, task, dataset_name, frames, labels, fitted, started)
+
+
+def _fit_text(frames: dict[str, pd.DataFrame], labels: list[str], config: RunConfig) -> baseline_tasks.Fitted:
+    """TF-IDF + logistic regression on single texts with one label each, with the robustness check."""
+    from sklearn.exceptions import ConvergenceWarning
+
     train, test = frames["train"], frames["test"]
     started = time.time()
     pipeline = build_pipeline(train["text"].astype(str).tolist(), class_weighted=config.class_weighted_loss, seed=config.seed)
-    features = features_description(pipeline[0].get_params())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the fit is still usable; the report shows how good
         pipeline.fit(train["text"].astype(str).tolist(), train["label"].tolist())
+    classifier = pipeline[-1]
+    # The stored weights make the predictor, so the reloaded model gives exactly the stored probabilities.
+    head = baseline_tasks.Head("softmax", classifier.coef_, classifier.intercept_, [str(c) for c in classifier.classes_])
+    predict = baseline_tasks.TaskPredictor(Task(), labels, pipeline[0], head)
     train_seconds = time.time() - started
-    predict = _proba_fn(pipeline, labels)
 
     texts = test["text"].astype(str).tolist()
     proba = predict(texts)
@@ -237,39 +235,48 @@ def train_baseline(run_id: str) -> Run:
     final = metrics.summary_metrics(predictions["label"], predictions["pred"], labels=labels, y_proba=proba)
     robust = robustness.robustness_report(texts, predictions["label"].tolist(), predict, labels, seed=config.seed,
                                           clean_accuracy=final["accuracy"])
-    classifier = pipeline[-1]
-    n_params = int(classifier.coef_.size + classifier.intercept_.size)
-    points = _points(predict, frames, labels)
 
-    name = f"TF-IDF + logistic regression · {dataset_name}"
-    baseline_config = config.replace(model=BASELINE_MODEL, name=name, resume_from="", peft="none", freeze="none")
+    def build(eff: dict, info: dict) -> dict:
+        return report.build_report(predictions, labels, slice_columns=results.slice_columns(test), robustness=robust,
+                                   efficiency=eff, run_info=info)
+
+    return baseline_tasks.Fitted(BASELINE_MODEL, "TF-IDF + logistic regression", features_description(pipeline[0].get_params()),
+                                 predict, predictions, _points(predict, frames, labels), train_seconds, build, final=final)
+
+
+def _store_run(source: Run, config: RunConfig, task: Task, dataset_name: str, frames: dict[str, pd.DataFrame],
+               labels: list[str], fitted: baseline_tasks.Fitted, started: float) -> Run:
+    """Store a fitted baseline as a completed run: model files, predictions, report, metric points."""
+    name = f"{fitted.title} · {dataset_name}"
+    baseline_config = config.replace(model=fitted.model, name=name, resume_from="", peft="none", freeze="none")
     run = store.create_run(
         baseline_config.to_dict(), name=name, dataset_id=source.dataset_id, parent_id=source.id, status="running",
         info={"kind": "baseline", "dataset_name": dataset_name, "baseline_of": source.id, "cli": f"python -m core baseline {source.id}",
-              "features": features},
+              "features": fitted.features, "task": task.to_dict()},
     )
     # Owned by this live process, so crash detection (jobs.reconcile) never mistakes it for a dead worker.
     store.update_run(run.id, started_at=started, pid=os.getpid(), pid_started_at=process_start_time(os.getpid()), device=BASELINE_DEVICE)
     run_dir = paths.run_dir(run.id)
+    n_params = fitted.n_params
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "config.json").write_text(baseline_config.to_json())
-        _save_model(pipeline, run_dir / "model")
+        baseline_tasks.save_predictor(fitted.predictor, run_dir / "model", model=fitted.model, features=fitted.features)
         eff = {
             "total": n_params,
             "trainable": n_params,
             "model_size_bytes": efficiency.dir_size_bytes(run_dir / "model"),
-            "train_seconds": train_seconds,
-            "vocabulary_size": len(pipeline[0].vocabulary_),
-            **_measure(predict, texts[:200]),
+            "train_seconds": fitted.train_seconds,
+            "vocabulary_size": len(fitted.predictor.vectorizer.vocabulary_),
+            **_measure(fitted.predictor.on_items, fitted.speed_items(frames["test"])),
         }
-        info = {"name": name, "id": run.id, "model": BASELINE_MODEL, "dataset_id": source.dataset_id, "labels": labels,
+        info = {"name": name, "id": run.id, "model": fitted.model, "dataset_id": source.dataset_id, "labels": labels,
                 "config": baseline_config.to_dict(), "split_sizes": {k: len(v) for k, v in frames.items()}, "baseline_of": source.id,
-                "features": features}
-        rep = report.build_report(predictions, labels, slice_columns=results.slice_columns(test), robustness=robust,
-                                  efficiency=eff, run_info=info)
-        results.write_results(run.id, predictions, rep)
-        store.add_metric_points(run.id, points)
+                "features": fitted.features}
+        rep = fitted.build_report(eff, info)
+        results.write_results(run.id, fitted.predictions, rep)
+        store.add_metric_points(run.id, fitted.points)
+        final = fitted.final if fitted.final is not None else baseline_tasks.final_metrics(rep)
         store.update_run(run.id, final_metrics=final, pid=None, info={
             **run.info,
             "parameters": {"total": n_params, "trainable": n_params},
@@ -286,20 +293,29 @@ def train_baseline(run_id: str) -> Run:
     return store.require_run(run.id)
 
 
+# What `core baseline` prints for each target (the first is the kind's headline metric, but for single labels).
+_SHOWN = {"single_label": ("accuracy", "f1_macro"), "multi_label": ("f1_micro", "f1_macro", "subset_accuracy"),
+          "regression": ("spearman", "pearson", "mae")}
+_SHOWN_NAMES = {"accuracy": "accuracy", "f1_macro": "macro F1", "f1_micro": "micro F1",
+                "subset_accuracy": "subset accuracy", "spearman": "Spearman", "pearson": "Pearson", "mae": "MAE"}
+
+
 def _cmd_baseline(args: argparse.Namespace) -> int:
     run = train_baseline(args.run_id)
     if args.json:
-        print(json.dumps({"id": run.id, "name": run.name, "parent_id": run.parent_id, "final_metrics": run.final_metrics}, indent=2))
+        print(json.dumps({"id": run.id, "name": run.name, "parent_id": run.parent_id, "task": task_of(run).key,
+                          "final_metrics": run.final_metrics}, indent=2))
     else:
         m = run.final_metrics
-        print(f"baseline run {run.id} ({run.name}) on the split of {args.run_id}: "
-              f"accuracy {m['accuracy']:.4f}, macro F1 {m['f1_macro']:.4f}")
+        shown = ", ".join(f"{_SHOWN_NAMES[k]} {m[k]:.4f}" for k in _SHOWN[task_of(run).target] if k in m)
+        print(f"baseline run {run.id} ({run.name}) on the split of {args.run_id}: {shown}")
     return 0
 
 
 def register_cli(subparsers: Any) -> None:
     """Add ``baseline RUN_ID [--json]`` to ``python -m core``."""
-    text = "Train a TF-IDF + logistic regression baseline on exactly the split of a run (seconds, CPU)."
+    text = ("Train a TF-IDF baseline on exactly the split of a run (seconds, CPU): logistic regression, one-vs-rest "
+            "for several labels per text, ridge regression for numbers; sentence pairs get pair features.")
     parser = subparsers.add_parser("baseline", help=text, description=text)
     parser.add_argument("run_id", metavar="RUN_ID", help="Run whose dataset and split the baseline uses.")
     parser.add_argument("--json", action="store_true", help="Print JSON.")

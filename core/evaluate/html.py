@@ -1,9 +1,12 @@
 """The standalone HTML export of an evaluation report: one offline file a user can mail or archive.
 
-:func:`report_to_html` renders ``templates/report.html.j2`` with Jinja2 (autoescape on, so every label, text,
+:func:`report_to_html` renders the template of the report's task kind (``templates/report.html.j2`` for
+single-label text or pairs, ``report_multilabel.html.j2``, ``report_regression.html.j2``; all extend
+``_base.html.j2``) with Jinja2 (autoescape on, so every label, text,
 run name and setting from the user is escaped) and embeds the report's plotly figures, with the plotly.js bundle
 inlined once: the file loads nothing from the network.  What each section says comes from the report dict
-(:mod:`core.evaluate.report`); this module only decides how it is laid out.  Its fixed words come from the
+(:mod:`core.evaluate.report`, and for the other kinds :mod:`core.evaluate.html_tasks`); these modules only decide
+how it is laid out.  Its fixed words come from the
 catalogue (``export.*`` in core/locales) in the language asked for; the metric sentences are written again in that
 language from the report's numbers (:func:`core.evaluate.explanations.report_explanations`).
 """
@@ -19,20 +22,22 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
+import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from core import results, store
-from core.evaluate import guard
+from core.evaluate import guard, html_tasks
 from core.evaluate.explanations import report_explanations
 from core.evaluate.report import METRIC_NAMES, format_metric
 from core.i18n import DEFAULT_LANGUAGE, catalogue, localize, translate
+from core.tasks import Task
 
 __all__ = ["report_file_name", "report_to_html", "run_report_html"]
 
 _TEMPLATES = Path(__file__).with_name("templates")
 _TILE_KEYS = ("accuracy", "balanced_accuracy", "f1_macro", "mcc", "cohen_kappa", "log_loss", "ece")
-_MAX_ERRORS_SHOWN = 100
+_MAX_ERRORS_SHOWN = html_tasks.MAX_ERRORS_SHOWN
 _MAX_CONFUSIONS_SHOWN = 20
 # Characters no file system (Windows' included) accepts in a name, plus control characters; letters of any
 # script, Chinese included, are fine.
@@ -47,11 +52,12 @@ class Cell(NamedTuple):
     text: str
 
 
-def _cell(value: Any, fmt: str | None) -> Cell:
-    """Numbers formatted with ``fmt`` (a format spec) and right-aligned, 'text' wrapped, anything else as text."""
+def _cell(value: Any, fmt: str | None, *, missing: str = "") -> Cell:
+    """Numbers formatted with ``fmt`` (a format spec) and right-aligned, 'text' wrapped, anything else as text;
+    None as ``missing``."""
     if fmt and fmt != "text" and isinstance(value, int | float) and not isinstance(value, bool):
         return Cell("num", format(value, fmt))
-    text = "" if value is None else str(value)
+    text = missing if value is None else str(value)
     return Cell("text", text) if fmt == "text" else Cell("", text)
 
 
@@ -121,25 +127,50 @@ def _environment() -> Environment:
                        keep_trailing_newline=True)
 
 
-def _context(report: dict, title: str, language: str) -> dict[str, Any]:
-    """Everything the template prints, prepared so the template only lays it out."""
-    from core.plots import classification_figures, confusion, reliability_figures
-
+def _common(report: dict, title: str, language: str) -> dict[str, Any]:
+    """What every kind's template prints: the frame (title, date, run facts), the baseline check, efficiency."""
     words = _Words(language)
-    summary = report["summary"]
-    explanations, per_class = report_explanations(report, language=language)
     run = report.get("run") or {}
-    noun = report.get("dataset_noun", "texts")
-    figures = (classification_figures.per_class_f1_figure, classification_figures.roc_figure, classification_figures.pr_figure,
-               confusion.confusion_matrix_figure, reliability_figures.reliability_figure,
-               reliability_figures.confidence_histogram_figure, reliability_figures.robustness_figure,
-               reliability_figures.slice_figure)
     return {
         "report": report,
         "title": title,
         "lang": language,
         "t": words.t,
         "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "efficiency_rows": [{"k": words.known(f"export.efficiency.{k}", k), "v": v}
+                            for k, v in (report.get("efficiency") or {}).items()],
+        # The TF-IDF baseline check (core.evaluate.guard): its verdict when the baseline won, else one line.
+        **_baseline_check(report.get("baseline_check"), language),
+        "run_rows": [_run_row(k, v, words) for k, v in run.items()],
+        "figure": _Figures(),
+        "cell": _cell,
+        "fmt": words.fmt,
+    }
+
+
+def _run_row(key: str, value: Any, words: _Words) -> dict[str, Any]:
+    """One run fact: its name (English: the raw key) and value; the task kind in words, settings as JSON."""
+    if key == "task" and isinstance(value, dict):
+        return {"k": words.known("html_tasks.run.task", key), "v": words.t(f"task.name.{Task.from_dict(value).key}")}
+    return {"k": words.known(f"export.run.{key}", key),
+            "v": json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value}
+
+
+def _context(report: dict, language: str) -> dict[str, Any]:
+    """What the single-label template prints beyond :func:`_common`, prepared so the template only lays it out."""
+    from core.plots import classification_figures, confusion, reliability_figures
+
+    words = _Words(language)
+    summary = report["summary"]
+    explanations, per_class = report_explanations(report, language=language)
+    noun = report.get("dataset_noun", "texts")
+    errors = report["errors"][:_MAX_ERRORS_SHOWN]
+    pair = Task.from_dict(report.get("task")).pair
+    figures = (classification_figures.per_class_f1_figure, classification_figures.roc_figure, classification_figures.pr_figure,
+               confusion.confusion_matrix_figure, reliability_figures.reliability_figure,
+               reliability_figures.confidence_histogram_figure, reliability_figures.robustness_figure,
+               reliability_figures.slice_figure)
+    return {
         "summary": summary,
         "explanations": explanations,
         "per_class": per_class,
@@ -150,20 +181,14 @@ def _context(report: dict, title: str, language: str) -> dict[str, Any]:
                         for k in METRIC_NAMES if k in summary],
         "top_confusions": [{"true": t, "pred": p, "count": c}
                            for t, p, c in report["confusion"]["top_confusions"][:_MAX_CONFUSIONS_SHOWN]],
-        "errors": report["errors"][:_MAX_ERRORS_SHOWN],
+        "errors": errors,
+        # Pairs show both texts and say what kind of data the run was on; plain text pages stay as they were.
+        "text_columns": html_tasks.text_columns(errors, language),
+        "task_line": html_tasks.task_line(report, language) if pair else "",
         "robustness_rows": words.robustness_rows(report.get("robustness") or []),
-        "efficiency_rows": [{"k": words.known(f"export.efficiency.{k}", k), "v": v}
-                            for k, v in (report.get("efficiency") or {}).items()],
-        # The TF-IDF baseline check (core.evaluate.guard): its verdict when the baseline won, else one line.
-        **_baseline_check(report.get("baseline_check"), language),
-        "run_rows": [{"k": words.known(f"export.run.{k}", k), "v": json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v}
-                     for k, v in run.items()],
         # The figure functions the template calls, by name, wherever core.plots keeps them.
         "figs": SimpleNamespace(**{f.__name__: _with_language(f, language) for f in figures}),
-        "figure": _Figures(),
         "format_metric": words.metric_value,
-        "cell": _cell,
-        "fmt": words.fmt,
     }
 
 
@@ -176,12 +201,27 @@ def _baseline_check(check: dict | None, language: str) -> dict[str, Any]:
     return {"baseline_verdict": verdict, "baseline_line": localize(guard.summary_message(check), language)}
 
 
-def report_to_html(report: dict, *, title: str, language: str = DEFAULT_LANGUAGE) -> str:
+def report_to_html(report: dict, *, title: str, language: str = DEFAULT_LANGUAGE,
+                   predictions: pd.DataFrame | None = None) -> str:
     """One standalone, offline HTML file in ``language`` (a code of core.i18n.LANGUAGES): plotly.js inlined once,
-    every user string escaped."""
+    every user string escaped.  The layout follows the report's task kind (``report["task"]``; none: single-label).
+
+    ``predictions`` (with ``label`` and ``pred``) gives a regression report its scatter; without it the saved
+    predictions of the run the report names are read, and the chart is left out when there are none.
+    """
     catalogue(language)  # an unknown language fails here, in one sentence, before any rendering
-    template = _environment().get_template("report.html.j2")
-    return template.render(**_context(report, title, language))
+    task = Task.from_dict(report.get("task"))
+    context = _common(report, title, language)
+    if task.multi_label:
+        name, extra = "report_multilabel.html.j2", html_tasks.multilabel_context(report, language)
+    elif task.regression:
+        name, extra = "report_regression.html.j2", html_tasks.regression_context(report, language, points=predictions)
+    else:
+        name, extra = "report.html.j2", _context(report, language)
+    if task.multi_label or task.regression:
+        # The new kinds' tables have undefined values (a ROC AUC, a slice's Spearman): say 'n/a', not nothing.
+        context["cell"] = functools.partial(_cell, missing=translate(language, "export.html.na_value"))
+    return _environment().get_template(name).render(**context, **extra)
 
 
 def run_report_html(run_id: str, *, language: str = DEFAULT_LANGUAGE) -> str:
@@ -189,7 +229,10 @@ def run_report_html(run_id: str, *, language: str = DEFAULT_LANGUAGE) -> str:
     download button both use it)."""
     run = store.require_run(run_id)
     title = translate(language, "export.html.title", name=run.name)
-    return report_to_html(results.load_report(run.id), title=title, language=language)
+    report = results.load_report(run.id)
+    # A regression report's scatter reads this run's predictions (its report may not name the run).
+    points = html_tasks.saved_points(run.id) if Task.from_dict(report.get("task")).regression else None
+    return report_to_html(report, title=title, language=language, predictions=points)
 
 
 def report_file_name(run_name: str) -> str:

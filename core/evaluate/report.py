@@ -157,11 +157,12 @@ def _confusion(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> dic
 
 
 def _errors(predictions: pd.DataFrame, y_true: np.ndarray, y_pred: np.ndarray, max_errors: int) -> list[dict]:
-    """Misclassified rows, most confident first (the most surprising mistakes)."""
+    """Misclassified rows, most confident first (the most surprising mistakes); with both texts of a pair."""
     frame = pd.DataFrame(
         {
             "row_id": predictions["row_id"].to_numpy() if "row_id" in predictions else np.arange(len(predictions)),
             "text": predictions["text"].astype(str).to_numpy() if "text" in predictions else "",
+            **({"text_pair": predictions["text_pair"].astype(str).to_numpy()} if "text_pair" in predictions else {}),
             "label": y_true,
             "pred": y_pred,
             "confidence": predictions["confidence"].to_numpy(dtype=float) if "confidence" in predictions else np.nan,
@@ -298,6 +299,7 @@ def build_report(
     baseline_check: dict | None = None,
     dataset_noun: str = "texts",
     max_errors: int = 1000,
+    task: dict | None = None,
 ) -> dict:
     """Build the full evaluation report for one run's test predictions.
 
@@ -305,7 +307,9 @@ def build_report(
     columns).  Sections: summary, explanations, per_class, confusion, errors
     (at most ``max_errors``, most confident first), binary (2 classes only,
     else None), calibration, robustness, efficiency, slices (+ slices_skipped),
-    run and baseline_check (:func:`core.evaluate.guard.baseline_check`).
+    run, baseline_check (:func:`core.evaluate.guard.baseline_check`) and task (``task`` — a
+    :meth:`core.tasks.Task.to_dict` — or single-label text).  Errors carry ``text_pair`` when the
+    predictions have it (sentence pairs).
     Missing optional inputs give None sections, never an error.
     """
     _validate(predictions, labels)
@@ -346,6 +350,7 @@ def build_report(
         "slices_skipped": skipped,
         "run": run_info or {},
         "baseline_check": baseline_check,
+        "task": task or {"target": "single_label", "pair": False},
     }
     return _jsonable(report)
 

@@ -19,7 +19,9 @@ from typing import Any
 from core import store
 from core.config import PRESET_HELP, RunConfig
 from core.errors import ConfigError, DataError
+from core.i18n import message
 from core.jobs import queue as jobs
+from core.tasks import TASK_KEYS, Task, task_of
 
 _ALIASES = {"text_column": ["--text-col"], "label_column": ["--label-col"], "learning_rate": ["--lr"]}
 _NOT_FLAGS = {"dataset_id", "resume_from"}
@@ -104,7 +106,8 @@ def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) ->
         from core.data import library as datasets
 
         record = datasets.import_file(Path(args.data), Path(args.data).name, text_column=args.text_column,
-                                      label_column=args.label_column)
+                                      label_column=args.label_column, **task_options(args))
+        _say_detected(record)
     elif args.example:
         from core.jobs.demo import load_example
 
@@ -112,7 +115,9 @@ def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) ->
     if record is not None:
         config = config.replace(dataset_id=record.id, text_column=record.text_column, label_column=record.label_column)
         shown = ", ".join(record.labels[:LABELS_SHOWN]) + (", …" if len(record.labels) > LABELS_SHOWN else "")
-        print(f"dataset {record.id}: {record.n_rows} rows, {len(record.labels)} labels: {shown}", file=sys.stderr)
+        kind = task_of(record)
+        about = "a numeric target" if kind.regression else f"{len(record.labels)} labels: {shown}"
+        print(f"dataset {record.id} ({kind.key}): {record.n_rows} rows, {about}", file=sys.stderr)
     if not config.dataset_id:
         raise DataError("No data given; pass --data FILE, --example NAME (see `python -m core examples`) "
                         "or --dataset-id of a stored dataset.")
@@ -124,6 +129,37 @@ def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) ->
     if args.detach:
         return 0
     return _follow(run.id)
+
+
+def task_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``import_file``'s task arguments from ``--task``, ``--pair-column``, ``--label-columns`` and ``--label-sep``."""
+    columns = getattr(args, "label_columns", None)
+    return {"task": Task.from_key(args.task) if getattr(args, "task", None) else None,
+            "pair_column": getattr(args, "pair_column", None),
+            "label_columns": [c.strip() for c in columns.split(",") if c.strip()] if columns else None,
+            "label_separator": getattr(args, "label_sep", None)}
+
+
+def _say_detected(record: Any) -> None:
+    """Print why the data was read as its kind, and the question when it could have been another."""
+    detected = (record.meta or {}).get("task_detected") or {}
+    if detected.get("reason"):
+        print(f"task: {detected['reason']}", file=sys.stderr)
+    if detected.get("ask") and detected.get("task") == task_of(record).key:
+        print(f"note: {detected['ask']}", file=sys.stderr)
+
+
+def add_task_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags that say what kind of labelled data a file holds (detected when not given)."""
+    parser.add_argument("--task", choices=TASK_KEYS, default=None, help=(
+        "What the data is (detected when not given): single_label (one class per text), multi_label (several labels "
+        "per text: a|b, a;b, a JSON list or 0/1 columns), regression (a number per text); pair_… for two texts per "
+        "row (sentence1/sentence2, premise/hypothesis, …)."))
+    parser.add_argument("--pair-column", dest="pair_column", help="Column with the second text of each pair.")
+    parser.add_argument("--label-columns", dest="label_columns", metavar="A,B,…",
+                        help="Multi-label: the 0/1 columns, one per label (instead of one label column).")
+    parser.add_argument("--label-sep", dest="label_sep", metavar="SEP",
+                        help="Multi-label: what separates the labels in one cell (detected: |, ; or ,).")
 
 
 def _follow(run_id: str) -> int:
@@ -163,6 +199,7 @@ def register_train(subparsers: Any, *, apply_preset: PresetFn | None = None) -> 
     train.add_argument("--dataset-id", dest="dataset_id", help="Use a stored dataset instead of --data.")
     train.add_argument("--config", help="Start from a run's config.json (saved in each run's folder); other flags override it.")
     train.add_argument("--detach", action="store_true", help="Queue the run, print its id and return at once.")
+    add_task_flags(train)
     if apply_preset is not None:
         presets = " ".join(f"{name}: {text}" for name, text in PRESET_HELP.items())
         train.add_argument("--preset", metavar="NAME", choices=list(PRESET_HELP), default=None, help=(
@@ -172,8 +209,16 @@ def register_train(subparsers: Any, *, apply_preset: PresetFn | None = None) -> 
 
 
 # ---------------------------------------------------------------------------- runs / show / control
+def run_score(run: store.Run) -> str:
+    """The run's headline metric with its name ("macro-F1 0.912", "micro-F1 0.810", "Spearman 0.741"); "-" before
+    it has one.  (core.compare.tables.score_message for the UI; core.jobs may not import core.compare.)"""
+    metric = task_of(run).headline_metric
+    value = (run.final_metrics or {}).get(metric)
+    return str(message(f"compare_tasks.score.{metric}", value=value)) if isinstance(value, int | float) else "-"
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
-    """List runs."""
+    """List runs: status, accuracy and macro-F1 (one label per text), and each run's score (its headline metric)."""
     runs = store.list_runs()
     if args.json:
         print(json.dumps([jobs.summary(r) for r in runs], indent=2))
@@ -181,31 +226,43 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not runs:
         print("No runs yet. Start one with: python -m core train --data FILE")
         return 0
-    print(f"{'id':18} {'status':14} {'acc':>6} {'f1':>6}  name")
+    print(f"{'id':18} {'status':14} {'acc':>6} {'f1':>6}  {'score':17} name")
     for r in runs:
         m = r.final_metrics
         acc = f"{m['accuracy']:.3f}" if "accuracy" in m else "-"
         f1 = f"{m['f1_macro']:.3f}" if "f1_macro" in m else "-"
-        print(f"{r.id:18} {jobs.status_line(r):14} {acc:>6} {f1:>6}  {r.name}")
+        print(f"{r.id:18} {jobs.status_line(r):14} {acc:>6} {f1:>6}  {run_score(r):17} {r.name}")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    """Status and final metrics of one run."""
+    """Status, kind of task and final metrics of one run."""
     run = store.require_run(args.run_id)
     info = jobs.summary(run)
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
+    task = _run_task(run)
     print(f"run {run.id} · {run.name}\nstatus: {jobs.status_line(run)}")
+    print(f"task: {task.key} — {message(f'task.name.{task.key}')}")
     if run.error:
         print(f"error: {run.error}")
+    if run.final_metrics:
+        print(f"score: {run_score(run)}")
     for key, value in run.final_metrics.items():
         print(f"  {key:20} {value:.4f}")
     if (run.info.get("baseline_check") or {}).get("verdict"):  # written by core.evaluate.guard at the end of the run
         print(f"note: {run.info['baseline_check']['verdict']['sentence']}")
     print(f"reproduce: {info['cli']}")
     return 0
+
+
+def _run_task(run: store.Run) -> Task:
+    """The run's kind: its record, else (a run that has not started) its dataset's."""
+    if run.info.get("task") or not run.dataset_id:
+        return task_of(run)
+    record = store.get_dataset(run.dataset_id)
+    return task_of(record) if record is not None else task_of(run)
 
 
 def cmd_stop(args: argparse.Namespace) -> int:

@@ -9,10 +9,13 @@ from core.data.examples import EXAMPLES, example_bytes
 from core.data.upload import read_table
 from core.jobs import queue as jobs
 from core.store import DatasetRecord, Run
+from core.tasks import Task
 
 DEMO_EXAMPLE = "support_intents"
 DEMO_EXAMPLE_ZH = "support_intents_zh"
 """The demo when the interface is Chinese: the same task on Chinese customer messages."""
+DEMO_OTHER_KINDS = ("support_tags", "paraphrase_pairs", "review_scores")
+"""Examples of the other kinds of data (multi-label, sentence pairs, regression) the home page's demo can train on."""
 CHINESE_DEMO_MODEL = "hfl/rbt3"
 """A Chinese encoder small enough for a CPU.  The built-in MiniLM is English: it turns 65 % of the example's tokens
 into [UNK] and reaches ~40 % accuracy on it (BENCHMARKS.md), so the Chinese demo uses this one once it is on disk."""
@@ -35,12 +38,14 @@ def load_example(key: str, *, name: str | None = None) -> DatasetRecord:
     raw = example_bytes(key)  # raises a clear DataError for unknown keys
     example = EXAMPLES[key]
     table = read_table(raw, example.filename)
-    clean = clean_examples(table.df, example.text_column, example.label_column)
+    task = Task.from_key(example.task)
+    clean = clean_examples(table.df, example.text_column, example.label_column, task=task,
+                           pair_col=example.pair_column, label_separator="|" if task.multi_label else None)
     return datasets.save_frame(clean.df, name=name or example.title, text_column=example.text_column,
-                               label_column=example.label_column,
+                               label_column=example.label_column, task=task,
                                meta={"source": f"built-in example: {example.filename}", "format": table.format,
                                      "encoding": table.encoding, "dropped": clean.dropped,
-                                     "label_mapping": clean.label_mapping})
+                                     "label_mapping": clean.label_mapping, "pair_column": example.pair_column})
 
 
 def start_demo(key: str = DEMO_EXAMPLE, *, model: str | None = None, run_name: str | None = None,

@@ -21,6 +21,9 @@ MAX_POINTS = 2000  # drawing more points than pixels only slows the browser
 LR_FORMAT = ".2~e"
 
 
+VALIDATION_CURVES = ("accuracy", "f1_macro", "f1_micro", "subset_accuracy", "spearman", "pearson")
+
+
 def _series(history: pd.DataFrame, split: str, name: str) -> pd.DataFrame:
     return history[(history["split"] == split) & (history["name"] == name)].sort_values("step")
 
@@ -70,11 +73,12 @@ def loss_figure(history: pd.DataFrame, *, title: str | None = None, language: st
 
 
 def validation_metrics_figure(history: pd.DataFrame, *, language: str = "en") -> Any | None:
-    """Validation accuracy and macro-F1 at each evaluation (None before the first one)."""
+    """Validation scores at each evaluation (None before the first one): accuracy and macro-F1 of a classifier,
+    micro/macro-F1 and subset accuracy of a multi-label run, Spearman and Pearson of a regression."""
     import plotly.graph_objects as go
 
     words = _words(language)
-    val = history[(history["split"] == "validation") & (history["name"].isin(["accuracy", "f1_macro"]))]
+    val = history[(history["split"] == "validation") & (history["name"].isin(VALIDATION_CURVES))]
     if val.empty:
         return None
     fig = go.Figure()
@@ -84,7 +88,7 @@ def validation_metrics_figure(history: pd.DataFrame, *, language: str = "en") ->
     fig.update_layout(
         title=words("validation_title"),
         xaxis_title=words("step"),
-        yaxis_range=[0, 1.02],
+        yaxis_range=[-1.02 if (val["value"] < 0).any() else 0, 1.02],  # correlations can be negative
         height=300,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "y": -0.3},

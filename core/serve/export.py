@@ -3,12 +3,14 @@
 Zip layout (fp32)::
 
     README.md      model card: data, settings, test results, intended use and limits
-    labels.json    class names in model order
+    labels.json    class names in model order (``["score"]`` for a regression)
+    thresholds.json  multi-label runs: each label's decision threshold (also ``label_thresholds`` in config.json)
     model/         config.json + model.safetensors + tokenizer — ``pipeline("text-classification", model="model")``
     adapter/       LoRA / AdaLoRA / prompt-tuning runs: the PEFT adapter on its own
 
-With ``int8=True`` the zip holds ``int8/`` (see core/quantize.py), ``load_int8.py`` and the card instead
-of ``model/``.  Nothing here imports torch: exporting is file copying and text.
+The card and the usage code follow the run's kind (:mod:`core.serve.card_tasks`, :mod:`core.serve.usage`).
+With ``int8=True`` (single-text, single-label runs) the zip holds ``int8/`` (see core/quantize.py), ``load_int8.py``
+and the card instead of ``model/``.  Nothing here imports torch: exporting is file copying and text.
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from core import paths, results, store
-from core.config import BUILTIN_MODEL, TINY_TEST_MODEL
+from core.config import TINY_TEST_MODEL
 from core.errors import ModelError, RunError
 from core.evaluate import latency
 from core.i18n import DEFAULT_LANGUAGE, message, translate
+from core.serve import card_tasks, quantize, task_output
 from core.serve import loading as serving
-from core.serve import quantize
+from core.serve.usage import BUILTIN_HUB_ID, base_model_name, usage_snippet
+from core.tasks import SINGLE_LABEL, Task
 
-BUILTIN_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 _STORED_SUFFIXES = {".safetensors", ".bin", ".pt"}  # already dense: deflating them costs time and saves little
 _SKIP_NAMES = {"README.md", "training_args.bin"}
 
@@ -40,10 +43,17 @@ def _report(run_id: str) -> dict[str, Any]:
     return results.read_report(run_id) or {}
 
 
-def _base_model_name(config: dict[str, Any]) -> str:
-    """The run's starting model as someone else can load it (the Hub id for the built-in MiniLM)."""
-    model = str(config.get("model") or "")
-    return BUILTIN_HUB_ID if model.lower() in {BUILTIN_MODEL.lower(), BUILTIN_HUB_ID.lower()} else model
+def _label_values(run: store.Run) -> tuple[list[Any] | None, str]:
+    """The label column of the whole dataset (multi-label cells, numbers), else of the test split, else None."""
+    try:
+        from core.data import library as datasets
+
+        return datasets.load_frame(run.dataset_id or "")["label"].tolist(), "whole dataset"
+    except Exception:  # the dataset may have been deleted since; the test predictions keep the true labels
+        try:
+            return results.load_predictions(run.id, columns=["label"])["label"].tolist(), "test split"
+        except Exception:
+            return None, "test split"
 
 
 def _label_counts(run: store.Run, report: dict[str, Any]) -> tuple[dict[str, int], str]:
@@ -59,52 +69,6 @@ def _label_counts(run: store.Run, report: dict[str, Any]) -> tuple[dict[str, int
 
 def _pct(value: Any) -> str:
     return f"{100 * value:.1f}%" if isinstance(value, int | float) else "–"
-
-
-def _example_text(run_id: str) -> str:
-    """A short real test text for code examples (falls back to a neutral sentence)."""
-    try:
-        texts = results.load_predictions(run_id, columns=["text"])["text"].astype(str)
-        short = [t for t in texts.head(50) if 10 <= len(t) <= 80]
-        return short[0] if short else "This is an example text."
-    except Exception:
-        return "This is an example text."
-
-
-# ---------------------------------------------------------------------------- usage code
-def usage_snippet(run_id: str, *, int8: bool = False) -> str:
-    """The few lines of Python that load the unzipped export and classify a text."""
-    run = serving.require_model(run_id)
-    example = repr(_example_text(run_id))
-    if int8:
-        return (
-            "# Unzip the int8 download; needs: pip install torch transformers safetensors (CPU only)\n"
-            "from transformers import pipeline\n\n"
-            "from load_int8 import load_int8_folder  # load_int8.py is in the zip\n\n"
-            'model, tokenizer = load_int8_folder("int8")\n'
-            'classifier = pipeline("text-classification", model=model, tokenizer=tokenizer)\n'
-            f"print(classifier({example}, top_k=None))  # every class with its probability\n"
-        )
-    if serving.is_peft_folder(serving.model_dir(run_id)):
-        base = _base_model_name(run.config)
-        return (
-            "# Unzip the download; needs: pip install torch transformers peft\n"
-            "import json\n\n"
-            "from peft import PeftModel\n"
-            "from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline\n\n"
-            'labels = json.load(open("labels.json"))\n'
-            f"base = AutoModelForSequenceClassification.from_pretrained({base!r}, num_labels=len(labels),\n"
-            "    id2label=dict(enumerate(labels)), label2id={name: i for i, name in enumerate(labels)})\n"
-            'model = PeftModel.from_pretrained(base, "model")  # the prompt-tuning adapter\n'
-            'classifier = pipeline("text-classification", model=model, tokenizer=AutoTokenizer.from_pretrained("model"))\n'
-            f"print(classifier({example}, top_k=None))  # every class with its probability\n"
-        )
-    return (
-        "# Unzip the download; needs: pip install torch transformers\n"
-        "from transformers import pipeline\n\n"
-        'classifier = pipeline("text-classification", model="model")  # the model/ folder from the zip\n'
-        f"print(classifier({example}, top_k=None))  # every class with its probability\n"
-    )
 
 
 # ---------------------------------------------------------------------------- model card
@@ -128,13 +92,34 @@ def _settings_lines(config: dict[str, Any], language: str = DEFAULT_LANGUAGE) ->
     return [f"| {k} | {config[k] if config[k] != '' else default} |" for k in keys if k in config]
 
 
-def _limits(run: store.Run, report: dict[str, Any], labels: list[str], language: str = DEFAULT_LANGUAGE) -> list[str]:
+def _limits(run: store.Run, report: dict[str, Any], labels: list[str], language: str = DEFAULT_LANGUAGE,
+            task: Task | None = None, value_range: dict[str, float] | None = None) -> list[str]:
     """Plain-language limits, each derived from this run's own numbers."""
+    task = task or Task()
     summary = report.get("summary", {})
     config = run.config
     max_length = config.get("max_length", 128)
-    lines = [_card(language, "limit_one_class", k=len(labels)),
-             _card(language, "limit_length", max_length=max_length, words=int(max_length * 0.75))]
+    single = task.target == SINGLE_LABEL
+    if single:
+        lines = [_card(language, "limit_one_class", k=len(labels)),
+                 card_tasks.length_limit(task, language, max_length), *_accuracy_limits(report, language)]
+    else:
+        lines = card_tasks.limits(task, language, report, labels, max_length, value_range)
+    n_test = summary.get("n_test")
+    if isinstance(n_test, int) and n_test < 200:
+        lines.append(_card(language, "limit_small_test", n_test=n_test))
+    if single:
+        lines += _confidence_limits(report, language)
+    if str(config.get("model")) == TINY_TEST_MODEL:
+        lines.append(_card(language, "limit_tiny"))
+    lines.append(_card(language, "limit_bias"))
+    return lines
+
+
+def _accuracy_limits(report: dict[str, Any], language: str) -> list[str]:
+    """The single-label limits on how often it is right: accuracy, majority class, weakest class."""
+    summary = report.get("summary", {})
+    lines: list[str] = []
     accuracy = summary.get("accuracy")
     if isinstance(accuracy, int | float):
         wrong = 1 - accuracy
@@ -147,10 +132,13 @@ def _limits(run: store.Run, report: dict[str, Any], labels: list[str], language:
     if len(per_class) > 1 and per_class[0].get("f1", 1) < per_class[-1].get("f1", 0) - 0.1:
         lines.append(_card(language, "limit_weakest", worst=per_class[0]["label"], worst_f1=_pct(per_class[0]["f1"]),
                            best=per_class[-1]["label"], best_f1=_pct(per_class[-1]["f1"])))
-    n_test = summary.get("n_test")
-    if isinstance(n_test, int) and n_test < 200:
-        lines.append(_card(language, "limit_small_test", n_test=n_test))
-    ece = summary.get("ece")
+    return lines
+
+
+def _confidence_limits(report: dict[str, Any], language: str) -> list[str]:
+    """The single-label limits on its confidence and robustness."""
+    lines: list[str] = []
+    ece = report.get("summary", {}).get("ece")
     if isinstance(ece, int | float) and ece > 0.08:
         lines.append(_card(language, "limit_ece", points=f"{100 * ece:.0f}"))
     robust = [r for r in report.get("robustness") or [] if isinstance(r.get("drop"), int | float)]
@@ -159,9 +147,6 @@ def _limits(run: store.Run, report: dict[str, Any], labels: list[str], language:
         if worst["drop"] >= 2:
             lines.append(_card(language, "limit_robustness", drop=f"{worst['drop']:.1f}",
                                description=_perturbation_text(worst, language)))
-    if str(config.get("model")) == TINY_TEST_MODEL:
-        lines.append(_card(language, "limit_tiny"))
-    lines.append(_card(language, "limit_bias"))
     return lines
 
 
@@ -178,24 +163,29 @@ def _perturbation_text(row: dict[str, Any], language: str) -> str:
 def model_card(run_id: str, *, int8: bool = False, language: str = DEFAULT_LANGUAGE) -> str:
     """A Markdown model card (README.md) generated from the run: data, settings, test metrics, use and limits.
 
-    ``language`` is a code of core.i18n.LANGUAGES; the zip keeps the English card.
+    ``language`` is a code of core.i18n.LANGUAGES; the zip keeps the English card.  Runs of another kind than plain
+    single-label text state their kind and get its data table, metrics, limits and ``pipeline`` call
+    (:mod:`core.serve.card_tasks`).
     """
     run = serving.require_model(run_id)
+    task = task_output.run_task(run_id)
     report = _report(run_id)
     labels = serving.run_labels(run_id)
     config = run.config
     summary = report.get("summary", {})
-    counts, counted_on = _label_counts(run, report)
     sizes = report.get("run", {}).get("split_sizes", {})
     dataset_name = run.info.get("dataset_name") or run.dataset_id or "unknown"
-    base = _base_model_name(config)
+    base = base_model_name(config)
     say = functools.partial(_card, language)
     finished = time.strftime("%Y-%m-%d", time.localtime(run.finished_at or time.time()))
+    plain = task == Task()
+    shown = [] if task.regression else labels  # a regression's one output ("score") is not a class
+    facts = {"k": len(labels), "base": base, "run_id": run.id, "date": finished}
     lines = [
         "---", "library_name: transformers", "pipeline_tag: text-classification", "tags:", "- text-classification",
-        "- tuneboard", "---", "",
+        *card_tasks.tags(task), "- tuneboard", "---", "",
         f"# {run.name}", "",
-        say("intro", k=len(labels), base=base, run_id=run.id, date=finished),
+        *([say("intro", **facts)] if plain else card_tasks.intro(task, language, **facts)),
         "",
         say("data"), "",
         say("dataset", name=dataset_name, dataset_id=run.dataset_id),
@@ -204,29 +194,51 @@ def model_card(run_id: str, *, int8: bool = False, language: str = DEFAULT_LANGU
         parts = say("separator").join(say("split_part", count=f"{sizes[k]:,}", split=say(f"split_{k}"))
                                       for k in ("train", "validation", "test") if k in sizes)
         lines.append(say("examples", parts=parts, total=f"{sum(sizes.values()):,}"))
-    lines += ["", say("class_header", counted_on=say(f"counted_{counted_on.replace(' ', '_')}")), "|---|---:|"]
-    lines += [f"| {label} | {counts.get(label, 0):,} |" for label in labels]
+    value_range = task_output.target_range(run_id) if task.regression else None
+    if task.target == SINGLE_LABEL:
+        counts, counted_on = _label_counts(run, report)
+        lines += ["", say("class_header", counted_on=say(f"counted_{counted_on.replace(' ', '_')}")), "|---|---:|"]
+        lines += [f"| {label} | {counts.get(label, 0):,} |" for label in labels]
+    else:
+        values, counted_on = _label_values(run)
+        table = card_tasks.data_table(task, language, values, labels, report, counted_on)
+        lines += ["", *table] if table else []
     lines += ["", say("settings"), "", say("base_model", base=base), "", say("settings_header"), "|---|---|"]
     lines += _settings_lines(config, language)
     if run.info.get("cli"):
         lines += ["", say("reproduce"), "", "```bash", str(run.info["cli"]), "```"]
     lines += ["", say("results", n_test=summary.get("n_test", "?")), "", say("metric_header"), "|---|---:|"]
-    for key in ("accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro"):
-        if key in summary:
-            lines.append(f"| {say(f'metric_{key}')} | {_pct(summary[key])} |")
-    if report.get("per_class"):
-        lines += ["", say("per_class_header"), "|---|---:|---:|---:|---:|"]
-        lines += [f"| {row['label']} | {_pct(row['precision'])} | {_pct(row['recall'])} | {_pct(row['f1'])} | {row['support']} |"
-                  for row in report["per_class"]]
+    lines += _metric_lines(task, report, language)
+    if task.multi_label:
+        lines += card_tasks.threshold_lines(language, labels, task_output.thresholds_of(run_id, labels))
     if int8:
         lines += _int8_section(run_id, language=language)
-    classes = say("separator").join(say("class_quote", label=x) for x in labels)
-    lines += ["", say("use"), "", say("use_text", dataset=dataset_name, classes=classes),
-              "", say("limits"), "", *_limits(run, report, labels, language),
+    if plain:
+        classes = say("separator").join(say("class_quote", label=x) for x in labels)
+        use = say("use_text", dataset=dataset_name, classes=classes)
+    else:
+        use = card_tasks.use_text(task, language, dataset_name, shown, value_range)
+    lines += ["", say("use"), "", use,
+              "", say("limits"), "", *_limits(run, report, labels, language, task, value_range),
               "", say("how_to_use"), "", "```python", usage_snippet(run_id, int8=int8).rstrip(), "```", ""]
     if (paths.run_dir(run_id) / "adapter").is_dir() and not int8:
         lines += [say("adapter", peft=config.get("peft"), base=base), ""]
     return "\n".join(lines)
+
+
+def _metric_lines(task: Task, report: dict[str, Any], language: str) -> list[str]:
+    """The test metrics table rows (and per-class / per-label tables) of the run's kind."""
+    summary = report.get("summary", {})
+    if task.target != SINGLE_LABEL:
+        lines = card_tasks.metric_lines(task, language, summary)
+        return lines + (card_tasks.per_label_lines(language, report) if task.multi_label else [])
+    lines = [f"| {_card(language, f'metric_{key}')} | {_pct(summary[key])} |"
+             for key in ("accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro") if key in summary]
+    if report.get("per_class"):
+        lines += ["", _card(language, "per_class_header"), "|---|---:|---:|---:|---:|"]
+        lines += [f"| {row['label']} | {_pct(row['precision'])} | {_pct(row['recall'])} | {_pct(row['f1'])} | {row['support']} |"
+                  for row in report["per_class"]]
+    return lines
 
 
 def _int8_section(run_id: str, *, language: str = DEFAULT_LANGUAGE) -> list[str]:
@@ -297,17 +309,24 @@ def export_zip(run_id: str, out_path: str | os.PathLike, *, int8: bool = False) 
     out = Path(out_path)
     if out.suffix.lower() != ".zip":
         raise RunError(message("error.serve.zip_name", name=out.name))
+    task = task_output.run_task(run_id)
+    if int8 and task != Task():
+        raise ModelError(message("serve_tasks.error.int8_single_text", kind=message(f"serve_tasks.kind.{task.key}")))
     if int8 and not quantize.has_int8(run_id):
         raise ModelError(message("error.serve.int8_missing", run_id=run_id))
     out.parent.mkdir(parents=True, exist_ok=True)
     run_dir = paths.run_dir(run_id)
-    base = _base_model_name(run.config)
+    base = base_model_name(run.config)
     card = model_card(run_id, int8=int8)
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")  # unique: two downloads may build at once
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive:
             _add_text(archive, "README.md", card)
-            _add_text(archive, "labels.json", json.dumps(serving.run_labels(run_id), ensure_ascii=False, indent=2))
+            labels = serving.run_labels(run_id)
+            _add_text(archive, "labels.json", json.dumps(labels, ensure_ascii=False, indent=2))
+            if task.multi_label:  # also in model/config.json; on its own for adapters, which have no config.json
+                thresholds = dict(zip(labels, task_output.thresholds_of(run_id, labels).tolist(), strict=True))
+                _add_text(archive, "thresholds.json", json.dumps(thresholds, ensure_ascii=False, indent=2))
             if int8:
                 _add_folder(archive, quantize.int8_dir(run_id), "int8")
                 _add_text(archive, "load_int8.py", quantize.loader_source())
@@ -340,6 +359,9 @@ def export_bytes(run_id: str, *, int8: bool = False) -> bytes:
 
 # ---------------------------------------------------------------------------- CLI
 def _cmd_export(args: Any) -> int:
+    task = task_output.run_task(args.run_id)
+    if args.int8 and task != Task():
+        raise ModelError(message("serve_tasks.error.int8_single_text", kind=message(f"serve_tasks.kind.{task.key}")))
     if args.int8 and not quantize.has_int8(args.run_id):
         import sys
 
@@ -357,5 +379,6 @@ def register_cli(subparsers: Any) -> None:
     parser.add_argument("run_id", metavar="RUN_ID", help="Run id (see `python -m core runs`).")
     parser.add_argument("--out", required=True, metavar="FILE.zip", help="Where to write the zip.")
     parser.add_argument("--int8", action="store_true",
-                        help="Export the dynamic int8 copy instead (made and compared with fp32 first if needed).")
+                        help="Export the dynamic int8 copy instead (made and compared with fp32 first if needed; "
+                             "single-text, single-label runs only).")
     parser.set_defaults(func=_cmd_export)

@@ -21,7 +21,9 @@ import pandas as pd
 from core import paths, store
 from core.errors import ModelError, RunError
 from core.i18n import Message, catalogue, message
-from core.results import prob_column, read_report, status_word
+from core.results import read_report, status_word
+from core.serve import task_output
+from core.tasks import Task
 
 
 class RunModel(NamedTuple):
@@ -53,10 +55,13 @@ BASELINE_MODEL = "tfidf-logreg"  # = core.evaluate.baseline.BASELINE_MODEL; not 
 
 
 class Predictor(NamedTuple):
-    """Any run's classifier as ``texts -> probabilities`` (columns in ``labels`` order)."""
+    """Any run's model as ``(texts, pairs=None) -> scores`` (columns in ``labels`` order): class probabilities,
+    per-label probabilities (multi-label, with each label's ``thresholds``) or the predicted number (regression)."""
 
-    predict_proba: Callable[[Sequence[str]], np.ndarray]
+    predict_proba: Callable[..., np.ndarray]
     labels: list[str]
+    task: Task = Task()
+    thresholds: np.ndarray | None = None
 
 
 def is_baseline(run: store.Run) -> bool:
@@ -96,13 +101,30 @@ def load_predictor(run_id: str, *, device: str | None = None) -> Predictor:
     problem = playground_problem_message(run_id)
     if problem is not None:
         raise RunError(problem)
+    task = task_output.run_task(run_id)
     if is_baseline(store.require_run(run_id)):
         from core.evaluate import baseline
 
         predict, labels = baseline.load_predictor(run_id)
-        return Predictor(lambda texts: predict([str(t) for t in texts]), labels)
+
+        def baseline_scores(texts: Sequence[str], pairs: Sequence[str] | None = None) -> np.ndarray:
+            texts = [str(t) for t in texts]
+            scores = predict(texts, [str(p) for p in pairs]) if pairs is not None else predict(texts)
+            return np.asarray(scores, dtype=np.float64).reshape(len(texts), -1)
+
+        saved = getattr(predict, "thresholds", None)  # a multi-label baseline carries its tuned thresholds
+        cuts = np.asarray(saved, dtype=float) if task.multi_label and saved is not None else _thresholds(run_id, task, labels)
+        return Predictor(baseline_scores, labels, task, cuts)
     bundle = load_run_model(run_id, device=device)
-    return Predictor(lambda texts: probabilities(bundle, texts), bundle.labels)
+
+    def model_scores(texts: Sequence[str], pairs: Sequence[str] | None = None) -> np.ndarray:
+        return probabilities(bundle, texts, pairs=pairs, activation=task_output.activation(task))
+
+    return Predictor(model_scores, bundle.labels, task, _thresholds(run_id, task, bundle.labels))
+
+
+def _thresholds(run_id: str, task: Task, labels: list[str]) -> np.ndarray | None:
+    return task_output.thresholds_of(run_id, labels) if task.multi_label else None
 
 
 def require_model(run_id: str) -> store.Run:
@@ -205,30 +227,34 @@ def _load_prompt_tuned(run: store.Run, folder: Path, labels: list[str]) -> Any:
 
 
 def probabilities(bundle: RunModel, texts: Sequence[str], *, batch_size: int = 64,
-                  progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Class probabilities of ``texts`` with a loaded model (length-sorted, dynamically padded batches)."""
+                  progress: Callable[[int, int], None] | None = None, pairs: Sequence[str] | None = None,
+                  activation: str = "softmax") -> np.ndarray:
+    """Scores of ``texts`` (and their second texts ``pairs``) with a loaded model, length-sorted dynamically padded
+    batches: class probabilities by default, ``activation="sigmoid"`` / ``"none"`` for multi-label / regression."""
     from core.train.inference import predict_proba
 
     return predict_proba(bundle.model, bundle.tokenizer, [str(t) for t in texts], max_length=bundle.max_length,
-                         batch_size=batch_size, progress=progress)
+                         batch_size=batch_size, progress=progress, activation=activation,
+                         pairs=None if pairs is None else [str(p) for p in pairs])
 
 
-def predictions_frame(texts: Sequence[str], proba: np.ndarray, labels: list[str]) -> pd.DataFrame:
-    """``text, pred, confidence, prob::<label>…`` for texts and their probabilities."""
-    frame = pd.DataFrame({
-        "text": [str(t) for t in texts],
-        "pred": [labels[i] for i in proba.argmax(1)] if len(texts) else [],
-        "confidence": proba.max(1) if len(texts) else [],
-    })
-    for j, label in enumerate(labels):
-        frame[prob_column(label)] = proba[:, j]
-    return frame
+def predictions_frame(texts: Sequence[str], proba: np.ndarray, labels: list[str], *, task: Task | None = None,
+                      thresholds: np.ndarray | None = None, pairs: Sequence[str] | None = None) -> pd.DataFrame:
+    """``text, [text_pair], pred`` and the kind's score columns (:func:`core.serve.task_output.answers_frame`):
+    ``confidence, prob::<label>…`` for a single label, ``prob::<label>…`` for multi-label, none for a number."""
+    return task_output.answers_frame(texts, proba, labels, task=task, thresholds=thresholds, pairs=pairs)
 
 
-def predict_texts(run_id: str, texts: Sequence[str], *, bundle: RunModel | None = None) -> pd.DataFrame:
-    """Classify ``texts`` with a run's model: ``text, pred, confidence, prob::<label>…`` (input order).
+def predict_texts(run_id: str, texts: Sequence[str], *, pairs: Sequence[str] | None = None,
+                  bundle: RunModel | None = None) -> pd.DataFrame:
+    """Predict ``texts`` (with their second texts ``pairs`` for a pair run) with a run's model, in input order:
+    :func:`predictions_frame`'s columns for the run's kind.
 
     Pass an already loaded ``bundle`` (the playground caches one) to skip loading the model.
     """
+    task = task_output.run_task(run_id)
+    task_output.check_pairs(task, texts, pairs)
     bundle = bundle or load_run_model(run_id)
-    return predictions_frame(texts, probabilities(bundle, texts), bundle.labels)
+    scores = probabilities(bundle, texts, pairs=pairs, activation=task_output.activation(task))
+    return predictions_frame(texts, scores, bundle.labels, task=task, pairs=pairs,
+                             thresholds=_thresholds(run_id, task, bundle.labels))

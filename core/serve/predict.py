@@ -1,4 +1,9 @@
-"""Batch prediction: classify every row of a table with a run's model, in a worker process.
+"""Batch prediction: predict every row of a table with a run's model, in a worker process.
+
+The added columns follow the run's kind (:func:`prediction_columns`): ``predicted_label``, ``confidence`` and
+``prob::<class>`` (single label, pairs included: a pair run reads its second texts from ``pair_column``);
+``predicted_labels`` (``a|b``, the labels at or above their thresholds) and ``prob::<label>`` (multi-label);
+``predicted_score`` (regression).
 
 The UI never runs a model over thousands of rows itself: :func:`start_job` stores the table under
 ``workspace/predictions/<job_id>/`` and starts ``python -m core.serve.predict_worker JOB_DIR`` in its own
@@ -30,9 +35,13 @@ from core import paths
 from core.errors import DataError, RunError
 from core.i18n import Message, message
 from core.results import prob_column
+from core.serve import task_output
+from core.tasks import Task
 
 PRED_COLUMN = "predicted_label"
 CONFIDENCE_COLUMN = "confidence"
+LABELS_COLUMN = "predicted_labels"  # multi-label: the labels at or above their thresholds, joined by "|"
+SCORE_COLUMN = "predicted_score"  # regression: the predicted number
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_575  # one row of the sheet is the header
 _JOB_ID = re.compile(r"^[0-9]{4}-[0-9]{6}-[0-9a-f]{6}$")
@@ -105,23 +114,34 @@ def _free_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def prediction_columns(existing: Sequence[str], labels: Sequence[str]) -> dict[str, str]:
-    """Names of the added columns (``pred``, ``confidence``, ``prob::<label>``) that do not clash with ``existing``."""
+def prediction_columns(existing: Sequence[str], labels: Sequence[str], task: Task | None = None) -> dict[str, str]:
+    """Names of the added columns that do not clash with ``existing``, per kind: ``pred`` and ``confidence`` then
+    ``prob::<label>`` (single label); ``pred`` (``predicted_labels``) then ``prob::<label>`` (multi-label); ``pred``
+    (``predicted_score``) alone (regression)."""
+    task = task or Task()
     taken = {str(c) for c in existing}
-    names = {"pred": _free_name(PRED_COLUMN, taken), "confidence": _free_name(CONFIDENCE_COLUMN, taken)}
+    if task.regression:
+        return {"pred": _free_name(SCORE_COLUMN, taken)}
+    if task.multi_label:
+        names = {"pred": _free_name(LABELS_COLUMN, taken)}
+    else:
+        names = {"pred": _free_name(PRED_COLUMN, taken), "confidence": _free_name(CONFIDENCE_COLUMN, taken)}
     for label in labels:
         names[prob_column(label)] = _free_name(prob_column(label), taken)
     return names
 
 
-def add_predictions(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str]) -> pd.DataFrame:
-    """``df`` with the predicted label, its confidence and one probability column per class appended."""
-    names = prediction_columns(df.columns, labels)
+def add_predictions(df: pd.DataFrame, proba: np.ndarray, labels: Sequence[str], *, task: Task | None = None,
+                    thresholds: np.ndarray | None = None) -> pd.DataFrame:
+    """``df`` with the kind's columns appended (:func:`prediction_columns`): the predicted label, its confidence and
+    one probability per class; the predicted labels (``a|b``) and one probability per label; or the predicted
+    number."""
+    task = task or Task()
+    names = prediction_columns(df.columns, labels, task)
     out = df.copy()
-    out[names["pred"]] = [labels[i] for i in proba.argmax(1)] if len(df) else []
-    out[names["confidence"]] = proba.max(1) if len(df) else []
-    for j, label in enumerate(labels):
-        out[names[prob_column(label)]] = proba[:, j]
+    answers = task_output.answers_frame([""] * len(df), proba, labels, task=task, thresholds=thresholds)
+    for key, name in names.items():
+        out[name] = answers[key].to_numpy() if len(df) else []
     return out
 
 
@@ -132,14 +152,21 @@ def texts_of(df: pd.DataFrame, text_column: str) -> list[str]:
     return ["" if pd.isna(v) else str(v) for v in df[text_column].tolist()]
 
 
-def predict_table(run_id: str, df: pd.DataFrame, text_column: str, *, bundle: Any = None,
-                  progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Classify every row of ``df`` in this process (the CLI and the worker use this)."""
+def predict_table(run_id: str, df: pd.DataFrame, text_column: str, *, pair_column: str | None = None,
+                  bundle: Any = None, progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Predict every row of ``df`` in this process (the CLI and the worker use this); a pair run reads each row's
+    second text from ``pair_column``."""
     from core.serve import loading as serving
 
+    task = task_output.run_task(run_id)
     texts = texts_of(df, text_column)
+    pairs = texts_of(df, pair_column) if pair_column else None
+    task_output.check_pairs(task, texts, pairs)
     bundle = bundle or serving.load_run_model(run_id)
-    return add_predictions(df, serving.probabilities(bundle, texts, progress=progress), bundle.labels)
+    scores = serving.probabilities(bundle, texts, progress=progress, pairs=pairs,
+                                   activation=task_output.activation(task))
+    thresholds = task_output.thresholds_of(run_id, bundle.labels) if task.multi_label else None
+    return add_predictions(df, scores, bundle.labels, task=task, thresholds=thresholds)
 
 
 # ---------------------------------------------------------------------------- background jobs
@@ -227,13 +254,17 @@ def prune_jobs(max_age_days: float = KEEP_JOBS_DAYS) -> int:
     return removed
 
 
-def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: str = "") -> str:
-    """Queue a batch prediction of ``df[text_column]`` with a run's model; returns the job id at once."""
+def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, pair_column: str | None = None,
+              source_name: str = "") -> str:
+    """Queue a batch prediction of ``df[text_column]`` (with ``df[pair_column]`` as second texts for a pair run)
+    with a run's model; returns the job id at once."""
     from core.jobs import scheduler
     from core.serve import loading as serving
 
     serving.require_model(run_id)
-    texts_of(df, text_column)  # fail now, in the UI, on a wrong column
+    task = task_output.run_task(run_id)
+    texts = texts_of(df, text_column)  # fail now, in the UI, on a wrong column
+    task_output.check_pairs(task, texts, texts_of(df, pair_column) if pair_column else None)
     prune_jobs()
     job_id = f"{time.strftime('%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     folder = job_dir(job_id)
@@ -241,7 +272,8 @@ def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: s
     _storable(df).to_parquet(folder / "input.parquet", index=False)
     placement = scheduler.place_side_job()  # a GPU no training run holds, else the CPU
     meta = {"job_id": job_id, "run_id": run_id, "text_column": str(text_column), "source_name": source_name,
-            "n_rows": len(df), "created_at": time.time(), "device": placement[0]}
+            "n_rows": len(df), "created_at": time.time(), "device": placement[0], "task": task.to_dict(),
+            "pair_column": None if pair_column is None else str(pair_column)}
     write_json(folder / "job.json", meta)
     write_json(folder / "progress.json", {"state": "queued", "done": 0, "total": len(df), "created_at": meta["created_at"]})
     proc = launch("core.serve.predict_worker", str(folder), folder / "worker.out", placement)
@@ -250,7 +282,7 @@ def start_job(run_id: str, df: pd.DataFrame, text_column: str, *, source_name: s
 
 
 def job_info(job_id: str) -> dict[str, Any]:
-    """What the job was asked to do (run id, text column, file name, row count)."""
+    """What the job was asked to do (run id, kind, text and pair columns, file name, row count)."""
     info = read_json(job_dir(job_id) / "job.json")
     if info is None:
         raise RunError(message("error.serve.no_job", job_id=job_id))
@@ -278,7 +310,6 @@ def job_result(job_id: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- CLI
 def _cmd_predict(args: Any) -> int:
-    from core.data.columns import detect_columns
     from core.data.upload import read_table
     from core.serve import loading as serving
 
@@ -288,32 +319,60 @@ def _cmd_predict(args: Any) -> int:
         raise DataError("Give --out FILE.csv or FILE.xlsx for the predictions of --file.")
     if args.out and Path(args.out).suffix.lower() not in {".csv", ".xlsx"}:
         raise DataError(message("error.serve.bad_output_suffix", suffix=Path(args.out).suffix))
+    task = task_output.run_task(args.run_id)
+    if args.text:
+        task_output.check_pairs(task, args.text, args.text_pair)  # before loading the model: a wrong call fails fast
     # The same placement as a background job: never onto the GPU a training run holds, else the CPU.
     bundle = serving.load_run_model(args.run_id, device=serving.local_device())
     if args.text:
-        frame = serving.predict_texts(args.run_id, args.text, bundle=bundle)
-        rows = [{"text": row["text"], "label": row["pred"],
-                 "probabilities": {label: round(float(row[prob_column(label)]), 6) for label in bundle.labels}}
-                for _, row in frame.iterrows()]
+        frame = serving.predict_texts(args.run_id, args.text, pairs=args.text_pair, bundle=bundle)
+        thresholds = task_output.thresholds_of(args.run_id, bundle.labels) if task.multi_label else None
+        rows = [task_output.json_answer(row, task, bundle.labels, thresholds) for _, row in frame.iterrows()]
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, ensure_ascii=False))
         return 0
     table = read_table(Path(args.file), Path(args.file).name)
-    text_column = args.text_col or detect_columns(table.df).text
+    text_column, pair_column = table_columns(table.df, task, args.text_col, args.text_pair_col)
     started = time.time()
-    result = predict_table(args.run_id, table.df, text_column, bundle=bundle)
+    result = predict_table(args.run_id, table.df, text_column, pair_column=pair_column, bundle=bundle)
     write_table(result, Path(args.out))
-    print(f"wrote {len(result):,} predictions to {args.out} in {time.time() - started:.1f} s "
-          f"(text column ‘{text_column}’)", file=sys.stderr)
+    used = f"text column ‘{text_column}’" + (f", second text column ‘{pair_column}’" if pair_column else "")
+    print(f"wrote {len(result):,} predictions to {args.out} in {time.time() - started:.1f} s ({used})",
+          file=sys.stderr)
     return 0
 
 
+def table_columns(df: pd.DataFrame, task: Task, text_col: str | None = None,
+                  pair_col: str | None = None) -> tuple[str, str | None]:
+    """The text column (and, for a pair run, the second text column) to predict: the ones given, else the pair
+    columns named as pair datasets name them, else the detected text column (a pair run then needs ``pair_col``)."""
+    from core.data.columns import detect_columns
+
+    if not task.pair:
+        if pair_col:
+            raise DataError(message("serve_tasks.error.pair_not_used"))
+        return text_col or detect_columns(df).text, None
+    guess = task_output.guess_pair_columns(df)
+    text_col = text_col or (guess[0] if guess else detect_columns(df).text)
+    partners = [c for c in guess or () if c != text_col]  # the guessed partner of whichever text column is used
+    pair_col = pair_col or (partners[-1] if partners else None)
+    if not pair_col:
+        raise DataError(message("serve_tasks.error.pair_column_needed", columns=", ".join(map(str, df.columns))))
+    return text_col, pair_col
+
+
 def register_cli(subparsers: Any) -> None:
-    """Add ``predict RUN_ID (--text TEXT | --file IN --out OUT)`` to ``python -m core``."""
-    text = "Classify texts with a completed run's model: one --text (prints JSON) or a whole --file (writes --out)."
+    """Add ``predict RUN_ID (--text TEXT [--text-pair TEXT] | --file IN --out OUT [--text-pair-col C])``."""
+    text = ("Predict with a completed run's model: one --text (prints JSON) or a whole --file (writes --out). "
+            "Sentence-pair runs also need the second text: --text-pair, or --text-pair-col for a file.")
     parser = subparsers.add_parser("predict", help=text, description=text)
     parser.add_argument("run_id", metavar="RUN_ID", help="Run id (see `python -m core runs`).")
-    parser.add_argument("--text", action="append", help="A text to classify (repeat for several).")
-    parser.add_argument("--file", metavar="IN", help="A table (CSV, TSV, JSON, JSONL, Excel, Parquet, text) to classify.")
+    parser.add_argument("--text", action="append", help="A text to predict (repeat for several).")
+    parser.add_argument("--text-pair", dest="text_pair", action="append",
+                        help="Pair runs: the second text of each --text, in the same order.")
+    parser.add_argument("--file", metavar="IN", help="A table (CSV, TSV, JSON, JSONL, Excel, Parquet, text) to predict.")
     parser.add_argument("--text-col", dest="text_col", help="Column with the texts (default: detected).")
+    parser.add_argument("--text-pair-col", dest="text_pair_col",
+                        help="Pair runs: column with the second texts (default: detected from names such as "
+                             "sentence2, hypothesis, text_b).")
     parser.add_argument("--out", metavar="OUT", help="Output file; .csv or .xlsx by its extension.")
     parser.set_defaults(func=_cmd_predict)

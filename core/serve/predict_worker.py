@@ -45,7 +45,8 @@ def run_job(folder: Path) -> None:
             last = now
             predict.write_json(folder / "progress.json", {**status, "done": done, "total": total, "phase": "classifying"})
 
-    result = predict.predict_table(job["run_id"], df, job["text_column"], bundle=bundle, progress=progress)
+    result = predict.predict_table(job["run_id"], df, job["text_column"], pair_column=job.get("pair_column"),
+                                   bundle=bundle, progress=progress)
     tmp = folder / ".predictions.parquet.tmp"
     result.to_parquet(tmp, index=False)
     tmp.replace(folder / "predictions.parquet")

@@ -36,7 +36,8 @@ from typing import Any
 from core import paths
 from core.errors import ModelError, TuneboardError
 from core.i18n import message
-from core.serve import predict
+from core.serve import predict, task_output
+from core.tasks import Task
 
 FORMAT = "tuneboard-int8-dynamic/1"
 WEIGHTS_FILE = "int8_weights.safetensors"
@@ -161,6 +162,9 @@ def make_int8(run_id: str) -> Path:
     if serving.is_peft_folder(serving.model_dir(run_id)):
         serving.require_model(run_id)
         raise ModelError(message("error.serve.int8_prompt_tuning"))
+    task = task_output.run_task(run_id)
+    if task != Task():  # the comparison scores single texts by argmax accuracy: no measure of the other kinds
+        raise ModelError(message("serve_tasks.error.int8_single_text", kind=message(f"serve_tasks.kind.{task.key}")))
     model, tokenizer, _labels, _max_length = serving.load_run_model(run_id, device="cpu")
     qmodel = quantize_model(model)
     target = int8_dir(run_id)

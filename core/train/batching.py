@@ -47,15 +47,18 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.nd
 
 
 class EncodedSplit:
-    """Tokenised examples of one split (a map-style dataset): item ``i`` is ``{"input_ids", "labels"}``.
+    """Tokenised examples of one split (a map-style dataset): item ``i`` is ``{"input_ids", "labels"}`` (plus
+    ``token_type_ids`` for pairs whose tokenizer makes them).
 
     Token ids live in one flat array (see :class:`core.train.tokencache.TokenizedTexts`); ``order`` maps item
-    positions to texts, so sorting by length costs no copy.
+    positions to texts, so sorting by length costs no copy.  ``labels`` are class ids (single label, int64), 0/1
+    rows (multi-label, float32 ``(n, k)``) or numbers (regression, float32): the loss each needs.
     """
 
     def __init__(self, tokens: tokencache.TokenizedTexts, labels: np.ndarray, order: np.ndarray | None = None) -> None:
         self.tokens = tokens
-        self.label_ids = np.asarray(labels, dtype=np.int64)
+        labels = np.asarray(labels)
+        self.label_ids = labels if labels.dtype.kind == "f" else labels.astype(np.int64)
         self.order = np.arange(len(tokens)) if order is None else np.asarray(order)
 
     def __len__(self) -> int:
@@ -63,7 +66,11 @@ class EncodedSplit:
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         j = int(self.order[i])
-        return {"input_ids": self.tokens[j], "labels": int(self.label_ids[j])}
+        label = self.label_ids[j]
+        item = {"input_ids": self.tokens[j], "labels": label if label.ndim else label.item()}
+        if self.tokens.type_ids is not None:
+            item["token_type_ids"] = self.tokens.types(j)
+        return item
 
     @property
     def lengths(self) -> np.ndarray:
@@ -89,11 +96,16 @@ class PadCollator:
         import torch
 
         ids, mask = pad_ids([f["input_ids"] for f in features], self.pad_id, self.side)
-        return {
+        labels = np.asarray([f["labels"] for f in features])
+        batch = {
             "input_ids": torch.from_numpy(ids),
             "attention_mask": torch.from_numpy(mask),
-            "labels": torch.tensor([f["labels"] for f in features], dtype=torch.long),
+            # class ids for cross-entropy; floats (0/1 rows, numbers) for BCE and MSE
+            "labels": torch.from_numpy(labels.astype(np.float32) if labels.dtype.kind == "f" else labels.astype(np.int64)),
         }
+        if "token_type_ids" in features[0]:
+            batch["token_type_ids"] = torch.from_numpy(pad_ids([f["token_type_ids"] for f in features], 0, self.side)[0])
+        return batch
 
 
 class LengthBucketSampler:

@@ -229,10 +229,15 @@ def split_sizes(dataset_id: str, test_size: float, validation_size: float) -> tu
 
 @functools.lru_cache(maxsize=64)
 def token_lengths(dataset_id: str, model: str) -> tuple[int, ...]:
-    """Token counts (uncut) of up to 2,000 sampled texts of a stored dataset, with ``model``'s tokenizer when local."""
+    """Token counts (uncut) of up to 2,000 sampled texts of a stored dataset, with ``model``'s tokenizer when local.
+
+    A pair counts both texts (one special token less than the two texts counted apart: close enough for a length)."""
     from core.data import library as datasets
 
-    texts = datasets.load_frame(dataset_id)["text"].astype(str)
+    frame = datasets.load_frame(dataset_id)
+    texts = frame["text"].astype(str)
+    if "text_pair" in frame.columns:  # both texts of a pair go through the model together
+        texts = texts + " " + frame["text_pair"].astype(str)
     sample = texts.sample(min(len(texts), 2000), random_state=0).tolist()  # the mean of 2,000 texts is plenty
     counter = _token_counter(model)
     if counter is not None:

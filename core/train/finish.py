@@ -113,13 +113,14 @@ class EvaluationModel:
         return str(self.device).startswith("cpu")
 
     def predict(self, texts: Sequence[str], *, token_ids: Any = None,
-                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """Class probabilities of ``texts`` (see :func:`core.train.inference.predict_proba`), stepping down on OOM."""
+                progress: Callable[[int, int], None] | None = None, pairs: Sequence[str] | None = None,
+                activation: str = "softmax") -> np.ndarray:
+        """Scores of ``texts`` (see :func:`core.train.inference.predict_proba`), stepping down on OOM."""
         while True:
             try:
                 return predict_proba(self.model, self.tokenizer, texts, max_length=self.max_length,
                                      batch_size=self.batch_size, device=self.device, token_ids=token_ids,
-                                     progress=progress)
+                                     progress=progress, pairs=pairs, activation=activation)
             except BaseException as exc:
                 if not is_out_of_memory(exc) or (self.on_cpu and self.batch_size <= 1):
                     raise

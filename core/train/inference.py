@@ -15,10 +15,25 @@ import numpy as np
 
 from core.train.batching import length_sorted_batches, pad_ids, pad_side
 
+ACTIVATIONS = ("softmax", "sigmoid", "none")
+"""What turns a model's outputs into the scores a task reads: class probabilities (single label), one probability
+per label (multi-label), the number itself (regression)."""
+
 
 def encode(tokenizer: Any, texts: Sequence[str], max_length: int) -> list[list[int]]:
     """Token ids per text (truncated, unpadded)."""
     return tokenizer([str(t) for t in texts], truncation=True, max_length=max_length, padding=False)["input_ids"]
+
+
+def _activate(logits: Any, activation: str) -> Any:
+    import torch
+
+    logits = logits.float()
+    if activation == "sigmoid":
+        return torch.sigmoid(logits)
+    if activation == "none":
+        return logits
+    return torch.softmax(logits, dim=-1)
 
 
 def predict_proba(
@@ -31,17 +46,34 @@ def predict_proba(
     device: Any = None,
     progress: Callable[[int, int], None] | None = None,
     token_ids: Sequence[Sequence[int]] | None = None,
+    pairs: Sequence[str] | None = None,
+    activation: str = "softmax",
 ) -> np.ndarray:
-    """Class probabilities, shape ``(len(texts), n_classes)``, rows in the order of ``texts``.
+    """Scores, shape ``(len(texts), n_outputs)``, rows in the order of ``texts``: class probabilities by default,
+    per-label probabilities with ``activation="sigmoid"``, raw outputs with ``"none"`` (regression).
 
-    ``token_ids`` (the unpadded ids of ``texts``, e.g. from :mod:`core.train.tokencache`) skips tokenising.
+    ``pairs`` holds the second text of each pair (encoded with the tokenizer's pair encoding).  ``token_ids`` (the
+    unpadded ids of ``texts``, e.g. a :class:`core.train.tokencache.TokenizedTexts`, which also carries the segment
+    ids of pairs) skips tokenising.
     """
     import torch
+
+    from core.train.tokencache import TokenizedTexts, tokenize
 
     if len(texts) == 0:
         return np.zeros((0, model.config.num_labels), dtype=np.float32)
     device = device or next(model.parameters()).device
-    ids = token_ids if token_ids is not None and len(token_ids) == len(texts) else encode(tokenizer, texts, max_length)
+    types = None
+    if isinstance(token_ids, TokenizedTexts) and len(token_ids) == len(texts):
+        ids, types = list(token_ids), (None if token_ids.type_ids is None else [token_ids.types(i) for i in range(len(texts))])
+    elif token_ids is not None and len(token_ids) == len(texts) and pairs is None:
+        ids = token_ids
+    elif pairs is not None:
+        flat = tokenize(tokenizer, texts, max_length, pairs)
+        encoded = TokenizedTexts(flat[0], flat[1], type_ids=flat[2])
+        ids, types = list(encoded), (None if encoded.type_ids is None else [encoded.types(i) for i in range(len(texts))])
+    else:
+        ids = encode(tokenizer, texts, max_length)
     pad_id = tokenizer.pad_token_id or 0
     side = pad_side(tokenizer)
     out = np.zeros((len(texts), model.config.num_labels), dtype=np.float32)
@@ -52,11 +84,11 @@ def predict_proba(
         with torch.inference_mode():
             for batch in length_sorted_batches([len(x) for x in ids], batch_size):
                 input_ids, mask = pad_ids([ids[i] for i in batch], pad_id, side)
-                logits = model(
-                    input_ids=torch.from_numpy(input_ids).to(device),
-                    attention_mask=torch.from_numpy(mask).to(device),
-                ).logits
-                out[batch] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                inputs = {"input_ids": torch.from_numpy(input_ids).to(device),
+                          "attention_mask": torch.from_numpy(mask).to(device)}
+                if types is not None:
+                    inputs["token_type_ids"] = torch.from_numpy(pad_ids([types[i] for i in batch], 0, side)[0]).to(device)
+                out[batch] = _activate(model(**inputs).logits, activation).cpu().numpy()
                 done += len(batch)
                 if progress:
                     progress(done, len(texts))

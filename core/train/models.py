@@ -77,8 +77,12 @@ def load_tokenizer(name: str, *, trust_remote_code: bool = False) -> Any:
         raise _explain_load_error(name, exc) from exc
 
 
-def load_classifier(name: str, labels: list[str], *, trust_remote_code: bool = False) -> Any:
+def load_classifier(name: str, labels: list[str], *, trust_remote_code: bool = False,
+                    problem_type: str = "single_label_classification") -> Any:
     """Load model ``name`` for training with a fresh classification head for ``labels`` (id2label = user's names).
+
+    ``problem_type`` (see :attr:`core.tasks.Task.problem_type`) picks the model's loss: cross-entropy, one binary
+    cross-entropy per label (multi-label) or mean squared error (regression: ``labels`` is the one output's name).
 
     The weights are loaded in fp32 whatever dtype the checkpoint was stored in: transformers 5 loads in the stored
     dtype by default (``dtype="auto"``), and an fp16/bf16 model would then train in pure half precision (updates
@@ -100,6 +104,7 @@ def load_classifier(name: str, labels: list[str], *, trust_remote_code: bool = F
             num_labels=len(labels),
             id2label=id2label,
             label2id=label2id,
+            problem_type=problem_type,
             ignore_mismatched_sizes=True,
             trust_remote_code=trust_remote_code,
             dtype=torch.float32,  # transformers 5's name (``torch_dtype`` is deprecated)

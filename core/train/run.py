@@ -22,6 +22,7 @@ import pandas as pd
 from core import paths, store
 from core.config import RunConfig
 from core.data import library as datasets
+from core.tasks import PAIR_COLUMN, REGRESSION_LABEL, Task, distinct_labels, label_matrix, task_of
 from core.text import plural
 from core.train import models, tokencache
 from core.train.batching import EncodedSplit
@@ -31,9 +32,40 @@ from core.train.trainer import PerfOptions, Prepared, build_trainer, precision_d
 log = logging.getLogger("tuneboard.training")
 
 
-def _encode_frame(tokenizer: Any, frame: pd.DataFrame, label_ids: dict[str, int], max_length: int, *, use_cache: bool) -> EncodedSplit:
-    tokens = tokencache.encode(tokenizer, frame["text"].astype(str).tolist(), max_length, use_cache=use_cache)
-    return EncodedSplit(tokens, frame["label"].map(label_ids).to_numpy(dtype=np.int64))
+def label_targets(frame: pd.DataFrame, task: Task, labels: list[str],
+                  target_scale: tuple[float, float] | None = None) -> np.ndarray:
+    """What the loss compares the model's outputs with: class ids, 0/1 rows per label, or standardised numbers."""
+    if task.multi_label:
+        return label_matrix(frame["label"], labels)
+    if task.regression:
+        mean, sd = target_scale or (0.0, 1.0)
+        return ((frame["label"].astype(float).to_numpy() - mean) / sd).astype(np.float32)
+    label_ids = {label: i for i, label in enumerate(labels)}
+    return frame["label"].map(label_ids).to_numpy(dtype=np.int64)
+
+
+def _encode_frame(tokenizer: Any, frame: pd.DataFrame, targets: np.ndarray, max_length: int, *,
+                  use_cache: bool) -> EncodedSplit:
+    pairs = frame[PAIR_COLUMN].astype(str).tolist() if PAIR_COLUMN in frame.columns else None
+    tokens = tokencache.encode(tokenizer, frame["text"].astype(str).tolist(), max_length, use_cache=use_cache,
+                               pairs=pairs)
+    return EncodedSplit(tokens, targets)
+
+
+def task_labels(df: pd.DataFrame, task: Task) -> list[str]:
+    """The model's outputs, in order: the classes (each label for multi-label), or the one score of a regression."""
+    if task.regression:
+        return [REGRESSION_LABEL]
+    if task.multi_label:
+        return distinct_labels(df["label"])
+    return sorted(df["label"].unique().tolist())
+
+
+def target_scale_of(train: pd.DataFrame) -> tuple[float, float]:
+    """Mean and sd of the training targets: MSE on standardised targets trains alike for 0–5 scores and for prices."""
+    values = train["label"].astype(float).to_numpy()
+    sd = float(values.std()) if len(values) > 1 else 1.0
+    return float(values.mean()), sd if sd > 1e-12 else 1.0
 
 
 def prepare(config: RunConfig, perf: PerfOptions | None = None) -> Prepared:
@@ -41,31 +73,30 @@ def prepare(config: RunConfig, perf: PerfOptions | None = None) -> Prepared:
     from core.data.splits import split_frame
 
     perf = perf or PerfOptions.from_env()
+    task = task_of(datasets.require(config.dataset_id))
     df = datasets.load_frame(config.dataset_id)
-    df["label"] = df["label"].astype(str)
-    frames = split_frame(
-        df,
-        test_size=config.test_size,
-        validation_size=config.validation_size,
-        seed=config.seed,
-    )
-    labels = sorted(df["label"].unique().tolist())
-    label_ids = {label: i for i, label in enumerate(labels)}
+    df["label"] = df["label"].astype(float) if task.regression else df["label"].fillna("").astype(str)
+    frames = split_frame(df, test_size=config.test_size, validation_size=config.validation_size, seed=config.seed,
+                         task=task)
+    labels = task_labels(df, task)
+    scale = target_scale_of(frames["train"]) if task.regression else None
     source = config.model
     tokenizer = models.load_tokenizer(source, trust_remote_code=config.trust_remote_code)
     encoded = {
-        name: _encode_frame(tokenizer, frame, label_ids, config.max_length, use_cache=perf.token_cache)
+        name: _encode_frame(tokenizer, frame, label_targets(frame, task, labels, scale), config.max_length,
+                            use_cache=perf.token_cache)
         for name, frame in frames.items()
     }
     # Evaluation batches are cheapest when similar lengths sit together (less padding).
     encoded["validation"] = encoded["validation"].sorted_by_length()
-    model = models.load_classifier(source, labels, trust_remote_code=config.trust_remote_code)
+    model = models.load_classifier(source, labels, trust_remote_code=config.trust_remote_code,
+                                   problem_type=task.problem_type)
     from core.train.adapters import apply_freezing, apply_peft
 
     apply_freezing(model, config)
     model, is_peft = apply_peft(model, config)
-    log.info("split sizes: %s; labels: %s", {k: len(v) for k, v in frames.items()}, labels)
-    return Prepared(config, labels, frames, encoded, tokenizer, model, is_peft)
+    log.info("task %s; split sizes: %s; labels: %s", task.key, {k: len(v) for k, v in frames.items()}, labels)
+    return Prepared(config, labels, frames, encoded, tokenizer, model, is_peft, task=task, target_scale=scale)
 
 
 def versions() -> dict[str, str]:
@@ -163,6 +194,7 @@ def train_run(run_id: str, stop: StopRequested) -> str:
             "device": f"{device_description()}, {precision_description(config)}",
             "parameters": params,
             "labels": prep.labels,
+            "task": prep.task.to_dict(),
             "split_sizes": {k: len(v) for k, v in prep.frames.items()},
         },
     )
@@ -186,8 +218,10 @@ def train_run(run_id: str, stop: StopRequested) -> str:
         return "stopped"
     if int(os.environ.get("RANK", "0")) != 0:  # with DDP, rank 0 alone evaluates and saves
         return "completed"
-    from core.train.finish import finish_run
-
+    if prep.task == Task():
+        from core.train.finish import finish_run
+    else:  # multi-label, regression and pairs end without the checks that perturb or featurise one text
+        from core.train.finish_tasks import finish_task_run as finish_run
     final = finish_run(prep, trainer, run_id, run_dir, train_seconds)
     store.update_run(run_id, final_metrics=final)
     log.info("final test metrics: %s", json.dumps({k: round(v, 4) for k, v in final.items()}))

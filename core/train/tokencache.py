@@ -51,6 +51,8 @@ class TokenizedTexts:
     offsets: np.ndarray
     key: str = ""
     cache_hit: bool = False
+    type_ids: np.ndarray | None = None
+    """Segment ids (0 = first text, 1 = second) laid out like ``ids``; only for pairs, with tokenizers that use them."""
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -70,6 +72,10 @@ class TokenizedTexts:
     def as_lists(self) -> list[list[int]]:
         """The ids as plain Python lists (what a tokenizer call returns)."""
         return [self[i].tolist() for i in range(len(self))]
+
+    def types(self, i: int) -> np.ndarray | None:
+        """Segment ids of text ``i`` (None without them)."""
+        return None if self.type_ids is None else self.type_ids[self.offsets[i] : self.offsets[i + 1]]
 
 
 def tokenizer_fingerprint(tokenizer: Any) -> str:
@@ -115,18 +121,17 @@ def texts_digest(texts: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def cache_key(tokenizer: Any, texts: Sequence[str], max_length: int) -> str:
-    """The cache file name (without suffix) for these texts, tokenizer and ``max_length``."""
+def cache_key(tokenizer: Any, texts: Sequence[str], max_length: int, pairs: Sequence[str] | None = None) -> str:
+    """The cache file name (without suffix) for these texts (and second texts of pairs), tokenizer and ``max_length``."""
     digest = hashlib.sha256()
     digest.update(f"v{CACHE_VERSION}|{tokenizer_fingerprint(tokenizer)}|{int(max_length)}|".encode())
     digest.update(texts_digest(texts).encode())
+    if pairs is not None:  # single texts keep the keys they always had
+        digest.update(b"|pairs|" + texts_digest(pairs).encode())
     return digest.hexdigest()[:32]
 
 
-def _tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> tuple[np.ndarray, np.ndarray]:
-    if not texts:
-        return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64)
-    encoded = tokenizer([str(t) for t in texts], truncation=True, max_length=max_length, padding=False)["input_ids"]
+def _flat(encoded: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter((len(x) for x in encoded), dtype=np.int64, count=len(encoded))
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
@@ -135,29 +140,45 @@ def _tokenize(tokenizer: Any, texts: Sequence[str], max_length: int) -> tuple[np
     return flat.astype(dtype), offsets
 
 
-def _load(file: Path, n_texts: int) -> tuple[np.ndarray, np.ndarray] | None:
+def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int,
+             pairs: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(ids, offsets, type_ids)`` of ``texts`` — with ``pairs``, of each pair in the tokenizer's pair encoding
+    (``[CLS] a [SEP] b [SEP]``, the longer text truncated first); ``type_ids`` only for pairs, when the model uses them."""
+    if not texts:
+        return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64), None
+    args = [[str(t) for t in texts]] + ([[str(t) for t in pairs]] if pairs is not None else [])
+    encoded = tokenizer(*args, truncation=True, max_length=max_length, padding=False)
+    ids, offsets = _flat(encoded["input_ids"])
+    types = None
+    if pairs is not None and "token_type_ids" in encoded and "token_type_ids" in getattr(tokenizer, "model_input_names", ()):
+        types = _flat(encoded["token_type_ids"])[0].astype(np.int8)
+    return ids, offsets, types
+
+
+def _load(file: Path, n_texts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     try:
         with np.load(file, allow_pickle=False) as data:
             ids, offsets = data["ids"], data["offsets"]
+            types = data["type_ids"] if "type_ids" in data.files else None
     except FileNotFoundError:
         return None
     except Exception:
         log.warning("token cache file %s is unreadable; tokenising again", file.name)
         return None
-    if len(offsets) != n_texts + 1 or int(offsets[-1]) != len(ids):
+    if len(offsets) != n_texts + 1 or int(offsets[-1]) != len(ids) or (types is not None and len(types) != len(ids)):
         return None
     try:
         os.utime(file)  # "recently used", for pruning
     except OSError:
         pass
-    return ids, offsets
+    return ids, offsets, types
 
 
-def _save(file: Path, ids: np.ndarray, offsets: np.ndarray) -> None:
+def _save(file: Path, ids: np.ndarray, offsets: np.ndarray, types: np.ndarray | None = None) -> None:
     fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".incoming-", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, ids=ids, offsets=offsets)
+            np.savez(handle, ids=ids, offsets=offsets, **({"type_ids": types} if types is not None else {}))
         os.replace(tmp, file)  # atomic: a concurrent reader sees the old file or the whole new one
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -184,24 +205,30 @@ def prune(max_bytes: int = MAX_CACHE_BYTES) -> int:
     return removed
 
 
-def encode(tokenizer: Any, texts: Sequence[str], max_length: int, *, use_cache: bool = True) -> TokenizedTexts:
-    """Token ids of ``texts`` (truncated to ``max_length``, unpadded), from the cache when possible."""
+def encode(tokenizer: Any, texts: Sequence[str], max_length: int, *, use_cache: bool = True,
+           pairs: Sequence[str] | None = None) -> TokenizedTexts:
+    """Token ids of ``texts`` (truncated to ``max_length``, unpadded), from the cache when possible.
+
+    With ``pairs`` (the second text of each pair) each item is the pair's encoding, with its segment ids.
+    """
     texts = [str(t) for t in texts]
+    pairs = None if pairs is None else [str(t) for t in pairs]
     if not use_cache or not texts:
-        ids, offsets = _tokenize(tokenizer, texts, max_length)
-        return TokenizedTexts(ids, offsets)
+        ids, offsets, types = tokenize(tokenizer, texts, max_length, pairs)
+        return TokenizedTexts(ids, offsets, type_ids=types)
     started = time.perf_counter()
-    key = cache_key(tokenizer, texts, max_length)
+    key = cache_key(tokenizer, texts, max_length, pairs)
     file = cache_dir() / f"{key}.npz"
     loaded = _load(file, len(texts))
     if loaded is not None:
         log.info("token cache hit for %d texts (%.2f s)", len(texts), time.perf_counter() - started)
-        return TokenizedTexts(*loaded, key=key, cache_hit=True)
-    ids, offsets = _tokenize(tokenizer, texts, max_length)
+        ids, offsets, types = loaded
+        return TokenizedTexts(ids, offsets, key=key, cache_hit=True, type_ids=types)
+    ids, offsets, types = tokenize(tokenizer, texts, max_length, pairs)
     try:
-        _save(file, ids, offsets)
+        _save(file, ids, offsets, types)
         prune()
     except OSError:
         log.warning("could not write the token cache", exc_info=True)
     log.info("tokenised %d texts (%.2f s)", len(texts), time.perf_counter() - started)
-    return TokenizedTexts(ids, offsets, key=key, cache_hit=False)
+    return TokenizedTexts(ids, offsets, key=key, cache_hit=False, type_ids=types)

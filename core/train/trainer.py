@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,9 @@ import pandas as pd
 
 from core.config import RunConfig
 from core.evaluate import metrics
+from core.tasks import Task
 from core.train.batching import EncodedSplit, LengthBucketSampler, PadCollator, pad_side
+from core.train.losses import class_weight_loss, class_weight_sum, multi_label_loss
 
 
 @dataclass
@@ -60,6 +62,9 @@ class Prepared:
     tokenizer: Any
     model: Any
     peft_model: bool
+    task: Task = field(default_factory=Task)
+    target_scale: tuple[float, float] | None = None
+    """Regression: the training targets' (mean, sd); the model learns standardised targets (see core.train.heads)."""
 
 
 def model_device(model: Any) -> Any:
@@ -134,11 +139,38 @@ def _logging_steps(n_train: int, config: RunConfig) -> int:
     return max(1, min(50, total // 100))
 
 
-def _compute_metrics(labels: list[str]) -> Any:
+def _validation_metrics(task: Task, logits: np.ndarray, y_true: np.ndarray) -> dict[str, float]:
+    """Validation scores of a multi-label or regression run (their curves in the live view; early stopping's score)."""
+    from core.evaluate import metrics_multilabel as ml
+    from core.evaluate import metrics_regression as reg
+
+    if task.multi_label:
+        y_pred = (logits > 0).astype(int)  # sigmoid > 0.5: the tuned thresholds come at the end of the run
+        y_true = y_true.astype(int)
+        return {"f1_micro": ml.f1_score(y_true, y_pred, average="micro"),
+                "f1_macro": ml.f1_score(y_true, y_pred, average="macro"),
+                "subset_accuracy": ml.accuracy_score(y_true, y_pred)}
+    y_pred, y_true = logits.reshape(-1), y_true.reshape(-1)  # standardised: correlations do not care, MSE is in sds
+    return {"spearman": reg.spearmanr(y_true, y_pred) or 0.0, "pearson": reg.pearsonr(y_true, y_pred) or 0.0,
+            "mse": reg.mean_squared_error(y_true, y_pred)}
+
+
+def best_model_metric(task: Task, setting: str) -> str:
+    """The validation score early stopping watches: the setting, or the regression's Spearman for a class metric."""
+    if task.regression and setting != "loss":
+        return "spearman"
+    if task.multi_label and setting == "accuracy":
+        return "subset_accuracy"
+    return setting
+
+
+def _compute_metrics(labels: list[str], task: Task | None = None) -> Any:
     def compute(eval_pred: Any) -> dict[str, float]:
         logits, y_true = eval_pred.predictions, eval_pred.label_ids
         if isinstance(logits, tuple):
             logits = logits[0]
+        if task is not None and task != Task() and not (task.pair and task.target == "single_label"):
+            return _validation_metrics(task, np.asarray(logits, dtype=np.float64), np.asarray(y_true))
         y_pred = np.asarray(logits).argmax(-1)
         return {
             "accuracy": metrics.accuracy_score(y_true, y_pred),
@@ -146,39 +178,6 @@ def _compute_metrics(labels: list[str]) -> Any:
         }
 
     return compute
-
-
-def _class_weight_loss(weights: Any, smoothing: float) -> Any:
-    """Class-weighted cross-entropy for ``Trainer(compute_loss_func=...)``: the weighted mean over the whole step.
-
-    The Trainer treats a ``compute_loss_func`` loss as already normalised over all micro-batches of a step and does
-    not divide it by the gradient accumulation steps; a per-micro-batch mean would make the loss and the gradients
-    k times too large with k accumulation steps.  So each micro-batch returns its *sum* of weighted losses divided by
-    ``num_items_in_batch``, which TuneboardTrainer makes the sum of class weights of the step's labels (not their
-    count): the micro-batches then add up to exactly what ``cross_entropy(weight=...)`` gives on the full batch.
-    """
-    import torch
-
-    def loss_fn(outputs: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
-        logits = outputs["logits"] if isinstance(outputs, dict) else outputs.logits
-        weight = weights.to(logits.device)
-        if num_items_in_batch is None:  # a lone batch: its own weighted mean
-            return torch.nn.functional.cross_entropy(logits.float(), labels, weight=weight, label_smoothing=smoothing)
-        total = torch.nn.functional.cross_entropy(
-            logits.float(), labels, weight=weight, label_smoothing=smoothing, reduction="sum"
-        )
-        return total / num_items_in_batch
-
-    return loss_fn
-
-
-def class_weight_sum(weights: Any, labels: Any) -> Any:
-    """Sum of the class weights of ``labels`` (ignored labels, -100, count 0): the weighted "number of items"."""
-    import torch
-
-    labels = labels.to(weights.device)
-    valid = labels.ne(-100)
-    return torch.where(valid, weights[labels.clamp(min=0)], torch.zeros((), dtype=weights.dtype)).sum()
 
 
 def clip_grad_norm_cpu(parameters: Any, max_norm: float) -> Any:
@@ -294,6 +293,8 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
     has_val = len(prep.encoded["validation"]) > 0
     eval_strategy = c.eval_strategy if has_val else "no"
     best = has_val and c.early_stopping_patience > 0
+    best_metric = best_model_metric(prep.task, c.early_stopping_metric)
+    single_label = prep.task.target == "single_label"  # label smoothing and class weights are about classes of one
     args = TrainingArguments(
         output_dir=str(run_dir / "checkpoints"),
         num_train_epochs=c.epochs,
@@ -305,7 +306,7 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
         weight_decay=c.weight_decay,
         warmup_steps=c.warmup_ratio,
         lr_scheduler_type=c.lr_scheduler,
-        label_smoothing_factor=0.0 if c.class_weighted_loss else c.label_smoothing,
+        label_smoothing_factor=0.0 if c.class_weighted_loss or not single_label else c.label_smoothing,
         seed=c.seed,
         data_seed=c.seed,
         eval_strategy=eval_strategy,
@@ -314,8 +315,8 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
         save_steps=c.eval_steps if eval_strategy == "steps" else None,
         save_total_limit=2,
         load_best_model_at_end=best,
-        metric_for_best_model=("eval_" + c.early_stopping_metric) if best else None,
-        greater_is_better=(c.early_stopping_metric != "loss") if best else None,
+        metric_for_best_model=("eval_" + best_metric) if best else None,
+        greater_is_better=(best_metric != "loss") if best else None,
         logging_strategy="steps",
         logging_steps=_logging_steps(len(prep.encoded["train"]), c),
         train_sampling_strategy="group_by_length",  # similar lengths per batch (TuneboardTrainer tightens it)
@@ -335,14 +336,16 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
     if best:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=c.early_stopping_patience))
     loss_func = weights = None
-    if c.class_weighted_loss:
+    if c.class_weighted_loss and single_label:
         counts = prep.frames["train"]["label"].value_counts()
         freq = np.array([counts.get(label, 0) for label in prep.labels], dtype=np.float64)
         weights = torch.tensor(
             len(freq) and freq.sum() / (len(freq) * np.maximum(freq, 1)),
             dtype=torch.float32,
         )
-        loss_func = _class_weight_loss(weights, c.label_smoothing)
+        loss_func = class_weight_loss(weights, c.label_smoothing)
+    elif prep.task.multi_label:
+        loss_func = multi_label_loss(len(prep.labels))
     if perf.fast_collator:
         collator = PadCollator(prep.tokenizer.pad_token_id or 0, pad_side(prep.tokenizer))
     else:
@@ -355,7 +358,7 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
         eval_dataset=prep.encoded["validation"] if has_val else None,
         data_collator=collator,
         processing_class=prep.tokenizer,
-        compute_metrics=_compute_metrics(prep.labels),
+        compute_metrics=_compute_metrics(prep.labels, prep.task),
         callbacks=callbacks,
         compute_loss_func=loss_func,
     )

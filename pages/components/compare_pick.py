@@ -14,6 +14,7 @@ import streamlit as st
 
 from core import i18n
 from core.compare.loading import MAX_RUNS
+from core.compare.tables import score_message
 from core.errors import TuneboardError
 from core.store import STATUSES, Run
 from pages.components.i18n import current_language, t, tr
@@ -24,15 +25,16 @@ _MESSAGE_KEY = "_compare_baseline_message"
 
 
 def _option_labels(runs: Sequence[Run]) -> Callable[[str], str]:
-    """The format_func of a run picker: "name (id, status · F1 0.912)" by run id, in this session's language
-    (read now: AppTest also calls format_func outside a script run, where the session cannot be read)."""
+    """The format_func of a run picker: "name (id, status · macro-F1 0.912)" by run id (the run's headline metric:
+    micro-F1, Spearman for other kinds), in this session's language (read now: AppTest also calls format_func
+    outside a script run, where the session cannot be read)."""
     language = current_language()
     by_id = {r.id: r for r in runs}
+    scores = {r.id: score_message(r) for r in runs}
 
     def label(run_id: str) -> str:
         run = by_id[run_id]
-        metric = (run.final_metrics or {}).get("f1_macro")
-        score = f" · F1 {metric:.3f}" if isinstance(metric, int | float) else ""
+        score = f" · {scores[run_id].in_language(language)}" if scores[run_id] is not None else ""
         status = i18n.translate(language, f"compare.status.{run.status}") if run.status in STATUSES else run.status
         return i18n.translate(language, "compare.pick.option", name=run.name, id=run.id, status=status, score=score)
 
@@ -76,12 +78,16 @@ def _train_baseline(source_id: str) -> None:
     chosen = list(st.session_state.get(STATE_KEY, []))
     if len(chosen) < MAX_RUNS:
         st.session_state[STATE_KEY] = [*chosen, new.id]
-    accuracy = new.final_metrics.get("accuracy", 0.0)
-    st.session_state[_MESSAGE_KEY] = ("success", t("compare.pick.baseline_done", id=new.id, accuracy=f"{accuracy:.1%}"))
+    accuracy, score = new.final_metrics.get("accuracy"), score_message(new)
+    if accuracy is not None:  # one label per text (or pair): as it always said
+        done = t("compare.pick.baseline_done", id=new.id, accuracy=f"{accuracy:.1%}")
+    else:
+        done = t("compare_tasks.pick.baseline_done", id=new.id, score=tr(score) if score else "")
+    st.session_state[_MESSAGE_KEY] = ("success", done)
 
 
 def baseline_adder(runs: Sequence[Run]) -> None:
-    """One click: TF-IDF + logistic regression on exactly the split of a chosen run, added to the comparison."""
+    """One click: the TF-IDF baseline of the chosen run's kind, on exactly its split, added to the comparison."""
     message = st.session_state.pop(_MESSAGE_KEY, None)
     if message:
         (st.error if message[0] == "error" else st.success)(message[1])
@@ -90,6 +96,7 @@ def baseline_adder(runs: Sequence[Run]) -> None:
         return
     with st.expander(t("compare.pick.baseline_expander"), icon=":material/functions:"):
         st.caption(t("compare.pick.baseline_caption"))
+        st.caption(t("compare_tasks.pick.baseline_kinds"))
         chosen = st.session_state.get(STATE_KEY) or []
         default = next((i for i, r in enumerate(candidates) if r.id in chosen), 0)
         by_id = {r.id: r for r in candidates}

@@ -2,6 +2,10 @@
 hyperparameters and the test examples the runs disagree on.  All numbers come from :mod:`core.compare`,
 all charts from :mod:`core.plots`.
 
+The sections follow the runs' kind of task: multi-label runs compare F1 per label (no confusion matrix), regression
+runs the examples on which their predicted numbers differ most (no per-class sections); runs of different kinds are
+not compared, with one sentence saying why.
+
 User text (run names, labels, example texts) is only shown in tables, chart labels and captions with
 Markdown escaped -- never as HTML.
 """
@@ -16,9 +20,9 @@ import streamlit as st
 
 from core import i18n
 from core.compare import alignment, curves, leaderboard, loading, tables
-from core.evaluate.report import format_metric
 from core.plots import compare_figures, confusion
 from core.store import Run
+from core.tasks import Task
 from pages.components.i18n import current_language, t, tr
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -34,8 +38,13 @@ def plain(text: object) -> str:
 
 
 def metric_name(key: str) -> str:
-    """A final metric's name (a key of ``core.evaluate.report.METRIC_NAMES``) in the interface language."""
+    """A final metric's name (``compare.metric.<key>``: every kind's metrics) in the interface language."""
     return t(f"compare.metric.{key}")
+
+
+def number_format(metric: str) -> str:
+    """The st.column_config number format of a metric: percent for shares, decimals for the others."""
+    return "percent" if tables.is_percent(metric) else "%.4f" if metric in tables.IN_TARGET_UNITS else "%.3f"
 
 
 def namer(prefix: str) -> Callable[[object], str]:
@@ -55,32 +64,41 @@ def setting_name(name: object) -> str:
 
 
 def render(runs: Sequence[Run]) -> None:
-    """All comparison sections for ``runs`` (2–10 runs), in tabs; curves first."""
+    """All comparison sections for ``runs`` (2–10 runs of one kind), in tabs; curves first."""
+    problem = tables.kinds_problem(runs)
+    if problem is not None:
+        st.warning(tr(problem))
+        return
+    task = tables.common_task(runs) or Task()
     labels = loading.run_labels(runs)
     reports = {r.id: loading.load_report(r.id) for r in runs}
     pending = [labels[r.id] for r in runs if reports[r.id] is None]
     if pending:
         st.caption(plain(t("compare.pending", runs=", ".join(pending))))
-    tabs = st.tabs([t(f"compare.tabs.{tab}") for tab in
-                    ("curves", "metrics", "settings", "per_class", "confusion", "hyperparameters", "disagreements")])
-    with tabs[0]:
-        _curves(runs)
-    with tabs[1]:
-        _metrics(runs, labels)
-    with tabs[2]:
-        _settings(runs, labels)
-    with tabs[3]:
-        _per_class(runs, labels, reports)
-    with tabs[4]:
-        _confusions(runs, labels, reports)
-    with tabs[5]:
-        _hyperparameters(runs, labels)
-    with tabs[6]:
-        _disagreements(runs, labels)
+    if task != Task():
+        st.caption(t("compare_tasks.kind", kind=t(f"task.name.{task.key}")))
+    sections = {
+        t("compare.tabs.curves"): lambda: _curves(runs, task),
+        t("compare.tabs.metrics"): lambda: _metrics(runs, labels, task),
+        t("compare.tabs.settings"): lambda: _settings(runs, labels),
+    }
+    if task.multi_label:
+        sections[t("compare_tasks.tab.per_label")] = lambda: _per_class(runs, labels, reports, task)
+    elif not task.regression:
+        sections[t("compare.tabs.per_class")] = lambda: _per_class(runs, labels, reports, task)
+        sections[t("compare.tabs.confusion")] = lambda: _confusions(runs, labels, reports)
+    sections[t("compare.tabs.hyperparameters")] = lambda: _hyperparameters(runs, labels, task)
+    if task.regression:
+        sections[t("compare_tasks.tab.differences")] = lambda: _differences(runs, labels)
+    else:
+        sections[t("compare.tabs.disagreements")] = lambda: _disagreements(runs, labels)
+    for tab, draw in zip(st.tabs(list(sections)), sections.values(), strict=True):
+        with tab:
+            draw()
 
 
 # ---------------------------------------------------------------------------- curves
-def _curves(runs: Sequence[Run]) -> None:
+def _curves(runs: Sequence[Run], task: Task) -> None:
     st.subheader(t("compare.curves.heading"))
     left, right = st.columns([2, 1])
     x = left.radio(t("compare.curves.x_label"), list(curves.X_AXES), format_func=namer("compare.curves.x"),
@@ -91,7 +109,8 @@ def _curves(runs: Sequence[Run]) -> None:
         names = ", ".join(f"‘{loading.run_labels(runs)[r.id]}’" for r in baselines)
         one = "one" if len(baselines) == 1 else "many"
         st.caption(plain(t(f"compare.curves.baselines_left_out_{one}", names=names)))
-    data = curves.curves(trained, names=("loss", "accuracy", "f1_macro"), x=x, smooth=smooth)
+    logged = curves.validation_metrics(task)  # what runs of this kind log on the validation split
+    data = curves.curves(trained, names=("loss", *logged), x=x, smooth=smooth)
     if data.empty:
         st.info(t("compare.curves.nothing_logged") if trained else t("compare.curves.baselines_only"))
         return
@@ -99,7 +118,7 @@ def _curves(runs: Sequence[Run]) -> None:
     st.plotly_chart(compare_figures.curves_figure(data, name="loss", x_title=x_title, title=t("compare.curves.loss_title"),
                                                   language=language), key="cmp_loss_chart")
     st.subheader(t("compare.curves.validation_heading"))
-    metric = st.selectbox(t("compare.curves.validation_metric"), ["f1_macro", "accuracy"], format_func=namer("compare.metric"),
+    metric = st.selectbox(t("compare.curves.validation_metric"), list(logged), format_func=namer("compare.metric"),
                           key="cmp_val_metric")
     if (data["name"] == metric).any():
         st.plotly_chart(compare_figures.curves_figure(data, name=metric, x_title=x_title, splits=("validation",), language=language,
@@ -110,17 +129,18 @@ def _curves(runs: Sequence[Run]) -> None:
 
 
 # ---------------------------------------------------------------------------- metrics
-def _metrics(runs: Sequence[Run], labels: dict[str, str]) -> None:
+def _metrics(runs: Sequence[Run], labels: dict[str, str], task: Task) -> None:
     ids = [r.id for r in runs]
     reference = st.selectbox(t("compare.metrics.reference"), ids, format_func=labels.get, key="cmp_reference")
-    table = tables.metric_table(runs, reference_id=reference)
+    table = tables.metric_table(runs, reference_id=reference, metrics=tables.table_metrics(task))
     if table.values.empty:
         st.info(t("compare.metrics.empty"))
         return
-    st.caption(t("compare.metrics.caption"))
+    st.caption(t("compare.metrics.caption") if task.target == "single_label" else
+               t(f"compare_tasks.metrics.caption_{task.target}"))
     values = table.values.copy()
     missing = t("compare.metrics.missing")
-    shown = values.apply(lambda row: row.map(lambda v: missing if pd.isna(v) else format_metric(str(row.name), v)), axis=1)
+    shown = values.apply(lambda row: row.map(lambda v: missing if pd.isna(v) else tables.format_value(str(row.name), v)), axis=1)
     styles = pd.DataFrame("", index=values.index, columns=values.columns)
     for metric, best in table.best.items():
         styles.loc[metric, best] = _BEST_CSS
@@ -177,14 +197,15 @@ def _settings(runs: Sequence[Run], labels: dict[str, str]) -> None:
     st.dataframe(diff.rename(columns=labels, index=setting_name).rename_axis(t("compare.settings.index")), key="cmp_config_diff")
 
 
-def _per_class(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> None:
+def _per_class(runs: Sequence[Run], labels: dict[str, str], reports: dict, task: Task) -> None:
     frame = tables.per_class_f1(runs, reports)
     if frame.empty:
         st.info(t("compare.per_class.empty"))
         return
     st.plotly_chart(compare_figures.per_class_figure(frame, labels, language=current_language()), key="cmp_per_class_chart")
     pct = st.column_config.NumberColumn(format="percent")
-    st.dataframe(frame.rename(columns=labels).rename_axis(t("compare.per_class.index")), key="cmp_per_class_table",
+    index = t("compare_tasks.per_label.index") if task.multi_label else t("compare.per_class.index")
+    st.dataframe(frame.rename(columns=labels).rename_axis(index), key="cmp_per_class_table",
                  column_config={labels[c]: pct for c in frame.columns})
 
 
@@ -205,18 +226,17 @@ def _confusions(runs: Sequence[Run], labels: dict[str, str], reports: dict) -> N
 
 
 # ---------------------------------------------------------------------------- hyperparameters, disagreements
-def _hyperparameters(runs: Sequence[Run], labels: dict[str, str]) -> None:
-    metric = st.selectbox(t("compare.hyperparameters.metric"), list(tables.TABLE_METRICS), index=2, format_func=namer("compare.metric"),
-                          key="cmp_hp_metric")
+def _hyperparameters(runs: Sequence[Run], labels: dict[str, str], task: Task) -> None:
+    options = list(tables.table_metrics(task))
+    metric = st.selectbox(t("compare.hyperparameters.metric"), options, index=options.index(task.headline_metric),
+                          format_func=namer("compare.metric"), key="cmp_hp_metric")
     frame = leaderboard.hyperparameter_frame(runs, metric)
     title = metric_name(metric)
     st.plotly_chart(compare_figures.parallel_figure(frame, metric, metric_title=title, language=current_language(),
                                                     lower_is_better=metric in tables.LOWER_IS_BETTER), key="cmp_parallel")
     # Settings as text (a column may mix numbers and "None"); the metric stays a number so it sorts.
     table = frame.drop(columns=[metric]).astype(str).rename(columns=setting_name).assign(**{title: frame[metric]}).rename(index=labels)
-    percent = metric not in {"mcc", "cohen_kappa", "log_loss"}
-    st.dataframe(table, key="cmp_hp_table",
-                 column_config={title: st.column_config.NumberColumn(format="percent" if percent else "%.3f")})
+    st.dataframe(table, key="cmp_hp_table", column_config={title: st.column_config.NumberColumn(format=number_format(metric))})
 
 
 def _disagreements(runs: Sequence[Run], labels: dict[str, str]) -> None:
@@ -231,6 +251,7 @@ def _disagreements(runs: Sequence[Run], labels: dict[str, str]) -> None:
         return
     # Prefixed so a run called "text" or "label" cannot clash with the fixed columns.
     fixed = {c: t(f"compare.disagree.{c}") for c in ("row_id", "text", "label", "n_correct")}
+    fixed["text_pair"] = t("compare_tasks.differences.text_pair")  # sentence pairs: both texts
     preds = {i: t("compare.disagree.pred", run=name) for i, name in labels.items()}
     frame = result.frame.head(MAX_DISAGREEMENTS_SHOWN).rename(columns={**fixed, **preds})
     if len(result.frame) > MAX_DISAGREEMENTS_SHOWN:
@@ -238,3 +259,22 @@ def _disagreements(runs: Sequence[Run], labels: dict[str, str]) -> None:
     st.dataframe(frame, hide_index=True, key="cmp_disagreements",
                  column_config={fixed["text"]: st.column_config.TextColumn(width="large"),
                                 fixed["n_correct"]: st.column_config.NumberColumn(help=t("compare.disagree.n_correct_help"))})
+
+
+def _differences(runs: Sequence[Run], labels: dict[str, str]) -> None:
+    """Regression runs: the test examples on which their predicted numbers differ most."""
+    result = alignment.prediction_differences(runs, {r.id: loading.load_predictions(r.id) for r in runs})
+    if result.frame is None:
+        st.warning(tr(result.sentence))
+        return
+    st.caption(plain(tr(result.sentence)))
+    fixed = {c: t(f"compare_tasks.differences.{c}") for c in ("text", "text_pair", "label", "spread", "closest")}
+    fixed["row_id"] = t("compare.disagree.row_id")
+    preds = {i: t("compare_tasks.differences.pred", run=name) for i, name in labels.items()}
+    frame = result.frame.head(MAX_DISAGREEMENTS_SHOWN).assign(closest=lambda d: d["closest"].map(labels))
+    if len(result.frame) > MAX_DISAGREEMENTS_SHOWN:
+        st.caption(t("compare.disagree.showing", shown=MAX_DISAGREEMENTS_SHOWN, total=len(result.frame)))
+    st.dataframe(frame.rename(columns={**fixed, **preds}), hide_index=True, key="cmp_differences",
+                 column_config={fixed["text"]: st.column_config.TextColumn(width="large"),
+                                fixed["spread"]: st.column_config.NumberColumn(format="%.3f", help=t("compare_tasks.differences.spread_help")),
+                                fixed["closest"]: st.column_config.TextColumn(help=t("compare_tasks.differences.closest_help"))})

@@ -14,6 +14,7 @@ from core.data.examples import EXAMPLES
 from core.errors import TuneboardError
 from core.i18n import Message
 from core.jobs.demo import load_example
+from core.tasks import task_of
 from pages.components.i18n import t, tr
 from pages.components.safe_text import escape_markdown
 
@@ -40,9 +41,18 @@ def render_examples() -> None:
         if right.button(t("data.examples.load"), key=f"ex_{example.key}", icon=":material/download:"):
             record = load_example(example.key, name=t(f"data.example.{example.key}.title"))
             st.session_state["train_dataset"] = record.id
-            st.success(t("data.examples.loaded", name=record.name, rows=counted(record.n_rows, "row"),
-                         classes=counted(len(record.labels), "class")))
+            st.success(loaded_sentence(record))
             st.page_link("pages/train.py", label=t("data.train_link"), icon=":material/model_training:")
+
+
+def loaded_sentence(record: store.DatasetRecord) -> str:
+    """"Loaded ‘name’: 636 rows, 8 classes." — or its kind instead of classes for a dataset without classes."""
+    task = task_of(record)
+    if task.regression:
+        return t("data.examples.loaded", name=record.name, rows=counted(record.n_rows, "row"),
+                 classes=t(f"task.short.{task.key}"))
+    return t("data.examples.loaded", name=record.name, rows=counted(record.n_rows, "row"),
+             classes=counted(len(record.labels), "class"))
 
 
 def render_hub() -> None:
@@ -65,7 +75,7 @@ def render_hub() -> None:
 
 def _library_frame(records: list) -> pd.DataFrame:
     rows = [{
-        "name": r.name, "rows": r.n_rows, "classes": len(r.labels), "labels": ", ".join(r.labels[:8]) + (" …" if len(r.labels) > 8 else ""),
+        "name": r.name, "kind": t(f"task.short.{task_of(r).key}"), "rows": r.n_rows, "classes": len(r.labels), "labels": ", ".join(r.labels[:8]) + (" …" if len(r.labels) > 8 else ""),
         "splits": ", ".join(f"{split_name(k)} {v}" for k, v in r.splits.items()) or t("data.library.split_auto"),
         "source": r.meta.get("source", ""), "added": dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M"), "id": r.id,
     } for r in records]

@@ -11,9 +11,10 @@ import streamlit as st
 
 from core.errors import TuneboardError
 from core.evaluate import latency
-from core.serve import export, quantize
+from core.serve import export, quantize, task_output
 from core.serve import loading as serving
 from core.store import Run
+from core.tasks import Task
 from pages.components.i18n import t, tr
 
 POLL_S = 1.0
@@ -69,6 +70,10 @@ def _int8(run: Run) -> None:
     if serving.is_peft_folder(serving.model_dir(run.id)):
         st.caption(t("runs.export.int8_prompt_tuned"))
         return
+    task = task_output.run_task(run.id)
+    if task != Task():  # the int8 comparison measures single texts by argmax accuracy (core.serve.quantize)
+        st.caption(t("serve_tasks.export.int8_single_text", kind=t(f"serve_tasks.kind.{task.key}")))
+        return
     st.caption(t("runs.export.int8_intro"))
     state = quantize.job_status(run.id).get("state")
     active = state in {"queued", "running"}
@@ -96,6 +101,9 @@ def render(run: Run) -> None:
                        file_name=export.export_name(run.id), mime="application/zip", on_click="ignore",
                        icon=":material/download:", key=f"export_zip_{run.id}", type="primary",
                        help=t("runs.export.download_help"))
+    task = task_output.run_task(run.id)
+    if task != Task():
+        st.caption(t("serve_tasks.export.kind", kind=t(f"serve_tasks.kind.{task.key}")))
     st.markdown(t("runs.export.use_in_python"))
     st.code(snippet, language="python", wrap_lines=True)
     with st.expander(t("runs.export.model_card")):

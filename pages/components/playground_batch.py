@@ -1,4 +1,5 @@
-"""Batch prediction: upload a file, pick the text column, classify every row in a worker, download the result.
+"""Batch prediction: upload a file, pick the text column (two for a pair run), predict every row in a worker, download
+the result.  The added columns follow the run's kind (:func:`core.serve.predict.prediction_columns`).
 
 The worker (``python -m core.serve.predict_worker``) does the work; this view only starts it and polls its
 ``progress.json`` with a fragment that refreshes every second while the job runs, and not at all after.
@@ -14,8 +15,9 @@ from core.data.columns import detect_columns
 from core.data.formats import LoadedTable
 from core.errors import DataError, TuneboardError
 from core.results import PROB_PREFIX
-from core.serve import predict
+from core.serve import predict, task_output
 from core.store import Run
+from core.tasks import Task
 from pages.components.i18n import t, tr
 
 JOB_KEY = "pg_batch_job"
@@ -39,7 +41,8 @@ def _upload(run: Run) -> None:
     file = st.file_uploader(t("playground.batch.file_label"), type=types, key="pg_batch_file",
                             help=t("playground.batch.file_help", mb=upload.MAX_UPLOAD_MB))
     if file is None:
-        st.caption(t("playground.batch.upload_hint"))
+        task = task_output.run_task(run.id)
+        st.caption(t("playground.batch.upload_hint" if task == Task() else f"serve_tasks.batch.upload_hint.{task.key}"))
         return
     try:
         with st.spinner(t("playground.batch.reading_file")):
@@ -48,33 +51,60 @@ def _upload(run: Run) -> None:
         st.error(f"{file.name}: {tr(exc)}", icon=":material/error:")
         return
     df = table.df
-    columns = list(df.columns)
-    guess = detect_columns(df).text
-    column = st.selectbox(t("playground.batch.text_column"), columns, index=columns.index(guess) if guess in columns else 0,
-                          key="pg_batch_col", help=t("playground.batch.text_column_help"))
+    column, pair_column = _columns(df, task_output.run_task(run.id))
     st.caption(t("playground.batch.first_rows", rows=f"{len(df):,}"))
     st.dataframe(df.head(5), hide_index=True, key="pg_batch_preview")
     if st.button(t("playground.batch.predict_all", rows=f"{len(df):,}"), type="primary", icon=":material/play_arrow:",
                  key="pg_batch_start"):
         try:
-            st.session_state[JOB_KEY] = predict.start_job(run.id, df, column, source_name=file.name)
+            st.session_state[JOB_KEY] = predict.start_job(run.id, df, column, pair_column=pair_column,
+                                                          source_name=file.name)
         except TuneboardError as exc:
             st.error(tr(exc), icon=":material/error:")
 
 
-def shown_columns(columns: list[str]) -> dict[str, str]:
+def _columns(df: pd.DataFrame, task: Task) -> tuple[str, str | None]:
+    """The text column to predict, and for a pair run the second text column (guessed from pair names first)."""
+    columns = list(df.columns)
+    pair_guess = task_output.guess_pair_columns(df) if task.pair else None
+    guess = pair_guess[0] if pair_guess else detect_columns(df).text
+    first = "serve_tasks.batch.first_column" if task.pair else "playground.batch.text_column"
+    column = st.selectbox(t(first), columns, index=columns.index(guess) if guess in columns else 0,
+                          key="pg_batch_col", help=t("playground.batch.text_column_help"))
+    if not task.pair:
+        return column, None
+    rest = [c for c in columns if c != column] or columns
+    preferred = [c for c in pair_guess or () if c in rest]  # the guessed partner of whichever column was chosen
+    second = preferred[-1] if preferred else rest[0]
+    pair_column = st.selectbox(t("serve_tasks.batch.second_column"), rest, index=rest.index(second),
+                               key="pg_batch_pair_col", help=t("serve_tasks.batch.second_column_help"))
+    return column, pair_column
+
+
+def shown_columns(columns: list[str], task: Task | None = None) -> dict[str, str]:
     """File column → header shown on the page, for the columns the model added (in English: the same names).
 
-    The worker appends the predicted label, its confidence and one ``prob::<class>`` column per class (in that order,
-    each maybe suffixed when the upload had that name), so they are found from the end, never by guessing names."""
+    The worker appends, per kind, the predicted label, its confidence and one ``prob::<class>`` column per class; the
+    predicted labels and one ``prob::<label>`` per label (multi-label); or the predicted number (regression) — in
+    that order, each maybe suffixed when the upload had that name — so they are found from the end, never by guessing
+    names."""
+    task = task or Task()
+    if task.regression:
+        pred = columns[-1] if columns else None
+        return {pred: t("serve_tasks.batch.col_score") + pred[len(predict.SCORE_COLUMN):]} if pred else {}
     n_prob = 0
     while n_prob < len(columns) and str(columns[-1 - n_prob]).startswith(PROB_PREFIX):
         n_prob += 1
-    if len(columns) < n_prob + 2:
+    added = 1 if task.multi_label else 2
+    if len(columns) < n_prob + added:
         return {}
-    pred, confidence = columns[-n_prob - 2], columns[-n_prob - 1]
-    names = {pred: t("playground.batch.col_pred") + pred[len(predict.PRED_COLUMN):],
-             confidence: t("playground.batch.col_confidence") + confidence[len(predict.CONFIDENCE_COLUMN):]}
+    if task.multi_label:
+        pred = columns[-n_prob - 1]
+        names = {pred: t("serve_tasks.batch.col_labels") + pred[len(predict.LABELS_COLUMN):]}
+    else:
+        pred, confidence = columns[-n_prob - 2], columns[-n_prob - 1]
+        names = {pred: t("playground.batch.col_pred") + pred[len(predict.PRED_COLUMN):],
+                 confidence: t("playground.batch.col_confidence") + confidence[len(predict.CONFIDENCE_COLUMN):]}
     names.update({c: t("playground.batch.col_prob", label=c[len(PROB_PREFIX):]) for c in columns[len(columns) - n_prob:]})
     kept = [c for c in columns if c not in names]
     if len({*kept, *names.values()}) < len(columns):
@@ -82,13 +112,18 @@ def shown_columns(columns: list[str]) -> dict[str, str]:
     return names
 
 
-def _downloads(job_id: str, source_name: str) -> None:
+def _downloads(job_id: str, source_name: str, task: Task) -> None:
     frame = _result(job_id)
-    names = shown_columns([str(c) for c in frame.columns])
+    names = shown_columns([str(c) for c in frame.columns], task)
     st.dataframe(frame.head(200).rename(columns=names), hide_index=True, key="pg_batch_result")
     if any(shown != column for column, shown in names.items()):  # the files keep the stable English column names
-        st.caption(t("playground.batch.file_columns_note", pred=predict.PRED_COLUMN, confidence=predict.CONFIDENCE_COLUMN,
-                     prob=PROB_PREFIX))
+        if task.regression:
+            st.caption(t("serve_tasks.batch.file_columns_note_score", pred=predict.SCORE_COLUMN))
+        elif task.multi_label:
+            st.caption(t("serve_tasks.batch.file_columns_note_labels", pred=predict.LABELS_COLUMN, prob=PROB_PREFIX))
+        else:
+            st.caption(t("playground.batch.file_columns_note", pred=predict.PRED_COLUMN,
+                         confidence=predict.CONFIDENCE_COLUMN, prob=PROB_PREFIX))
     stem = (source_name.rsplit(".", 1)[0] or "predictions") + "-predictions"
     left, right = st.columns(2)
     left.download_button(t("playground.batch.download_csv"), data=lambda: predict.to_csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv",
@@ -117,7 +152,8 @@ def _job_body(job_id: str, was_active: bool) -> None:
     st.success(t("playground.batch.classified", rows=f"{status.get('total', 0):,}",
                  source=info.get("source_name") or t("playground.batch.the_file"), seconds=f"{status.get('seconds', 0):.1f}"),
                icon=":material/check_circle:")
-    _downloads(job_id, info.get("source_name") or "predictions")
+    task = Task.from_dict(info["task"]) if info.get("task") else task_output.run_task(info["run_id"])
+    _downloads(job_id, info.get("source_name") or "predictions", task)
 
 
 def phase_text(phase: str | None) -> str:

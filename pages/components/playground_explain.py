@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.serve.explain import word_separator
+from core.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL
 from pages.components.i18n import t
 from pages.components.safe_text import escape_markdown
 
@@ -39,27 +40,43 @@ def highlighted_markdown(scores: list[tuple[str, float]]) -> str:
     return (word_separator("".join(word for word, _ in scores)) or "\u200b").join(parts)
 
 
-def influence_frame(scores: list[tuple[str, float]], n: int = 12) -> pd.DataFrame:
-    """The ``n`` most influential words with their scores (probability points), strongest first."""
+def influence_frame(scores: list[tuple[str, float]], n: int = 12, *, scale: float = 100.0) -> pd.DataFrame:
+    """The ``n`` most influential words with their scores, strongest first: probability points (``scale`` 100), or
+    the change of a predicted number in its own units (``scale`` 1)."""
     frame = pd.DataFrame(scores, columns=["word", "influence"])
     if frame.empty:
         return frame
-    frame["influence"] = frame["influence"] * 100
+    frame["influence"] = frame["influence"] * scale
     return frame.reindex(frame["influence"].abs().sort_values(ascending=False).index).head(n).reset_index(drop=True)
 
 
-def render(scores: list[tuple[str, float]], predicted: str) -> None:
-    """Draw the highlighted text and the table of the most influential words."""
+LEGEND_KEYS = {
+    SINGLE_LABEL: ("playground.explain.legend", "playground.explain.influence_label", "playground.explain.influence_help"),
+    MULTI_LABEL: ("serve_tasks.explain.legend_label", "playground.explain.influence_label",
+                  "serve_tasks.explain.influence_help_label"),
+    REGRESSION: ("serve_tasks.explain.legend_number", "serve_tasks.explain.influence_label_number",
+                 "serve_tasks.explain.influence_help_number"),
+}
+"""Per task target: the legend under the text, the influence column's label and its help."""
+
+
+def render(scores: list[tuple[str, float]], predicted: str, *, kind: str = SINGLE_LABEL) -> None:
+    """Draw the highlighted text and the table of the most influential words.
+
+    ``kind`` is the run's task target: the scores are a class's probability (single label), the explained label's
+    probability (multi-label, ``predicted`` = that label) or the predicted number (regression)."""
     if not scores:
         st.caption(t("playground.explain.no_words"))
         return
+    legend, label, help_key = LEGEND_KEYS.get(kind, LEGEND_KEYS[SINGLE_LABEL])
     st.markdown(highlighted_markdown(scores))
-    st.caption(t("playground.explain.legend", predicted=predicted))
+    st.caption(t(legend, predicted=predicted))
     # The table's own headers are translated (not just column_config labels): they are what the page shows.
     word, influence = t("playground.explain.col_word"), t("playground.explain.col_influence")
-    frame = influence_frame(scores).rename(columns={"word": word, "influence": influence})
+    frame = influence_frame(scores, scale=1.0 if kind == REGRESSION else 100.0)
+    frame = frame.rename(columns={"word": word, "influence": influence})
     st.dataframe(frame, hide_index=True, key="pg_influence", column_config={
         word: st.column_config.TextColumn(word),
-        influence: st.column_config.NumberColumn(t("playground.explain.influence_label"), format="%+.2f",
-                                                 help=t("playground.explain.influence_help")),
+        influence: st.column_config.NumberColumn(t(label), format="%+.3f" if kind == REGRESSION else "%+.2f",
+                                                 help=t(help_key)),
     })

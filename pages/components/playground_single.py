@@ -1,4 +1,7 @@
-"""Try texts: type or paste texts (one per line) or pick test examples; see classes, probabilities, explanations.
+"""Try texts: type or paste texts (one per line) or pick test examples; see the answers, scores and explanations.
+
+A pair run gets two boxes (first texts, second texts; line ``i`` of each makes pair ``i``).  What an answer looks
+like per kind (a class, the labels above their thresholds, a number) is :mod:`pages.components.playground_answers`.
 
 The model is loaded lazily inside the UI process, on the first Classify, and kept with ``st.cache_resource`` (small,
 interactive use): on the CPU unless a GPU is free of training runs, never on the GPU a run trains on.  Whole files go
@@ -13,11 +16,14 @@ import streamlit as st
 from core import results as runs
 from core.errors import TuneboardError
 from core.serve import loading as serving
+from core.serve import task_output
 from core.store import Run
-from pages.components import playground_explain
+from core.tasks import PAIR_COLUMN, Task
+from pages.components import playground_answers
 from pages.components.i18n import t, tr
 
 TEXTS_KEY = "pg_texts"
+PAIRS_KEY = "pg_pairs"
 MAX_TEXTS = 50  # interactive limit; bigger jobs belong in batch prediction
 
 
@@ -44,6 +50,7 @@ def _model(run_id: str) -> serving.Predictor:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _explanation(run_id: str, text: str, target: int, stamp: float) -> list[tuple[str, float]]:
+    """Occlusion scores of ``text`` for output ``target``: a class's or a label's probability, or the number."""
     from core.serve.explain import occlusion_scores
 
     return occlusion_scores(_model(run_id).predict_proba, text, target)
@@ -51,93 +58,92 @@ def _explanation(run_id: str, text: str, target: int, stamp: float) -> list[tupl
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _test_examples(run_id: str) -> pd.DataFrame:
-    return runs.load_predictions(run_id)[["text", "label"]]
+    frame = runs.load_predictions(run_id)
+    return frame[[c for c in ("text", PAIR_COLUMN, "label") if c in frame.columns]]
+
+
+def _key(text: object, pair: object = None) -> tuple[str, str]:
+    """Texts compared as the box shows them: whitespace collapsed (a test text may hold line breaks)."""
+    return " ".join(str(text).split()), "" if pair is None else " ".join(str(pair).split())
 
 
 def _fill_with_examples(run_id: str, n: int = 5) -> None:
-    """Button callback: put ``n`` random test texts into the text area (callbacks may set widget state)."""
+    """Button callback: put ``n`` random test texts (and their second texts) into the boxes."""
     try:
-        sample = _test_examples(run_id).sample(min(n, len(_test_examples(run_id))))
-        st.session_state[TEXTS_KEY] = "\n".join(" ".join(str(text).split()) for text in sample["text"])
+        examples = _test_examples(run_id)
+        sample = examples.sample(min(n, len(examples)))
+        st.session_state[TEXTS_KEY] = "\n".join(_key(text)[0] for text in sample["text"])
+        if PAIR_COLUMN in sample.columns:
+            st.session_state[PAIRS_KEY] = "\n".join(_key(text)[0] for text in sample[PAIR_COLUMN])
     except TuneboardError as exc:
         st.session_state["pg_examples_error"] = tr(exc)
 
 
-def _inputs(run: Run) -> list[str]:
+def _lines(key: str) -> list[str]:
+    return [line.strip() for line in (st.session_state.get(key) or "").splitlines() if line.strip()]
+
+
+def _boxes(task: Task) -> None:
+    """The text box, or the two boxes of a pair run side by side."""
     # No help tooltip here: its button would share this label and make the text area ambiguous to find by label.
-    st.text_area(t("playground.single.texts_label"), key=TEXTS_KEY, height=140,
-                 placeholder=t("playground.single.texts_placeholder", max=MAX_TEXTS))
+    if not task.pair:
+        label = "serve_tasks.playground.texts_label_regression" if task.regression else "playground.single.texts_label"
+        st.text_area(t(label), key=TEXTS_KEY, height=140, placeholder=t("playground.single.texts_placeholder", max=MAX_TEXTS))
+        return
+    left, right = st.columns(2)
+    left.text_area(t("serve_tasks.playground.first_texts"), key=TEXTS_KEY, height=140,
+                   placeholder=t("serve_tasks.playground.first_placeholder", max=MAX_TEXTS))
+    right.text_area(t("serve_tasks.playground.second_texts"), key=PAIRS_KEY, height=140,
+                    placeholder=t("serve_tasks.playground.second_placeholder"))
+
+
+def _inputs(run: Run, task: Task) -> tuple[list[str], list[str] | None]:
+    _boxes(task)
     left, right = st.columns([1, 3])
-    left.button(t("playground.single.classify"), type="primary", icon=":material/play_arrow:", key="pg_classify")
+    action = "serve_tasks.playground.predict" if task.regression else "playground.single.classify"
+    left.button(t(action), type="primary", icon=":material/play_arrow:", key="pg_classify")
     right.button(t("playground.single.fill_examples"), icon=":material/shuffle:", key="pg_examples",
                  on_click=_fill_with_examples, args=(run.id,), help=t("playground.single.fill_examples_help"))
     if st.session_state.get("pg_examples_error"):
         st.warning(st.session_state.pop("pg_examples_error"))
-    lines = [line.strip() for line in (st.session_state.get(TEXTS_KEY) or "").splitlines() if line.strip()]
-    if len(lines) > MAX_TEXTS:
-        st.warning(t("playground.single.too_many_lines", max=MAX_TEXTS, count=len(lines)))
-    return lines[:MAX_TEXTS]
+    texts = _lines(TEXTS_KEY)
+    pairs = _lines(PAIRS_KEY) if task.pair else None
+    if pairs is not None and texts and len(pairs) != len(texts):
+        st.warning(t("serve_tasks.playground.pair_mismatch", first=len(texts), second=len(pairs)))
+        texts = texts[: len(pairs)]
+        pairs = pairs[: len(texts)]
+    if len(texts) > MAX_TEXTS:
+        st.warning(t("playground.single.too_many_lines", max=MAX_TEXTS, count=len(texts)))
+    return texts[:MAX_TEXTS], None if pairs is None else pairs[:MAX_TEXTS]
 
 
-def _true_labels(run_id: str, texts: list[str]) -> list[str | None]:
+def _true_labels(run_id: str, texts: list[str], pairs: list[str] | None) -> list[object | None]:
     """The test label of texts that are test examples (None for the user's own texts)."""
     try:
-        known = {" ".join(str(text).split()): str(lab) for text, lab in _test_examples(run_id).itertuples(index=False)}
+        examples = _test_examples(run_id)
     except TuneboardError:
         return [None] * len(texts)
-    return [known.get(" ".join(text.split())) for text in texts]
-
-
-def _summary(frame: pd.DataFrame, truth: list[str | None]) -> None:
-    # The headers are the frame's own column names (what the page shows), so they are translated here.
-    text, confidence = t("playground.single.col_text"), t("playground.single.col_confidence")
-    table = pd.DataFrame({text: frame["text"], t("playground.single.col_predicted"): frame["pred"],
-                          confidence: frame["confidence"]})
-    if any(truth):
-        table[t("playground.single.col_true_label")] = [label or "" for label in truth]
-    st.dataframe(table, hide_index=True, key="pg_summary", column_config={
-        # Medium widths: text + predicted + confidence fit an 800 px window without hiding the confidence.
-        text: st.column_config.TextColumn(text, width="medium"),
-        confidence: st.column_config.ProgressColumn(confidence, min_value=0.0, max_value=1.0, format="percent",
-                                                    width="medium"),
-    })
-
-
-def _details(run: Run, frame: pd.DataFrame, labels: list[str]) -> None:
-    """Probability bars per class and the word-level explanation for one chosen text."""
-    index = 0
-    if len(frame) > 1:
-        index = st.selectbox(t("playground.single.look_closer"), range(len(frame)), key="pg_pick",
-                             format_func=lambda i: f"{i + 1}. {frame['text'].iloc[i][:90]}")
-    row = frame.iloc[index]
-    # Stacked, not side by side: in a narrow column the probability bars were cut off at 800 px.
-    st.metric(t("playground.single.predicted_class"), str(row["pred"]), help=t("playground.single.predicted_class_help"))
-    name, probability = t("playground.single.col_class"), t("playground.single.col_probability")
-    probs = pd.DataFrame({name: labels, probability: [float(row[runs.prob_column(x)]) for x in labels]})
-    st.dataframe(probs.sort_values(probability, ascending=False), hide_index=True, key="pg_probs", width="stretch",
-                 column_config={name: st.column_config.TextColumn(name, width="medium"),
-                                probability: st.column_config.ProgressColumn(probability, min_value=0.0, max_value=1.0,
-                                                                             format="percent", width="medium")})
-    st.markdown(t("playground.single.which_words"))
-    target = labels.index(row["pred"])
-    with st.spinner(t("playground.single.explaining")):
-        stamp = serving.model_dir(run.id).stat().st_mtime
-        scores = _explanation(run.id, str(row["text"]), target, stamp)
-    playground_explain.render(scores, str(row["pred"]))
+    second = examples[PAIR_COLUMN] if PAIR_COLUMN in examples.columns else [None] * len(examples)
+    known = {_key(text, pair): label for text, pair, label in zip(examples["text"], second, examples["label"], strict=True)}
+    return [known.get(_key(text, None if pairs is None else pairs[i])) for i, text in enumerate(texts)]
 
 
 def render(run: Run) -> None:
     """The 'Try texts' tab for one completed run."""
-    texts = _inputs(run)
+    task = task_output.run_task(run.id)
+    texts, pairs = _inputs(run, task)
     if not texts:
-        st.caption(t("playground.single.empty_hint"))
+        hint = "empty_hint_pair" if task.pair else "empty_hint_regression" if task.regression else None
+        st.caption(t(f"serve_tasks.playground.{hint}") if hint else t("playground.single.empty_hint"))
         return
     try:
         with st.spinner(t("playground.single.loading_model")):  # appears only when loading takes a moment
             model = _model(run.id)
-        frame = serving.predictions_frame(texts, model.predict_proba(texts), model.labels)
+        scores = model.predict_proba(texts, pairs) if task.pair else model.predict_proba(texts)
+        frame = serving.predictions_frame(texts, scores, model.labels, task=task, thresholds=model.thresholds,
+                                          pairs=pairs)
     except (TuneboardError, OSError) as exc:
         st.error(tr(exc), icon=":material/error:")
         return
-    _summary(frame, _true_labels(run.id, texts))
-    _details(run, frame, model.labels)
+    playground_answers.summary(frame, _true_labels(run.id, texts, pairs), task)
+    playground_answers.details(run, frame, model, task, _explanation)

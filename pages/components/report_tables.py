@@ -15,7 +15,7 @@ from pages.components.i18n import t
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
-# A table column: (its catalogue key under report.col, how to show it given its header).
+# A table column: (its catalogue key under report.col -- or a full key, with a dot --, how to show it given its header).
 Column = tuple[str, Callable[[str], Any]]
 
 
@@ -52,9 +52,14 @@ def table(frame: pd.DataFrame, columns: dict[str, Column], *, key: str) -> None:
     table (sorting, download, AppTest) shows the same words.
     """
     present = [c for c in columns if c in frame.columns]
-    names = {c: t(f"report.col.{columns[c][0]}") for c in present}
+    names = {c: t(_column_key(columns[c][0])) for c in present}
     config = {names[c]: columns[c][1](names[c]) for c in present}
     st.dataframe(frame[present].rename(columns=names), hide_index=True, key=key, column_config=config)
+
+
+def _column_key(name: str) -> str:
+    """The catalogue key of a column header: ``report.col.<name>``, or ``name`` itself when it is a full key."""
+    return name if "." in name else f"report.col.{name}"
 
 
 def str_frame(predictions: pd.DataFrame | None) -> pd.DataFrame:
@@ -75,6 +80,7 @@ def show_examples(frame: pd.DataFrame, *, key: str) -> None:
     table(shown, {
         "row_id": ("row", number),
         "text": ("text", lambda name: st.column_config.TextColumn(name, width="large")),
+        "text_pair": ("report_ui.col.text_pair", lambda name: st.column_config.TextColumn(name, width="large")),
         "label": ("true_label", text),
         "pred": ("predicted", text),
         "confidence": ("confidence", percent),

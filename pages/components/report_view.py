@@ -8,7 +8,8 @@ never as HTML.  No torch/transformers here: rendering must stay fast.
 
 This module draws the overview tab and lays out the tabs; the others live beside it: report_confusion (confusion
 matrix, errors), report_reliability (binary, calibration, robustness, slices), report_efficiency, report_guard
-(the baseline verdict above the tabs), and report_tables (shared table pieces).
+(the baseline verdict above the tabs), and report_tables (shared table pieces).  Multi-label and regression
+reports are drawn by report_multilabel and report_regression instead.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from core.evaluate.explanations import report_explanations
 from core.evaluate.report import format_metric
 from core.plots import classification_figures
 from core.plots.report_words import metric_name
-from pages.components import report_confusion, report_efficiency, report_guard, report_reliability
+from core.tasks import MULTI_LABEL, REGRESSION
+from pages.components import (
+    report_confusion,
+    report_efficiency,
+    report_guard,
+    report_multilabel,
+    report_regression,
+    report_reliability,
+)
 from pages.components import report_tables as tables
 from pages.components.i18n import current_language, t
 
@@ -101,8 +110,16 @@ def render_report(report: dict, predictions: pd.DataFrame | None, *, key: str) -
     """Render every section of ``report`` in tabs; ``key`` must be unique on the page.
 
     Sections the run lacks (binary, robustness, efficiency, slices ...) show
-    "not available for this run" instead of failing.
+    "not available for this run" instead of failing.  Multi-label and regression reports have views of their own;
+    single-label reports (pairs of texts included) are drawn here.
     """
+    target = (report.get("task") or {}).get("target")
+    if target == MULTI_LABEL:
+        report_multilabel.render(report, predictions, key=key)
+        return
+    if target == REGRESSION:
+        report_regression.render(report, predictions, key=key)
+        return
     frame = tables.str_frame(predictions)
     # The saved sentences are English: in another language they are written again from the report's own numbers.
     explanations, per_class = report_explanations(report, language=current_language())

@@ -1,5 +1,8 @@
 """The table of runs with status and key metrics: a filter bar, single selection (the run to show) and
-multi-selection (runs to compare or manage together).  Columns sort by clicking their header."""
+multi-selection (runs to compare or manage together).  Columns sort by clicking their header.
+
+Accuracy and macro-F1 are the single-label numbers; the "score" column names each run's headline metric, whatever
+its kind ("macro-F1 0.912", "micro-F1 0.810", "Spearman 0.741"), so multi-label and regression runs have one too."""
 
 from __future__ import annotations
 
@@ -11,11 +14,12 @@ import streamlit as st
 from core import store
 from core.compare import manage
 from core.compare.loading import MAX_RUNS, MIN_RUNS
+from core.compare.tables import score_message
 from core.store import Run
-from pages.components.i18n import t
+from pages.components.i18n import t, tr
 from pages.components.run_status import status_text
 
-_COLUMN_ORDER = ["name", "status", "accuracy", "f1_macro", "model", "dataset", "minutes", "created", "tags", "id"]
+_COLUMN_ORDER = ["name", "status", "accuracy", "f1_macro", "score", "model", "dataset", "minutes", "created", "tags", "id"]
 
 
 def _column_config() -> dict:
@@ -26,6 +30,7 @@ def _column_config() -> dict:
         t("runs.table.status"): st.column_config.TextColumn(width=110),
         t("runs.table.accuracy"): st.column_config.NumberColumn(format="%.3f", width=75),
         t("runs.table.f1_macro"): st.column_config.NumberColumn(format="%.3f", width=75),
+        t("runs.table.score"): st.column_config.TextColumn(width=120, help=t("compare_tasks.run_table.score_help")),
         t("runs.table.id"): st.column_config.TextColumn(width="small"),
     }
 
@@ -38,15 +43,16 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
     for r in runs:
         m = r.final_metrics or {}
         status = status_text(r, positions.get(r.id, "?"))
+        score = score_message(r)
         rows.append({
             "id": r.id, "name": r.name, "status": status, "dataset": manage.dataset_name(r),
             "model": manage.model_name(r),
-            "accuracy": m.get("accuracy"), "f1_macro": m.get("f1_macro"),
+            "accuracy": m.get("accuracy"), "f1_macro": m.get("f1_macro"), "score": tr(score) if score else None,
             "minutes": round(r.duration_s / 60, 2) if r.duration_s else None,
             "created": dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M"),
             "tags": ", ".join(r.tags),
         })
-    columns = ["id", "name", "status", "dataset", "model", "accuracy", "f1_macro", "minutes", "created", "tags"]
+    columns = ["id", "name", "status", "dataset", "model", "accuracy", "f1_macro", "score", "minutes", "created", "tags"]
     return pd.DataFrame(rows, columns=columns)
 
 

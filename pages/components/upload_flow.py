@@ -7,17 +7,16 @@ import streamlit as st
 
 from core import models
 from core.config import BUILTIN_MODEL
-from core.data import health, notes, rowcheck, upload, vocab
+from core.data import health, health_tasks, notes, rowcheck, task_detect, upload, vocab
 from core.data import library as datasets
-from core.data.clean import CleanResult, clean_examples, combine_splits
-from core.data.columns import detect_columns
+from core.data.clean import CleanResult, combine_splits
 from core.data.findings import Finding
-from core.data.fixes import apply_fixes
 from core.data.formats import LoadedTable
+from core.data.task_detect import TaskGuess
 from core.errors import DataError, TuneboardError
-from core.plots.health_figures import label_distribution_figure, length_histogram_figure
+from pages.components import upload_task
 from pages.components.dataset_library import counted
-from pages.components.i18n import current_language, t, tr
+from pages.components.i18n import t, tr
 from pages.components.safe_text import escape_markdown
 
 AUTO_DETECT = ""  # the option for "detect it"; its label comes from the catalogue
@@ -33,6 +32,11 @@ def _read(raw: bytes, filename: str, encoding: str | None) -> LoadedTable:
 @st.cache_resource(show_spinner=False)
 def _counter(model: str):
     return models.token_counter(model)
+
+
+@st.cache_resource(show_spinner=False)
+def _pair_counter(model: str):
+    return health_tasks.pair_token_counter(model)
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,36 +72,21 @@ def _read_all(files: dict, encoding: str | None) -> dict[str, LoadedTable] | Non
     return tables
 
 
-def _choose_columns(df: pd.DataFrame) -> tuple[str, str]:
-    guess = detect_columns(df)
-    columns = list(df.columns)
-    left, right = st.columns(2)
-    text_col = left.selectbox(t("data.upload.text_column"), columns, index=columns.index(guess.text),
-                              help=t("data.upload.text_column_help"))
-    left.caption(escape_markdown(tr(guess.messages.get("text", ""))))
-    label_index = columns.index(guess.label) if guess.label in columns else min(1, len(columns) - 1)
-    label_col = right.selectbox(t("data.upload.label_column"), columns, index=label_index,
-                                help=t("data.upload.label_column_help"))
-    right.caption(escape_markdown(tr(guess.messages.get("label", ""))))
-    if guess.slices:
-        st.caption(t("data.upload.slices", columns=", ".join(f"‘{c}’" for c in guess.slices)))
-    return text_col, label_col
-
-
-def _clean(tables: dict[str, LoadedTable], text_col: str, label_col: str) -> CleanResult:
+def _clean(tables: dict[str, LoadedTable], choice: TaskGuess) -> CleanResult:
     if "all" in tables:
-        return clean_examples(tables["all"].df, text_col, label_col)
+        return task_detect.clean_for(tables["all"].df, choice)
     combined = combine_splits({k: t.df for k, t in tables.items()})
-    return clean_examples(combined, text_col, label_col, split_col="split")
+    return task_detect.clean_for(combined, choice, split_col="split")
 
 
-def _health(clean: CleanResult, tables: dict[str, LoadedTable]) -> tuple[pd.DataFrame, health.HealthReport]:
+def _health(clean: CleanResult, tables: dict[str, LoadedTable], task) -> tuple[pd.DataFrame, health.HealthReport]:
     left, right = st.columns(2)
     model = left.text_input(t("data.upload.length_model"), BUILTIN_MODEL, help=t("data.upload.length_model_help"))
     max_length = right.slider(t("data.upload.max_length"), 16, 512, 128, step=16, help=t("data.upload.max_length_help"))
     df = clean.df
     options = {"count_tokens": _counter(model), "max_length": max_length, "count_unknown": _unknown_counter(model),
-               "reading": rowcheck.combine([table.row_count for table in tables.values()])}
+               "reading": rowcheck.combine([table.row_count for table in tables.values()]), "task": task,
+               "count_pair_tokens": _pair_counter(model) if task.pair else None}
     report = health.health_report(df, dropped=clean.dropped, **options)
     fixes = [f for f in report.findings if f.fix]
     if fixes:
@@ -107,7 +96,7 @@ def _health(clean: CleanResult, tables: dict[str, LoadedTable]) -> tuple[pd.Data
         chosen = st.pills(t("data.upload.fixes"), [f.fix for f in fixes], selection_mode="multi", format_func=names.get,
                           help=t("data.upload.fixes_help"))
         if chosen:
-            df = apply_fixes(df, chosen, min_count=report.min_class_size)
+            df = health_tasks.apply_fixes_for(df, chosen, task, min_count=report.min_class_size)
             report = health.health_report(df, dropped=clean.dropped, **options)
     return df, report
 
@@ -121,7 +110,7 @@ def _show_report(report: health.HealthReport) -> None:
     st.subheader(t("data.report.title"))
     cols = st.columns(3)
     cols[0].metric(t("data.report.rows_kept"), f"{report.n_rows:,}")
-    cols[1].metric(t("data.report.classes"), len(report.label_counts))
+    upload_task.metrics(report, cols[1])
     cols[2].metric(t("data.report.rows_dropped"), f"{sum(report.dropped.values()):,}")
     if report.lines is not None:
         st.caption(t("data.report.lines", n=f"{report.lines:,}"))
@@ -130,12 +119,7 @@ def _show_report(report: health.HealthReport) -> None:
     for finding in report.findings:
         text = tr(finding.messages.get("message", finding.message))
         SEVERITY_BOX.get(finding.severity, st.info)(f"**{_title(finding)}** — {escape_markdown(text)}")
-    left, right = st.columns(2)
-    language = current_language()
-    left.plotly_chart(label_distribution_figure(report, language=language), key="health_labels")
-    fig = length_histogram_figure(report, language=language)
-    if fig is not None:
-        right.plotly_chart(fig, key="health_lengths")
+    upload_task.charts(report)
 
 
 def render() -> None:
@@ -153,21 +137,21 @@ def render() -> None:
     first = next(iter(tables.values())).df
     st.dataframe(first.head(50), hide_index=True, height=220)
     try:
-        text_col, label_col = _choose_columns(first)
-        clean = _clean(tables, text_col, label_col)
+        choice = upload_task.choose(first)
+        clean = _clean(tables, choice)
         if clean.label_mapping and any(k != v for k, v in clean.label_mapping.items()):
             with st.expander(t("data.upload.normalised")):
                 columns = [t("data.upload.in_file"), t("data.upload.class_name")]
                 st.dataframe(pd.DataFrame(list(clean.label_mapping.items()), columns=columns), hide_index=True)
-        df, report = _health(clean, tables)
+        df, report = _health(clean, tables, choice.task)
         _show_report(report)
     except TuneboardError as exc:
         st.error(tr(exc), icon=":material/error:")
         return
-    _save(df, report, files, text_col, label_col, tables)
+    _save(df, report, files, choice, tables)
 
 
-def _save(df: pd.DataFrame, report: health.HealthReport, files: dict, text_col: str, label_col: str, tables: dict) -> None:
+def _save(df: pd.DataFrame, report: health.HealthReport, files: dict, choice: TaskGuess, tables: dict) -> None:
     st.subheader(t("data.save.title"))
     default_name = datasets.unique_name(next(iter(files.values())).name.rsplit(".", 1)[0])
     name = st.text_input(t("data.save.name"), default_name, help=t("data.save.name_help"))
@@ -176,11 +160,15 @@ def _save(df: pd.DataFrame, report: health.HealthReport, files: dict, text_col: 
         return
     if st.button(t("data.save.button"), type="primary", icon=":material/save:"):
         first = next(iter(tables.values()))
-        record = datasets.save_frame(df, name=name, text_column=text_col, label_column=label_col,
-                                     meta={"source": ", ".join(f.name for f in files.values()), "format": first.format,
-                                           "encoding": first.encoding, "health": report.to_dict() | {"token_lengths": None}})
+        kept = report.to_dict() | {"token_lengths": None}
+        meta = {"source": ", ".join(f.name for f in files.values()), "format": first.format, "encoding": first.encoding,
+                "health": kept, "pair_column": choice.pair, "label_columns": list(choice.label_columns),
+                "label_separator": choice.separator, "task_detected": choice.to_dict()}
+        record = datasets.save_frame(df, name=name, text_column=choice.text, meta=meta, task=choice.task,
+                                     label_column=choice.label or "|".join(choice.label_columns))  # as import_file
         st.session_state["train_dataset"] = record.id
-        st.success(t("data.save.saved", name=escape_markdown(record.name), rows=counted(record.n_rows, "row"),
-                     classes=counted(len(record.labels), "class")))
+        rows = counted(record.n_rows, "row")
+        st.success(upload_task.saved_text(record, report, rows) or t(
+            "data.save.saved", name=escape_markdown(record.name), rows=rows, classes=counted(len(record.labels), "class")))
     if st.session_state.get("train_dataset"):
         st.page_link("pages/train.py", label=t("data.train_link"), icon=":material/model_training:")

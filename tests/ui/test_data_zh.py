@@ -112,7 +112,7 @@ def test_loading_an_example_and_the_library_in_chinese():
         [s.value for s in at.success]
     at.run()  # the library now lists both datasets
     frame = at.dataframe[0].value
-    assert list(frame.columns) == ["名称", "行数", "类别数", "标签", "划分", "来源", "添加时间", "ID"]
+    assert list(frame.columns) == ["名称", "类型", "行数", "类别数", "标签", "划分", "来源", "添加时间", "ID"]
     assert set(frame["划分"]) == {"自动划分"}
     target = next(r.id for r in store.list_datasets() if r.name == "my-reviews")
     at.selectbox[0].set_value(target).run()

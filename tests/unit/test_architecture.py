@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KERNEL = {"core.config", "core.store", "core.paths", "core.errors", "core.text", "core.devices", "core.results",
-          "core.models", "core.i18n"}
+          "core.models", "core.i18n", "core.tasks"}
 ENTRY_POINTS = {"core.cli", "core.__main__", "core.worker", "core"}
 # What each subpackage may import besides the kernel (and itself).
 ALLOWED = {

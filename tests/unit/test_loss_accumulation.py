@@ -13,10 +13,12 @@ import pandas as pd
 import pytest
 
 from core.config import RunConfig
+from core.tasks import Task
 from core.train import tokencache
 from core.train.batching import EncodedSplit
-from core.train.run import _encode_frame
-from core.train.trainer import Prepared, _class_weight_loss, build_trainer, class_weight_sum
+from core.train.losses import class_weight_loss, class_weight_sum
+from core.train.run import _encode_frame, label_targets
+from core.train.trainer import Prepared, build_trainer
 
 WORDS = ["good", "bad", "fine", "awful", "great", "poor", "nice", "dull", "film", "plot", "acting", "music"]
 
@@ -54,9 +56,9 @@ def _data(n: int = 12) -> pd.DataFrame:
 
 def _prepared(frame: pd.DataFrame, config: RunConfig, tokenizer, model) -> Prepared:
     labels = sorted(frame["label"].unique())
-    ids = {label: i for i, label in enumerate(labels)}
     encoded = {
-        "train": _encode_frame(tokenizer, frame, ids, config.max_length, use_cache=False),
+        "train": _encode_frame(tokenizer, frame, label_targets(frame, Task(), labels), config.max_length,
+                               use_cache=False),
         "validation": EncodedSplit(tokencache.encode(tokenizer, [], config.max_length, use_cache=False),
                                             np.zeros(0, dtype=np.int64)),
     }
@@ -114,7 +116,7 @@ def test_loss_of_micro_batches_adds_up_to_the_weighted_mean():
     weights = torch.tensor([0.5, 2.0, 1.0])
     logits = torch.randn(10, 3, generator=torch.Generator().manual_seed(1))
     labels = torch.tensor([0, 1, 2, 0, 0, 1, 2, 2, 0, 1])
-    loss_fn = _class_weight_loss(weights, 0.0)
+    loss_fn = class_weight_loss(weights, 0.0)
     full = torch.nn.functional.cross_entropy(logits, labels, weight=weights)
     total = class_weight_sum(weights, labels)
     parts = sum(loss_fn({"logits": logits[i:i + 4]}, labels[i:i + 4], num_items_in_batch=total) for i in range(0, 10, 4))
