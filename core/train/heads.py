@@ -20,12 +20,15 @@ def output_layer(model: Any) -> Any:
     import torch
 
     prefix = getattr(model, "base_model_prefix", "")
-    found = None
+    found, trained_copy = None, None
     for name, module in model.named_modules():
         if prefix and (name == prefix or name.startswith(prefix + ".")):
             continue
         if isinstance(module, torch.nn.Linear) and module.out_features == model.config.num_labels:
             found = module
+            if ".modules_to_save." in f".{name}.":  # PEFT keeps a frozen original beside the head it trained
+                trained_copy = module
+    found = trained_copy or found
     if found is None:
         raise ValueError(f"no output layer with {model.config.num_labels} outputs in {type(model).__name__}")
     return found

@@ -153,3 +153,16 @@ def test_cli_detects_trains_and_reports_each_kind(tmp_path, frame, kind, metric)
     report = json.loads(shown.stdout)
     assert report["task"] == Task.from_key(kind).to_dict()
     assert metric in report["summary"]
+
+
+def test_lora_regression_saves_a_model_whose_pipeline_gives_the_reported_predictions():
+    """PEFT trains the new kinds too; the merged, rescaled head answers exactly what the report's predictions say."""
+    dataset_id = _store(scored_frame(), Task("regression"), label_col="score")
+    run = jobs.submit(RunConfig(dataset_id=dataset_id, model="tiny-random-bert", epochs=2, batch_size=16,
+                                learning_rate=1e-3, peft="lora"))
+    done = wait_for(run.id, {"completed", "failed"})
+    assert done.status == "completed", done.error
+    predictions = runs.load_predictions(run.id).head(3)
+    texts = predictions["text"].tolist()
+    answer = _pipeline(str(paths.run_dir(run.id) / "model"), f"clf({texts!r}, function_to_apply='none')")
+    assert [a["score"] for a in answer] == pytest.approx(predictions["pred"].tolist(), abs=1e-4)

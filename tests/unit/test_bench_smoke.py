@@ -148,3 +148,17 @@ def test_bench_recipe_names_parse():
         "lr3e-4", {"learning_rate": 3e-4, "head_lr_multiplier": 1})
     assert _parse_recipe("x:model=tiny-random-bert,train_word_embeddings=true") == (
         "x", {"model": "tiny-random-bert", "train_word_embeddings": True})
+
+
+def test_bench_tasks_summary_reads_its_results(tmp_path):
+    import json
+
+    from bench.bench_tasks import summary
+
+    results = tmp_path / "tasks.jsonl"
+    rows = [{"example": "review_scores", "seed": s, "wall_s": 60.0 + s, "epochs": 8.0,
+             "auto": {"spearman": 0.9 + s / 100, "pearson": 0.9, "mae": 0.5},
+             "baseline": {"spearman": 0.86, "pearson": 0.88, "mae": 0.55}} for s in (0, 1)]
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = summary(results)
+    assert "| review_scores | spearman | 0.905 ± 0.007 | 0.860 ± 0.000 | 2 | 60 |" in table
