@@ -59,7 +59,7 @@ def study(seeds: list[int], results: Path, examples: tuple[str, ...] = EXAMPLES)
         for seed in seeds:
             if (example, seed) in done:
                 continue
-            with tempfile.TemporaryDirectory(prefix="tb-bench-tasks-") as home:
+            with tempfile.TemporaryDirectory(prefix="tb-bench-tasks-", ignore_cleanup_errors=True) as home:  # the scheduler may still write
                 os.environ["TUNEBOARD_HOME"] = home
                 row = run_one(example, seed)
             with results.open("a") as handle:

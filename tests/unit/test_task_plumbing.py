@@ -153,12 +153,13 @@ def test_multi_label_loss_sums_over_labels_and_survives_accumulation():
     assert halves == pytest.approx(4 * per_cell.item(), rel=1e-6)
 
 
-def test_auto_gives_multi_label_runs_up_to_twice_the_epochs():
+def test_auto_gives_multi_label_and_regression_runs_up_to_twice_the_epochs():
     from core.models import BUILTIN_MODEL
     from core.train.recipe import DataProfile, auto_recipe
 
     lengths = (20,) * 100
     single = auto_recipe(DataProfile(284, 41, 8, lengths), model=BUILTIN_MODEL, device_kind="cpu")
-    multi = auto_recipe(DataProfile(284, 41, 8, lengths, multi_label=True), model=BUILTIN_MODEL, device_kind="cpu")
-    assert single.settings["epochs"] == 8 and multi.settings["epochs"] == 16
-    assert any("16 epochs" in reason for reason in multi.reasons)
+    multi = auto_recipe(DataProfile(284, 41, 8, lengths, target="multi_label"), model=BUILTIN_MODEL, device_kind="cpu")
+    number = auto_recipe(DataProfile(284, 41, 1, lengths, target="regression"), model=BUILTIN_MODEL, device_kind="cpu")
+    assert single.settings["epochs"] == 8 and multi.settings["epochs"] == 16 and number.settings["epochs"] == 16
+    assert any("16 epochs" in reason for reason in multi.reasons + number.reasons)
