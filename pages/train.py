@@ -35,8 +35,10 @@ dataset_id = st.selectbox(
     t("train.dataset_label"), list(by_id), index=list(by_id).index(preselect) if preselect in by_id else 0,
     format_func=shown.__getitem__,
     help=t("train.dataset_help"))
-if task_of(by_id[dataset_id]) != Task():
-    st.caption(t("train.kind", kind=t(f"task.name.{task_of(by_id[dataset_id]).key}")))
+kind = task_of(by_id[dataset_id])
+if kind != Task():
+    st.caption(t("train.kind", kind=t(f"task.name.{kind.key}"))
+               + (" " + t("train.kind_no_classes") if kind.target != "single_label" else ""))
 
 titles = {m.name: t(f"train.model.{catalogue_key(m.name)}.title") for m in MODEL_CHOICES} | {"other": t("train.model_other")}
 left, right = st.columns([2, 3])

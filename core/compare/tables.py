@@ -1,6 +1,7 @@
 """The numbers of a comparison side by side: the final-metric table with the best value per metric and
 deltas against a reference run, the settings that differ, and F1 per class; also the plain-text and JSON
-summary that ``python -m core compare RUN_ID RUN_ID ...`` prints.
+summary that ``python -m core compare RUN_ID RUN_ID ...`` prints, with each run's paired test against the reference
+run (:mod:`core.compare.significance`).
 
 Each kind of task is scored by its own metrics (:data:`KIND_METRICS`): accuracy and F1 for one label per text,
 micro-F1 and Hamming loss for several, errors and correlations for numbers.  Runs of different kinds are therefore
@@ -19,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.compare import significance
 from core.compare.loading import require_runs, run_labels, run_metrics, run_task
 from core.errors import RunError
 from core.evaluate.explanations import pct
@@ -216,6 +218,7 @@ def comparison(run_ids: Sequence[str], *, reference_id: str | None = None) -> di
         "best": table.best,
         "lower_is_better": [m for m in table.values.index if m in LOWER_IS_BETTER],
         "config_diff": {k: dict(row) for k, row in diff.iterrows()},
+        "significance": significance.summary(runs, reference_id=table.reference_id, names=labels),
     }
 
 
@@ -244,8 +247,11 @@ def comparison_text(run_ids: Sequence[str], *, reference_id: str | None = None) 
     diff_text = diff.to_string() if len(diff) else "(the runs have identical settings)"
     ref = labels[table.reference_id]
     kind = catalogue(DEFAULT_LANGUAGE)[f"task.name.{run_task(runs[0]).key}"]
+    pairs = significance.against_reference(runs, reference_id=table.reference_id, names=labels)
+    tests_text = "\n".join(f"- {said}" for pair in pairs for said in pair.sentences)
     return (f"Kind: {kind}\n"
             f"Metrics (* best; in brackets: difference to the reference run ‘{ref}’)\n{metrics_text}\n\n"
+            f"Is the difference real? (paired tests on the test rows both runs predicted)\n{tests_text}\n\n"
             f"Settings that differ\n{diff_text}")
 
 

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from core import results, store
 from core.evaluate import guard, html_tasks
 from core.evaluate.explanations import report_explanations
+from core.evaluate.intervals import interval_text
 from core.evaluate.report import METRIC_NAMES, format_metric
 from core.i18n import DEFAULT_LANGUAGE, catalogue, localize, translate
 from core.tasks import Task
@@ -145,6 +146,8 @@ def _common(report: dict, title: str, language: str) -> dict[str, Any]:
         "figure": _Figures(),
         "cell": _cell,
         "fmt": words.fmt,
+        # A headline number's 95 % bootstrap interval under its tile ('' for reports saved before intervals existed).
+        "ci": lambda key: interval_text(key, (report.get("intervals") or {}).get(key), language),
     }
 
 

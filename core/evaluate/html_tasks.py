@@ -19,6 +19,7 @@ import pandas as pd
 
 from core import results
 from core.errors import TuneboardError
+from core.evaluate.intervals import interval_text
 from core.i18n import localize, translate
 from core.tasks import PAIR_COLUMN, Task, split_labels
 
@@ -37,15 +38,22 @@ Words = Callable[..., str]
 
 
 class Tile(NamedTuple):
-    """One headline tile: the measure's name, its value as shown, and one plain sentence about it."""
+    """One headline tile: the measure's name, its value as shown, one plain sentence about it, and its 95 %
+    bootstrap interval as shown ('' when the report has none)."""
 
     name: str
     value: str
     sentence: str
+    interval: str = ""
 
 
 def _words(language: str) -> Words:
     return lambda key, /, **params: translate(language, key, **params)
+
+
+def _intervals(report: dict, language: str) -> Callable[[str], str]:
+    """A measure's interval line ('95% CI 81.2–84.9%'), '' for reports saved before intervals existed."""
+    return lambda metric: interval_text(metric, (report.get("intervals") or {}).get(metric), language)
 
 
 def sentences(language: str, *texts: str) -> str:
@@ -107,8 +115,8 @@ def _pattern(row: dict, t: Words) -> str:
     return t(key, a=row.get("label_a", ""), b=row.get("label_b", ""))
 
 
-def _ml_tiles(summary: dict, t: Words) -> list[Tile]:
-    tiles = [Tile(t(f"report_ui.metric.{m}"), _value(summary.get(m), t), t(f"report_ui.explain.{m}"))
+def _ml_tiles(summary: dict, t: Words, ci: Callable[[str], str]) -> list[Tile]:
+    tiles = [Tile(t(f"report_ui.metric.{m}"), _value(summary.get(m), t), t(f"report_ui.explain.{m}"), ci(m))
              for m in _ML_TILES if m in summary]
     true, pred = summary.get("label_cardinality_true"), summary.get("label_cardinality_pred")
     if true is not None and pred is not None:
@@ -135,7 +143,7 @@ def multilabel_context(report: dict, language: str) -> dict[str, Any]:
         "task_line": task_line(report, language),
         "col": capitalized(language),
         "counts": t("report_ui.ml.counts", n_test=f"{summary.get('n_test', 0):,}", n_errors=f"{summary.get('n_errors', 0):,}"),
-        "tiles": _ml_tiles(summary, t),
+        "tiles": _ml_tiles(summary, t, _intervals(report, language)),
         "per_label_help": sentences(language, t("report_ui.col.threshold_help"), t("report_ui.col.roc_auc_help")),
         "more_rows": [{"name": t(f"report_ui.metric.{m}"), "value": _value(summary[m], t, percent=m not in _RATIOS)}
                       for m in _ML_MORE if m in summary],
@@ -172,9 +180,9 @@ def _numbers(frame: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray] | None
             pd.to_numeric(frame["pred"], errors="coerce").to_numpy(dtype=float))
 
 
-def _reg_tiles(summary: dict, t: Words, language: str) -> list[Tile]:
+def _reg_tiles(summary: dict, t: Words, language: str, ci: Callable[[str], str]) -> list[Tile]:
     tiles = [Tile(t(f"report_ui.metric.{m}"), _value(summary.get(m), t, percent=False, digits=digits),
-                  t(f"report_ui.explain.{m}")) for m, digits in _REG_TILES.items() if m in summary]
+                  t(f"report_ui.explain.{m}"), ci(m)) for m, digits in _REG_TILES.items() if m in summary]
     baseline, mean = summary.get("baseline_mse"), summary.get("target_mean")
     if baseline is not None and mean is not None:
         verdict = ""
@@ -203,7 +211,7 @@ def regression_context(report: dict, language: str, *, points: pd.DataFrame | No
         "task_line": task_line(report, language),
         "col": capitalized(language),
         "counts": t("report_ui.reg.counts", n_test=f"{summary.get('n_test', 0):,}"),
-        "tiles": _reg_tiles(summary, t, language),
+        "tiles": _reg_tiles(summary, t, language, _intervals(report, language)),
         "scatter_figure": None if pairs is None else task_figures.scatter_figure(*pairs, language=language),
         "by_range": report.get("by_range") or [],
         "by_range_figure": task_figures.by_range_figure(report, language=language),

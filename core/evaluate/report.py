@@ -24,8 +24,10 @@ import pandas as pd
 from core.errors import DataError
 from core.evaluate import metrics
 from core.evaluate.explanations import class_explanations, metric_explanations, pct
+from core.evaluate.intervals import bootstrap_intervals
 from core.i18n import Message, message
 from core.results import MAX_SLICE_VALUES, dump_report, prob_column
+from core.tasks import SINGLE_LABEL
 
 __all__ = ["METRIC_NAMES", "build_report", "format_metric", "report_to_json"]
 
@@ -304,7 +306,8 @@ def build_report(
     """Build the full evaluation report for one run's test predictions.
 
     ``labels`` is the model's id2label order (matching the ``prob::<label>``
-    columns).  Sections: summary, explanations, per_class, confusion, errors
+    columns).  Sections: summary, intervals (95 % bootstrap intervals of the headline metrics:
+    :func:`core.evaluate.intervals.bootstrap_intervals`), explanations, per_class, confusion, errors
     (at most ``max_errors``, most confident first), binary (2 classes only,
     else None), calibration, robustness, efficiency, slices (+ slices_skipped),
     run, baseline_check (:func:`core.evaluate.guard.baseline_check`) and task (``task`` — a
@@ -330,6 +333,8 @@ def build_report(
         "labels": all_labels,
         "dataset_noun": dataset_noun,
         "summary": summary,
+        # 95 % bootstrap intervals of the headline metrics over these test rows (seeded: the same every time).
+        "intervals": bootstrap_intervals(SINGLE_LABEL, y_true, y_pred, labels=all_labels),
         "explanations": metric_explanations(
             summary,
             per_class,

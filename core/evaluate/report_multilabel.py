@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.evaluate import metrics_multilabel as mm
+from core.evaluate.intervals import bootstrap_intervals
 from core.evaluate.report import _jsonable, _skipped, _slice_values, _validate
 from core.evaluate.thresholds import DEFAULT_THRESHOLD
 from core.i18n import message
@@ -175,7 +176,8 @@ def build_multilabel_report(
 
     ``labels`` is the model's label order (its ``prob::<label>`` columns); ``thresholds`` the per-label thresholds
     tuned on validation (``{label: threshold}`` or a sequence in ``labels`` order; None: 0.5 each) — reported, not
-    re-applied: ``pred`` already holds the decisions.  Sections: task, labels, thresholds, summary, per_label,
+    re-applied: ``pred`` already holds the decisions.  Sections: task, labels, thresholds, summary, intervals
+    (:func:`core.evaluate.intervals.bootstrap_intervals`), per_label,
     cooccurrence, cooccurrence_errors, errors (at most ``max_errors``), efficiency, slices, slices_skipped, run.
     A label found in the test cells but unknown to the model is added at the end, with threshold None.
     """
@@ -197,6 +199,7 @@ def build_multilabel_report(
         "labels": all_labels,
         "thresholds": dict(zip(model, cuts, strict=True)),
         "summary": summary,
+        "intervals": bootstrap_intervals(MULTI_LABEL, true, pred),  # 95 % bootstrap, seeded
         "per_label": per_label.to_dict(orient="records"),
         "cooccurrence": {"labels": all_labels, "counts": mm.cooccurrence_counts(true)},
         "cooccurrence_errors": mm.cooccurrence_errors(true, pred, labels=all_labels),

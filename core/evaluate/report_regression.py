@@ -16,6 +16,7 @@ import pandas as pd
 
 from core.errors import DataError
 from core.evaluate import metrics_regression as mr
+from core.evaluate.intervals import bootstrap_intervals
 from core.evaluate.report import _jsonable, _skipped, _slice_values
 from core.i18n import message
 from core.results import MAX_SLICE_VALUES
@@ -110,7 +111,8 @@ def build_regression_report(
 ) -> dict:
     """The full evaluation report of one regression run's test predictions.
 
-    Sections: task, summary (:data:`core.evaluate.metrics_regression.SUMMARY_KEYS`), by_range (true targets in at
+    Sections: task, summary (:data:`core.evaluate.metrics_regression.SUMMARY_KEYS`), intervals
+    (:func:`core.evaluate.intervals.bootstrap_intervals`), by_range (true targets in at
     most 5 equal-count bins), errors (largest ``|residual|`` first, at most ``max_errors``), efficiency, slices,
     slices_skipped, run.  A ``label`` or ``pred`` that is not a number is a :class:`core.errors.DataError`.
     """
@@ -119,6 +121,7 @@ def build_regression_report(
     report = {
         "task": {"target": REGRESSION, "pair": PAIR_COLUMN in predictions.columns},
         "summary": mr.regression_summary(true, pred),
+        "intervals": bootstrap_intervals(REGRESSION, true, pred),  # 95 % bootstrap, seeded
         "by_range": mr.residuals_by_range(true, pred, bins=BY_RANGE_BINS),
         "errors": _errors(predictions, true, pred, max_errors),
         "efficiency": efficiency,

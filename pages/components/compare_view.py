@@ -1,5 +1,6 @@
-"""The comparison of 2–10 runs: curves, metric table, settings diff, per-class F1, confusion matrices,
-hyperparameters and the test examples the runs disagree on.  All numbers come from :mod:`core.compare`,
+"""The comparison of 2–10 runs: whether each run really differs from the first (one sentence per run, above the
+tabs), curves, metric table, settings diff, per-class F1, confusion matrices, hyperparameters and the test examples
+the runs disagree on.  All numbers come from :mod:`core.compare`,
 all charts from :mod:`core.plots`.
 
 The sections follow the runs' kind of task: multi-label runs compare F1 per label (no confusion matrix), regression
@@ -19,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from core import i18n
-from core.compare import alignment, curves, leaderboard, loading, tables
+from core.compare import alignment, curves, leaderboard, loading, resampling, significance, tables
 from core.plots import compare_figures, confusion
 from core.store import Run
 from core.tasks import Task
@@ -77,6 +78,7 @@ def render(runs: Sequence[Run]) -> None:
         st.caption(plain(t("compare.pending", runs=", ".join(pending))))
     if task != Task():
         st.caption(t("compare_tasks.kind", kind=t(f"task.name.{task.key}")))
+    _significance(runs, labels)
     sections = {
         t("compare.tabs.curves"): lambda: _curves(runs, task),
         t("compare.tabs.metrics"): lambda: _metrics(runs, labels, task),
@@ -95,6 +97,24 @@ def render(runs: Sequence[Run]) -> None:
     for tab, draw in zip(st.tabs(list(sections)), sections.values(), strict=True):
         with tab:
             draw()
+
+
+# ---------------------------------------------------------------------------- is B really better than A?
+def _significance(runs: Sequence[Run], labels: dict[str, str]) -> None:
+    """Each run against the first in one plain sentence (its lead paired test, or why the rows cannot be paired),
+    so a 0.5-point win on 800 rows is not read as real; the other metrics' tests wait in an expander."""
+    pairs = significance.against_reference(runs, names=labels)
+    for pair in pairs:
+        if pair.paired:
+            st.info(plain(tr(pair.sentence)), icon=":material/balance:")
+        else:
+            st.caption(plain(tr(pair.sentence)))
+    more = [said for pair in pairs if pair.paired for said in pair.sentences[1:]]
+    if more:
+        with st.expander(t("significance.ui.more")):
+            st.caption(plain(t("significance.ui.method", run=labels[runs[0].id], resamples=resampling.RESAMPLES)))
+            for said in more:
+                st.markdown(plain(tr(said)))
 
 
 # ---------------------------------------------------------------------------- curves

@@ -14,13 +14,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.evaluate.intervals import N_RESAMPLES, interval_text
 from core.plots import task_figures
 from core.tasks import split_labels
 from pages.components import report_efficiency, report_guard
 from pages.components import report_tables as tables
 from pages.components.i18n import current_language, t, tr
 
-__all__ = ["headline", "metric_value", "render", "slices"]
+__all__ = ["headline", "interval", "interval_caption", "metric_value", "render", "slices"]
 
 _HEADLINE = ("f1_micro", "f1_macro", "f1_samples", "subset_accuracy", "hamming_loss")
 _MORE = ("precision_micro", "recall_micro", "precision_macro", "recall_macro", "jaccard_samples", "roc_auc_macro")
@@ -37,12 +38,26 @@ def metric_value(value: float | None, *, percent: bool = True, digits: str = ".3
     return f"{100 * value:.1f}%" if percent else f"{value:{digits}}"
 
 
-def headline(tiles: list[tuple[str, str, str]], *, per_row: int = 3) -> None:
-    """``(name, value, sentence)`` as metric tiles, each with its one-line plain explanation under it."""
+def interval(report: dict, metric: str) -> str:
+    """The metric's 95 % bootstrap interval as its tile writes numbers ('95% CI 81.2–84.9%'); '' when the report
+    has none (reports saved before intervals existed, a measure without one)."""
+    return interval_text(metric, (report.get("intervals") or {}).get(metric), current_language())
+
+
+def interval_caption(text: str) -> None:
+    """An interval under its tile, with what it means on hover (so a 0.5-point lead is not read as a win)."""
+    if text:
+        st.caption(text, help=t("intervals.help", n_resamples=f"{N_RESAMPLES:,}"))
+
+
+def headline(tiles: list[tuple[str, str, str, str]], *, per_row: int = 3) -> None:
+    """``(name, value, sentence, interval)`` as metric tiles, each with its interval ('' for none) and its one-line
+    plain explanation under it."""
     columns = st.columns(per_row)
-    for i, (name, value, sentence) in enumerate(tiles):
+    for i, (name, value, sentence, ci) in enumerate(tiles):
         with columns[i % per_row]:
             st.metric(name, value, border=True)
+            interval_caption(ci)
             st.caption(sentence)
 
 
@@ -80,10 +95,11 @@ def _name(metric: str) -> str:
 def _overview(report: dict, *, key: str) -> None:
     summary = report["summary"]
     st.text(t("report_ui.ml.counts", n_test=f"{summary.get('n_test', 0):,}", n_errors=f"{summary.get('n_errors', 0):,}"))
-    tiles = [(_name(m), metric_value(summary.get(m)), t(f"report_ui.explain.{m}")) for m in _HEADLINE if m in summary]
+    tiles = [(_name(m), metric_value(summary.get(m)), t(f"report_ui.explain.{m}"), interval(report, m))
+             for m in _HEADLINE if m in summary]
     true, pred = summary.get("label_cardinality_true"), summary.get("label_cardinality_pred")
     if true is not None and pred is not None:
-        tiles.append((_name("label_cardinality"), f"{true:.2f} / {pred:.2f}", t("report_ui.explain.label_cardinality")))
+        tiles.append((_name("label_cardinality"), f"{true:.2f} / {pred:.2f}", t("report_ui.explain.label_cardinality"), ""))
     headline(tiles)
     more = [m for m in _MORE if m in summary]
     if more:

@@ -17,7 +17,7 @@ from core.plots import task_figures
 from pages.components import report_efficiency, report_guard
 from pages.components import report_tables as tables
 from pages.components.i18n import current_language, t
-from pages.components.report_multilabel import headline, metric_value, slices
+from pages.components.report_multilabel import headline, interval, metric_value, slices
 
 __all__ = ["render", "scatter_points"]
 
@@ -42,7 +42,7 @@ def _overview(report: dict, predictions: pd.DataFrame | None, run_id: str | None
     summary = report["summary"]
     st.text(t("report_ui.reg.counts", n_test=f"{summary.get('n_test', 0):,}"))
     headline([(t(f"report_ui.metric.{m}"), metric_value(summary.get(m), percent=False, digits=digits),
-               t(f"report_ui.explain.{m}")) for m, digits in _HEADLINE.items() if m in summary])
+               t(f"report_ui.explain.{m}"), interval(report, m)) for m, digits in _HEADLINE.items() if m in summary])
     if summary.get("baseline_mse") is not None and summary.get("target_mean") is not None:
         st.text(t("report_ui.reg.baseline", mean=f"{summary['target_mean']:.4g}", mse=f"{summary['baseline_mse']:.4g}"))
         if summary.get("mse") is not None:

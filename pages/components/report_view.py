@@ -32,6 +32,7 @@ from pages.components import (
 )
 from pages.components import report_tables as tables
 from pages.components.i18n import current_language, t
+from pages.components.report_multilabel import interval, interval_caption
 
 __all__ = ["render_report"]
 
@@ -74,6 +75,7 @@ def _overview(report: dict, *, key: str) -> None:
                 help=tables.plain(explanations.get(metric_key, "")) or None,
                 border=True,
             )
+            interval_caption(interval(report, metric_key))
     with st.expander(t("report.overview.meaning")):
         for metric_key, sentence in explanations.items():
             st.text(t("report.overview.explanation_line", metric=metric_name(language, metric_key), sentence=sentence))

@@ -74,7 +74,7 @@ def test_multilabel_report_layout_and_values():
         build_multilabel_report(frame, LABELS, thresholds, slice_columns=["channel", "row_copy", "nope"], run_info={"id": "r1"})
     )
     assert set(report) == {
-        "task", "labels", "thresholds", "summary", "per_label", "cooccurrence", "cooccurrence_errors", "errors",
+        "task", "labels", "thresholds", "summary", "intervals", "per_label", "cooccurrence", "cooccurrence_errors", "errors",
         "efficiency", "slices", "slices_skipped", "run",
     }  # fmt: skip
     assert report["task"] == {"target": "multi_label", "pair": False}
@@ -195,7 +195,8 @@ def regression_predictions(n: int = 200, *, seed: int = 0, pair: bool = False) -
 def test_regression_report_layout_and_values():
     frame = regression_predictions()
     report = _strict(build_regression_report(frame, slice_columns=["genre", "text"], efficiency={"x": 1}))
-    assert set(report) == {"task", "summary", "by_range", "errors", "efficiency", "slices", "slices_skipped", "run"}
+    assert set(report) == {"task", "summary", "intervals", "by_range", "errors", "efficiency", "slices", "slices_skipped",
+                           "run"}
     assert report["task"] == {"target": "regression", "pair": False}
     summary = report["summary"]
     assert list(summary) == REGRESSION_SUMMARY_KEYS
