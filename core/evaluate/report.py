@@ -14,7 +14,7 @@ The dict holds only JSON types (str, int, float, bool, None, list, dict), so
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -244,19 +244,17 @@ def _skipped(column: object, why: Message) -> dict:
     return {"column": str(column), "reason": str(why), "message": why.to_dict()}
 
 
-def _slices(
+def slice_table(
     predictions: pd.DataFrame,
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
     slice_columns: Sequence[str],
-    overall: float,
+    row: Callable[[np.ndarray], dict],
+    order: Callable[[dict], Any],
 ) -> tuple[list[dict], list[dict]]:
-    """Per-value accuracy / macro-F1 for each usable slice column, and the skipped ones.
+    """Per value of each usable slice column, ``{"value", "n", **row(mask)}`` sorted by ``order`` (worst first), and
+    the skipped columns — the one slicing rule every kind of report uses; ``row`` scores the rows of one value.
 
     A skipped column says why twice: ``reason`` in English (as report.json always had it) and ``message``, the
     same sentence as a stored :class:`core.i18n.Message` the UI shows in its language.
-    Slice F1 averages over the classes present in that slice (sklearn's default),
-    because averaging in absent classes as 0 would punish small slices.
     """
     out, skipped = [], []
     for column in slice_columns:
@@ -269,22 +267,31 @@ def _slices(
             why = message("evalmsg.slices.distinct_values", distinct=len(distinct), max_values=MAX_SLICE_VALUES)
             skipped.append(_skipped(column, why))
             continue
-        rows = []
-        for value in distinct:
-            mask = keys == value
-            acc = metrics.accuracy_score(y_true[mask], y_pred[mask])
-            rows.append(
-                {
-                    "value": str(value),
-                    "n": int(mask.sum()),
-                    "accuracy": acc,
-                    "f1_macro": metrics.f1_score(y_true[mask], y_pred[mask], average="macro"),
-                    "gap_points": (acc - overall) * 100.0,
-                }
-            )
-        rows.sort(key=lambda r: (r["accuracy"], -r["n"], r["value"]))  # worst slice first
+        rows = [{"value": str(value), "n": int((keys == value).sum()), **row(keys == value)} for value in distinct]
+        rows.sort(key=order)
         out.append({"column": str(column), "values": rows})
     return out, skipped
+
+
+def _slices(
+    predictions: pd.DataFrame,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    slice_columns: Sequence[str],
+    overall: float,
+) -> tuple[list[dict], list[dict]]:
+    """Per-value accuracy / macro-F1 for each usable slice column, and the skipped ones (:func:`slice_table`).
+
+    Slice F1 averages over the classes present in that slice (sklearn's default),
+    because averaging in absent classes as 0 would punish small slices.
+    """
+
+    def row(mask: np.ndarray) -> dict:
+        acc = metrics.accuracy_score(y_true[mask], y_pred[mask])
+        return {"accuracy": acc, "f1_macro": metrics.f1_score(y_true[mask], y_pred[mask], average="macro"),
+                "gap_points": (acc - overall) * 100.0}
+
+    return slice_table(predictions, slice_columns, row, lambda r: (r["accuracy"], -r["n"], r["value"]))
 
 
 # --------------------------------------------------------------------------- public API

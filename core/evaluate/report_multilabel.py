@@ -18,10 +18,9 @@ import pandas as pd
 
 from core.evaluate import metrics_multilabel as mm
 from core.evaluate.intervals import bootstrap_intervals
-from core.evaluate.report import _jsonable, _skipped, _slice_values, _validate
+from core.evaluate.report import _jsonable, _validate, slice_table
 from core.evaluate.thresholds import DEFAULT_THRESHOLD
-from core.i18n import message
-from core.results import MAX_SLICE_VALUES, prob_column
+from core.results import prob_column
 from core.tasks import MULTI_LABEL, PAIR_COLUMN, distinct_labels, join_labels, label_matrix, split_labels
 
 __all__ = ["build_multilabel_report"]
@@ -133,33 +132,13 @@ def _slices(
     """Per value of each usable slice column: ``n``, ``f1_micro``, ``subset_accuracy`` and ``gap_points`` (slice
     micro-F1 minus the overall one, in points), worst slice first; and the skipped columns with why (as
     :func:`core.evaluate.report.build_report` does)."""
-    out, skipped = [], []
-    for column in slice_columns:
-        if column not in predictions.columns:
-            skipped.append(_skipped(column, message("evalmsg.slices.not_in_predictions")))
-            continue
-        keys = _slice_values(predictions[column]).to_numpy()
-        distinct = pd.unique(keys)
-        if not 2 <= len(distinct) <= MAX_SLICE_VALUES:
-            why = message("evalmsg.slices.distinct_values", distinct=len(distinct), max_values=MAX_SLICE_VALUES)
-            skipped.append(_skipped(column, why))
-            continue
-        rows = []
-        for value in distinct:
-            mask = keys == value
-            f1 = mm.f1_score(true[mask], pred[mask], average="micro")
-            rows.append(
-                {
-                    "value": str(value),
-                    "n": int(mask.sum()),
-                    "f1_micro": f1,
-                    "subset_accuracy": mm.accuracy_score(true[mask], pred[mask]),
-                    "gap_points": (f1 - overall) * 100.0,
-                }
-            )
-        rows.sort(key=lambda r: (r["f1_micro"], -r["n"], r["value"]))
-        out.append({"column": str(column), "values": rows})
-    return out, skipped
+
+    def row(mask: np.ndarray) -> dict:
+        f1 = mm.f1_score(true[mask], pred[mask], average="micro")
+        return {"f1_micro": f1, "subset_accuracy": mm.accuracy_score(true[mask], pred[mask]),
+                "gap_points": (f1 - overall) * 100.0}
+
+    return slice_table(predictions, slice_columns, row, lambda r: (r["f1_micro"], -r["n"], r["value"]))
 
 
 def build_multilabel_report(

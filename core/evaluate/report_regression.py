@@ -17,9 +17,8 @@ import pandas as pd
 from core.errors import DataError
 from core.evaluate import metrics_regression as mr
 from core.evaluate.intervals import bootstrap_intervals
-from core.evaluate.report import _jsonable, _skipped, _slice_values
+from core.evaluate.report import _jsonable, slice_table
 from core.i18n import message
-from core.results import MAX_SLICE_VALUES
 from core.tasks import PAIR_COLUMN, REGRESSION
 
 __all__ = ["MIN_SLICE_ROWS_FOR_SPEARMAN", "build_regression_report"]
@@ -73,32 +72,13 @@ def _slices(
     """Per value of each usable slice column: ``n``, ``mae`` and ``spearman`` (None under
     :data:`MIN_SLICE_ROWS_FOR_SPEARMAN` rows), worst (largest MAE) first; and the skipped columns with why,
     as :func:`core.evaluate.report.build_report` does."""
-    out, skipped = [], []
-    for column in slice_columns:
-        if column not in predictions.columns:
-            skipped.append(_skipped(column, message("evalmsg.slices.not_in_predictions")))
-            continue
-        keys = _slice_values(predictions[column]).to_numpy()
-        distinct = pd.unique(keys)
-        if not 2 <= len(distinct) <= MAX_SLICE_VALUES:
-            why = message("evalmsg.slices.distinct_values", distinct=len(distinct), max_values=MAX_SLICE_VALUES)
-            skipped.append(_skipped(column, why))
-            continue
-        rows = []
-        for value in distinct:
-            mask = keys == value
-            n = int(mask.sum())
-            rows.append(
-                {
-                    "value": str(value),
-                    "n": n,
-                    "mae": mr.mean_absolute_error(true[mask], pred[mask]),
-                    "spearman": mr.spearmanr(true[mask], pred[mask]) if n >= MIN_SLICE_ROWS_FOR_SPEARMAN else None,
-                }
-            )
-        rows.sort(key=lambda r: (-r["mae"], -r["n"], r["value"]))
-        out.append({"column": str(column), "values": rows})
-    return out, skipped
+
+    def row(mask: np.ndarray) -> dict:
+        n = int(mask.sum())
+        return {"mae": mr.mean_absolute_error(true[mask], pred[mask]),
+                "spearman": mr.spearmanr(true[mask], pred[mask]) if n >= MIN_SLICE_ROWS_FOR_SPEARMAN else None}
+
+    return slice_table(predictions, slice_columns, row, lambda r: (-r["mae"], -r["n"], r["value"]))
 
 
 def build_regression_report(
