@@ -76,7 +76,7 @@ def _pick_columns(guess: ColumnGuess, detected: TaskGuess, columns: list) -> tup
     label_default = detected.label or _first_label(detected, columns)
     label = right.selectbox(t("data.upload.label_column"), columns, index=columns.index(label_default),
                             help=t("data.upload.label_column_help"))
-    if label == guess.label:
+    if label == guess.label and detected.task.target == "single_label":  # other kinds: the "Detected" line says why
         right.caption(escape_markdown(tr(guess.messages.get("label", ""))))
     if guess.slices:
         st.caption(t("data.upload.slices", columns=", ".join(f"‘{c}’" for c in guess.slices)))
