@@ -63,15 +63,15 @@ def predict_proba(
     if len(texts) == 0:
         return np.zeros((0, model.config.num_labels), dtype=np.float32)
     device = device or next(model.parameters()).device
+    if pairs is not None and not (isinstance(token_ids, TokenizedTexts) and len(token_ids) == len(texts)):
+        ids_flat, offsets, type_flat = tokenize(tokenizer, texts, max_length, pairs)  # pairs need their segment ids
+        token_ids = TokenizedTexts(ids_flat, offsets, type_ids=type_flat)
     types = None
     if isinstance(token_ids, TokenizedTexts) and len(token_ids) == len(texts):
-        ids, types = list(token_ids), (None if token_ids.type_ids is None else [token_ids.types(i) for i in range(len(texts))])
-    elif token_ids is not None and len(token_ids) == len(texts) and pairs is None:
+        ids = list(token_ids)
+        types = None if token_ids.type_ids is None else [token_ids.types(i) for i in range(len(texts))]
+    elif token_ids is not None and len(token_ids) == len(texts):
         ids = token_ids
-    elif pairs is not None:
-        flat = tokenize(tokenizer, texts, max_length, pairs)
-        encoded = TokenizedTexts(flat[0], flat[1], type_ids=flat[2])
-        ids, types = list(encoded), (None if encoded.type_ids is None else [encoded.types(i) for i in range(len(texts))])
     else:
         ids = encode(tokenizer, texts, max_length)
     pad_id = tokenizer.pad_token_id or 0
