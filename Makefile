@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test lint bench bench-long clean
+.PHONY: run test lint mutation bench bench-long clean
 
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
@@ -14,6 +14,11 @@ test: $(VENV)/.dev-installed
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
+
+# Mutation testing of the core modules that compute answers (writes MUTATION.md). MUTATION_ARGS=--reuse keeps the
+# verdicts in mutants/ and retests only new and surviving mutants.
+mutation: $(VENV)/.dev-installed
+	$(PY) tools/mutation.py $(MUTATION_ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) -m bench

@@ -24,6 +24,15 @@ from core.i18n import Message, message
 
 STATUSES = ("queued", "running", "completed", "failed", "stopped", "cancelled")
 ACTIVE_STATUSES = ("queued", "running")
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    "queued": frozenset({"running", "cancelled", "failed"}),  # failed: its GPU is gone
+    "running": frozenset({"completed", "stopped", "failed", "queued"}),  # queued: again after out-of-memory
+    "failed": frozenset({"failed", "queued"}),  # failed: a truer sentence replaces the first; queued: resumed
+    "stopped": frozenset({"queued"}),  # resumed from its last checkpoint
+    "completed": frozenset(),  # further training is a new run
+    "cancelled": frozenset(),
+}
+"""Where a run's status may go from each status: the one lifecycle every writer (scheduler, worker, UI, CLI) follows."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -306,7 +315,9 @@ def queued_runs() -> list[Run]:
 
 
 def update_run(run_id: str, **fields: Any) -> None:
-    """Set some columns of a run."""
+    """Set some columns of a run (not its status: that moves only through :func:`transition`)."""
+    if "status" in fields:
+        raise ValueError("a run's status changes only through store.transition")
     if not fields:
         return
     sets = ", ".join(f"{k} = ?" for k in fields)
@@ -323,8 +334,10 @@ def transition(run_id: str, from_statuses: Iterable[str], to_status: str, **fiel
     Returns whether it moved.  This is how the scheduler, worker and UI avoid racing each other
     (e.g. a run cancelled while the scheduler is starting it).
     """
-    assert to_status in STATUSES
     from_statuses = list(from_statuses)
+    not_allowed = [status for status in from_statuses if to_status not in ALLOWED_TRANSITIONS.get(status, ())]
+    if to_status not in STATUSES or not_allowed:
+        raise ValueError(f"a run may not move from {', '.join(not_allowed) or '?'} to {to_status}")
     fields = {"status": to_status, **fields}
     sets = ", ".join(f"{k} = ?" for k in fields)
     marks = ", ".join("?" for _ in from_statuses)

@@ -16,12 +16,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
+
 
 from tests.sentiment_data import sentiment_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TUNEBOARD_SHARED_DATASETS") or ROOT.parent / "shared" / "datasets")
 SHARED_MISSING = "../shared/datasets is not available"
+
+# Property tests stay deterministic (the same examples on every run, nothing written to .hypothesis/) and are not
+# timed: a slow CI machine must not turn an example into a failure.
+settings.register_profile("tuneboard", derandomize=True, database=None, deadline=None, max_examples=40,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("tuneboard")
 
 
 def _in_ci() -> bool:

@@ -164,7 +164,10 @@ def best_model_metric(task: Task, setting: str) -> str:
     return setting
 
 
-def _compute_metrics(labels: list[str], task: Task | None = None) -> Any:
+def validation_scorer(labels: list[str], task: Task | None = None) -> Any:
+    """The ``compute_metrics`` of the Trainer: validation scores that draw the live curves and that early stopping
+    and the best-checkpoint choice read (macro-F1 over every label, so a rare class counts as much as a common one)."""
+
     def compute(eval_pred: Any) -> dict[str, float]:
         logits, y_true = eval_pred.predictions, eval_pred.label_ids
         if isinstance(logits, tuple):
@@ -358,7 +361,7 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
         eval_dataset=prep.encoded["validation"] if has_val else None,
         data_collator=collator,
         processing_class=prep.tokenizer,
-        compute_metrics=_compute_metrics(prep.labels, prep.task),
+        compute_metrics=validation_scorer(prep.labels, prep.task),
         callbacks=callbacks,
         compute_loss_func=loss_func,
     )

@@ -147,7 +147,8 @@ def test_playground_problems_are_unchanged_in_english():
 def test_an_unknown_status_still_gets_a_sentence():
     config = RunConfig(dataset_id="ds-x", model="tiny-random-bert").to_dict()
     run = store.create_run(config, name="odd", dataset_id="ds-x", status="queued")
-    store.update_run(run.id, status="paused")  # not a status Tuneboard writes; an old or hand-edited store
+    with store.transaction() as conn:  # not a status Tuneboard writes: an old or hand-edited store
+        conn.execute("UPDATE runs SET status = 'paused' WHERE id = ?", (run.id,))
     assert store.require_run(run.id).status == "paused"
     assert serving.playground_problem(run.id) == f"Run {run.id} is paused; only completed runs have a model to try."
     assert run.id in serving.playground_problem_message(run.id).in_language("zh")
