@@ -56,7 +56,7 @@ def clean_examples(
     _check_columns(df, text_col, label_col if not label_columns else None, split_col, pair_col, *label_columns)
     df = df.reset_index(drop=True)
     _check_text_column(df[text_col], text_col)
-    labels, mapping, extra_dropped = _task_labels(df, label_col, task, label_columns, label_separator)
+    labels, mapping, not_number = _task_labels(df, label_col, task, label_columns, label_separator)
     out = pd.DataFrame({"text": _as_text(df[text_col])})
     if task.pair:
         _check_text_column(df[pair_col], str(pair_col))
@@ -65,33 +65,34 @@ def clean_examples(
     if split_col:
         out["split"] = _normalize_splits(df[split_col], split_col)
     out = _append_extras(out, df, {text_col, label_col, split_col, pair_col, *label_columns})
-    out, dropped = _drop_unusable(out, task)
+    out, dropped = _drop_unusable(out, task, not_number)
     _check_result(out, label_col or ", ".join(label_columns), task)
-    return CleanResult(df=out.reset_index(drop=True), dropped={**extra_dropped, **dropped}, label_mapping=mapping)
+    return CleanResult(df=out.reset_index(drop=True), dropped=dropped, label_mapping=mapping)
 
 
 def _task_labels(
     df: pd.DataFrame, label_col: str, task: Task, label_columns: Sequence[str], separator: str | None
-) -> tuple[pd.Series, dict[str, str], dict[str, int]]:
-    """The label column in its stored form for ``task``, the renamed class names, and rows it had to drop."""
+) -> tuple[pd.Series, dict[str, str], pd.Series | None]:
+    """The label column in its stored form for ``task``, the renamed class names, and (regression) which rows hold a
+    target that is not a number (dropped with that reason, rather than as a missing label)."""
     if task.regression:
         values = label_sets.numeric_targets(df[label_col])
-        not_numbers = int((values.isna() & df[label_col].notna() & df[label_col].astype(str).str.strip().ne("")).sum())
+        not_number = values.isna() & df[label_col].notna() & df[label_col].astype(str).str.strip().ne("")
         if values.notna().sum() == 0:
             raise DataError(message("error.data.target_not_numeric", column=str(label_col)))
         if not np.isfinite(values.dropna()).all():
             raise DataError(message("error.data.target_not_finite", column=str(label_col)))
-        return values, {}, ({"target not a number": not_numbers} if not_numbers else {})
+        return values, {}, not_number
     if task.multi_label:
         if label_columns:
-            return label_sets.cells_from_indicators(df, label_columns), {}, {}
+            return label_sets.cells_from_indicators(df, label_columns), {}, None
         cells, bad = label_sets.stored_cells(df[label_col], separator)
         if bad:
             raise DataError(message("error.data.label_has_joiner", column=str(label_col), label=bad[0]))
-        return cells, {}, {}
+        return cells, {}, None
     labels, mapping = normalize_labels(df[label_col])
     _check_label_column(labels, label_col)
-    return labels, mapping, {}
+    return labels, mapping, None
 
 
 def _check_columns(df: pd.DataFrame, text_col: str, label_col: str | None, split_col: str | None,
@@ -153,15 +154,19 @@ def _blank(values: pd.Series) -> pd.Series:
     return values.isna() | values.astype(str).str.strip().eq("")
 
 
-def _drop_unusable(out: pd.DataFrame, task: Task) -> tuple[pd.DataFrame, dict[str, int]]:
+def _drop_unusable(out: pd.DataFrame, task: Task, not_number: pd.Series | None = None,
+                   ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Drop rows with an empty text, a target that is not a number, a missing label or split; each counted once,
+    under the first of those reasons that applies."""
     empty_text = _blank(out["text"])
     if PAIR_COLUMN in out.columns:
         empty_text |= _blank(out[PAIR_COLUMN])
+    not_number = ~empty_text & (not_number if not_number is not None else False)
     # A multi-label text may rightly have none of the labels (stored as ""); only a missing cell is missing.
-    missing_label = ~empty_text & out["label"].isna()
-    reasons = {"empty text": empty_text, "missing label": missing_label}
+    missing_label = ~empty_text & ~not_number & out["label"].isna()
+    reasons = {"empty text": empty_text, "target not a number": not_number, "missing label": missing_label}
     if "split" in out.columns:
-        reasons["missing split"] = ~empty_text & ~missing_label & out["split"].isna()
+        reasons["missing split"] = ~empty_text & ~not_number & ~missing_label & out["split"].isna()
     dropped = {reason: int(mask.sum()) for reason, mask in reasons.items() if mask.any()}
     keep = ~np.logical_or.reduce([m.to_numpy() for m in reasons.values()])
     out = out[keep].copy()

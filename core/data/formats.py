@@ -157,7 +157,7 @@ def _sample_lines(text: str) -> str:
 def _consistency(sample: str, delimiter: str) -> float:
     """Share of rows having as many fields as the header (0 when the header has one field)."""
     try:
-        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r][:200]
+        rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if r][:200]
     except csv.Error:
         return 0.0
     if len(rows) > 2:
@@ -171,7 +171,7 @@ def _consistency(sample: str, delimiter: str) -> float:
 def _read_csv(text: str, sep: str, header: int | None = 0, quoting: int = csv.QUOTE_MINIMAL) -> pd.DataFrame:
     """Parse with the pandas C engine, everything as strings; "" is missing, "NA" is text."""
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text),
             sep=sep,
             header=header,
@@ -185,6 +185,12 @@ def _read_csv(text: str, sep: str, header: int | None = 0, quoting: int = csv.QU
         raise DataError(message("error.data.csv_empty")) from None
     except pd.errors.ParserError as exc:
         raise _parser_error(text, sep, str(exc)) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas reads a first row with more fields than the header as "the first columns are the index", which
+        # would silently shift every value one column over: the same error as for a long row further down.
+        saw = frame.index.nlevels + len(frame.columns)
+        raise _parser_error(text, sep, f"Expected {len(frame.columns)} fields in line 2, saw {saw}")
+    return frame
 
 
 def _parser_error(text: str, sep: str, error: str) -> DataError:
@@ -206,7 +212,7 @@ def _parser_error(text: str, sep: str, error: str) -> DataError:
 
 def _physical_line(text: str, sep: str, record_index: int) -> int:
     """1-based line where record ``record_index`` (0 = header) starts, counting quoted newlines."""
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)  # a lone \r (old Mac files) ends a line too
     start = 1
     try:
         for i, _row in enumerate(reader):

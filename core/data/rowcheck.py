@@ -342,8 +342,8 @@ def _has_header(df: pd.DataFrame) -> bool:
     if any(len(name) > 50 or "\n" in name for name in names):
         return False
     n = len(df)
-    for name, column in zip(names, df.columns, strict=False):
-        values = df[column].dropna().astype(str).str.strip()
+    for position, name in enumerate(names):
+        values = df.iloc[:, position].dropna().astype(str).str.strip()  # by position: names may repeat
         if 1 <= values.nunique() <= min(1000, max(2, n // 2)) and values.eq(name.strip()).any():
             return False
     return True
