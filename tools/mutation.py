@@ -2,12 +2,14 @@
 
 Usage::
 
-    python tools/mutation.py              # from scratch: every mutant of every listed module (about an hour on 2 cores)
-    python tools/mutation.py --reuse      # keep mutants/ and its verdicts; retest only new, surviving and untested ones
-    python tools/mutation.py --report     # only rewrite MUTATION.md from the verdicts in mutants/
+    python tools/mutation.py                  # from scratch: every mutant of every listed module
+    python tools/mutation.py --reuse          # keep the verdicts; retest only new, surviving and untested mutants
+    python tools/mutation.py --group evaluate # one group only
+    python tools/mutation.py --report         # only rewrite MUTATION.md from the verdicts
 
-mutmut (configured under ``[tool.mutmut]`` in pyproject.toml: the modules, and the fast tests in ``tests/unit``)
-changes one thing at a time in a module — a ``<`` into ``<=``, a constant, a dropped argument — and runs the tests
+mutmut (configured in pyproject.toml: ``[tool.mutmut]`` is the main group, run in the project root against the fast
+tests in ``tests/unit``; each ``[tool.tuneboard.mutation.NAME]`` group mutates its modules against its own list of
+tests, in ``.mutation/NAME/``) changes one thing at a time in a module — a ``<`` into ``<=``, a constant, a dropped argument — and runs the tests
 that reach the changed function.  A mutant no test notices is a behaviour nobody pins.  Some mutants cannot be
 noticed by any test because they do not change behaviour (equivalent mutants); each is listed with a one-line reason
 in ``tools/mutation_equivalents/<module>.toml`` and left out of the score.  The report, ``MUTATION.md``, gives each
@@ -30,12 +32,67 @@ from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MUTANTS = ROOT / "mutants"
+STAGING = ROOT / ".mutation"
 EQUIVALENTS = ROOT / "tools" / "mutation_equivalents"
 REPORT = ROOT / "MUTATION.md"
 BAR = 0.80
 KILLED_CODES = {1, 3, 36, 24, -24, 152, 255, 37}  # failed tests, pytest errors, timeouts (a hang is noticed)
 UNTESTED_CODES = {0, 5, 33}  # survived, or no test reaches the function: both are behaviour nobody pins
+NOT_STAGED = {".git", ".venv", "mutants", ".mutation", "pyproject.toml", "workspace", ".pytest_cache"}
+
+
+@dataclass
+class Group:
+    """Modules mutated together against one selection of tests, in one folder (``folder/mutants``)."""
+
+    name: str
+    folder: Path
+    modules: list[str]
+
+    @property
+    def mutants(self) -> Path:
+        return self.folder / "mutants"
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _dotted(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def groups() -> list[Group]:
+    """The main group (``[tool.mutmut]``, run in the project root) and each ``[tool.tuneboard.mutation.NAME]``."""
+    config = _pyproject()
+    found = [Group("core", ROOT, [_dotted(p) for p in config["tool"]["mutmut"]["only_mutate"]])]
+    for name, extra in config["tool"].get("tuneboard", {}).get("mutation", {}).items():
+        found.append(Group(name, STAGING / name, [_dotted(p) for p in extra["only_mutate"]]))
+    return found
+
+
+def listed_modules() -> list[str]:
+    """The dotted names of every module under test."""
+    return [module for group in groups() for module in group.modules]
+
+
+def stage(group: Group) -> None:
+    """Make ``group``'s folder: the project's files linked in, and a pyproject.toml whose ``[tool.mutmut]`` mutates
+    the group's modules against the group's tests (mutmut reads its settings from the folder it runs in)."""
+    config = _pyproject()
+    extra = config["tool"]["tuneboard"]["mutation"][group.name]
+    mutmut_config = {**config["tool"]["mutmut"], "only_mutate": extra["only_mutate"],
+                     "pytest_add_cli_args_test_selection": extra["tests"]}
+    group.folder.mkdir(parents=True, exist_ok=True)
+    for entry in ROOT.iterdir():
+        link = group.folder / entry.name
+        if entry.name not in NOT_STAGED and not link.is_symlink():
+            link.symlink_to(entry)
+    tables = {"tool.pytest.ini_options": config["tool"]["pytest"]["ini_options"], "tool.mutmut": mutmut_config}
+    text = "# Written by tools/mutation.py for the mutation group " + json.dumps(group.name) + "\n"
+    for table, values in tables.items():  # strings and lists of strings: JSON spells them as TOML does
+        text += f"\n[{table}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
+    (group.folder / "pyproject.toml").write_text(text)
 
 
 @dataclass
@@ -58,12 +115,6 @@ class ModuleScore:
         return len(self.killed) / judged if judged else 1.0
 
 
-def listed_modules() -> list[str]:
-    """The dotted names of the modules under test, from pyproject.toml's ``only_mutate``."""
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
-    return [path.removesuffix(".py").replace("/", ".") for path in config["only_mutate"]]
-
-
 def equivalents(module: str) -> dict[str, str]:
     """Mutant name -> why it is equivalent, for one module."""
     file = EQUIVALENTS / f"{module}.toml"
@@ -72,7 +123,8 @@ def equivalents(module: str) -> dict[str, str]:
 
 def verdicts(module: str) -> dict[str, int | None]:
     """mutmut's exit code per mutant of ``module`` (None: not run yet)."""
-    meta = MUTANTS / (module.replace(".", "/") + ".py.meta")
+    group = next(g for g in groups() if module in g.modules)
+    meta = group.mutants / (module.replace(".", "/") + ".py.meta")
     return json.loads(meta.read_text())["exit_code_by_key"] if meta.is_file() else {}
 
 
@@ -99,22 +151,24 @@ def _natural(name: str) -> tuple[str, int]:
     return stem, int(number) if number.isdigit() else 0
 
 
-def mutmut(*args: str) -> None:
-    """Run the mutmut command line in the project root (its progress goes to the terminal)."""
+def mutmut(folder: Path, *args: str) -> None:
+    """Run the mutmut command line in ``folder`` (its progress goes to the terminal)."""
     command = [sys.executable, "-m", "mutmut", *args]
-    print("$", " ".join(command[2:]), flush=True)
-    subprocess.run(command, cwd=ROOT, check=False)
+    print(f"$ cd {folder.relative_to(ROOT)} && mutmut", " ".join(args[:3]), "…" if len(args) > 3 else "", flush=True)
+    subprocess.run(command, cwd=folder, check=False)
 
 
-def run(reuse: bool, max_children: int) -> None:
-    """Run every mutant (fresh), or only those without a verdict plus the survivors (``reuse``)."""
+def run(group: Group, reuse: bool, max_children: int) -> None:
+    """Run every mutant of ``group`` (fresh), or only those without a verdict plus the survivors (``reuse``)."""
     if not reuse:
-        shutil.rmtree(MUTANTS, ignore_errors=True)
-    mutmut("run", "--max-children", str(max_children))
+        shutil.rmtree(group.mutants, ignore_errors=True)
+    if group.folder != ROOT:
+        stage(group)
+    mutmut(group.folder, "run", "--max-children", str(max_children))
     if reuse:  # mutmut keeps old verdicts: survivors must face the tests written since
-        again = [name for module in listed_modules() for name in score_module(module).survived]
+        again = [name for module in group.modules for name in score_module(module).survived]
         if again:
-            mutmut("run", "--max-children", str(max_children), *again)
+            mutmut(group.folder, "run", "--max-children", str(max_children), *again)
 
 
 def write_report(scores: list[ModuleScore]) -> None:
@@ -161,13 +215,16 @@ def stale_equivalents(scores: list[ModuleScore]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--reuse", action="store_true", help="keep mutants/ and retest only new and surviving mutants")
-    group.add_argument("--report", action="store_true", help="only rewrite MUTATION.md from mutants/")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--reuse", action="store_true", help="keep the verdicts and retest only new and surviving mutants")
+    mode.add_argument("--report", action="store_true", help="only rewrite MUTATION.md from the verdicts")
+    parser.add_argument("--group", action="append", help="run only this group (core, or a [tool.tuneboard.mutation] name)")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2, help="mutants tested in parallel")
     args = parser.parse_args(argv)
     if not args.report:
-        run(args.reuse, args.max_children)
+        for chosen in groups():
+            if not args.group or chosen.name in args.group:
+                run(chosen, args.reuse, args.max_children)
     scores = [score_module(module) for module in listed_modules()]
     write_report(scores)
     for s in scores:
