@@ -29,8 +29,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     "running": frozenset({"completed", "stopped", "failed", "queued"}),  # queued: again after out-of-memory
     "failed": frozenset({"failed", "queued"}),  # failed: a truer sentence replaces the first; queued: resumed
     "stopped": frozenset({"queued"}),  # resumed from its last checkpoint
-    "completed": frozenset(),  # further training is a new run
-    "cancelled": frozenset(),
+    "completed": frozenset(), "cancelled": frozenset(),  # final: further training is a new run
 }
 """Where a run's status may go from each status: the one lifecycle every writer (scheduler, worker, UI, CLI) follows."""
 

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
 
-
 from tests.sentiment_data import sentiment_frame
 
 ROOT = Path(__file__).resolve().parents[1]

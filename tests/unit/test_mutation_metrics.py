@@ -391,6 +391,19 @@ def test_ece_without_labels_uses_column_ids():
     assert m.reliability_curve([1, 1], proba, n_bins=10)["accuracy"] == [None] * 6 + [0.0, 1.0, None, None]
 
 
+def test_ece_defaults_to_fifteen_bins():
+    # .55 (right) and .6 (wrong) share the bin (8/15, 9/15] of 15 bins: acc .5, conf .575; 16 bins would split them.
+    assert m.expected_calibration_error([0, 1], [[0.55, 0.45], [0.6, 0.4]]) == pytest.approx(0.075)
+    assert m.expected_calibration_error([0, 1], [[0.55, 0.45], [0.6, 0.4]], n_bins=16) == pytest.approx(0.525)
+
+
+def test_a_single_all_zero_column_means_certain():
+    # One column: an all-zero row is spread over that one column, confidence 1.
+    curve = m.reliability_curve([0], [[0.0]], n_bins=2)
+    assert curve["count"] == [0, 1] and curve["confidence"] == [None, 1.0]
+    assert m.expected_calibration_error([0], [[0.0]], n_bins=2) == 0.0
+
+
 def test_ece_of_no_rows_is_zero_and_the_curve_is_empty():
     assert m.expected_calibration_error([], np.zeros((0, 2)), n_bins=3) == 0.0
     curve = m.reliability_curve([], np.zeros((0, 2)), n_bins=3)
@@ -474,6 +487,13 @@ def test_binary_curves_are_none_without_positives_or_rows():
     for y in (["n", "n"], []):
         curves = m.binary_curves(y, [0.3, 0.6][: len(y)], positive="p")
         assert curves == {"positive": "p", "roc": None, "pr": None}
+
+
+def test_scores_written_as_text_are_read_as_numbers():
+    curves = m.binary_curves(["n", "n", "p", "p"], ["0.1", "0.4", "0.35", "0.8"], positive="p")
+    assert curves["roc"]["auc"] == 0.75 and curves["roc"]["thresholds"] == [None, 0.8, 0.4, 0.35, 0.1]
+    result = m.threshold_metrics(["n", "p"], ["0.7", "0.2"], positive="p", negative="n", threshold=0.5)
+    assert (result["tp"], result["fp"], result["fn"], result["tn"]) == (0, 1, 1, 0)
 
 
 def test_threshold_metrics_flags_a_score_equal_to_the_threshold():

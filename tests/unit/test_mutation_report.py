@@ -101,6 +101,11 @@ def test_a_model_class_absent_from_the_test_rows_still_counts(report):
     assert small["per_class"][2]["support"] == 0 and small["per_class"][2]["n_predicted"] == 0
     assert small["confusion"]["counts"] == [[1, 0, 0], [1, 1, 0], [0, 0, 0]]
     assert small["confusion"]["normalized"] == [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 0.0]]
+    # The bootstrap intervals also average over the absent model class.
+    expected = bootstrap_intervals(SINGLE_LABEL, np.array(["a", "b", "b"]), np.array(["a", "a", "b"]),
+                                   labels=["a", "b", "c"])
+    assert small["intervals"] == json.loads(json.dumps(expected))
+    assert small["intervals"]["precision_macro"]["high"] <= 2 / 3
 
 
 def test_per_class_rows(report):
@@ -388,6 +393,12 @@ def test_explanations_use_this_runs_numbers_and_noun(report):
     assert ex["ece"].startswith("Expected calibration error is 43.4 percentage points")
     assert "(average confidence 70.2% vs accuracy 44.4%)" in ex["ece"]
     assert ex["balanced_accuracy"].startswith("Giving each of the 4 classes equal weight")
+    # Chance agreement from the confusion counts, the class-frequency baseline from the true labels.
+    assert ex["cohen_kappa"] == (
+        "The model agrees with the true labels on 44.4% of reviews, where guessing with the same label frequencies "
+        "would agree on 30.9%; Cohen's kappa of 0.20 means it closes 20% of the gap between chance and perfect agreement."
+    )
+    assert ex["log_loss"].endswith("A model that only knew how common each class is would score 1.311.")
     default = build_report(_frame(), MODEL_LABELS)
     assert default["dataset_noun"] == "texts"
     assert default["explanations"]["accuracy"] == "The model labelled 4 of 9 test texts correctly (44.4%)."
