@@ -9,8 +9,8 @@ Usage::
 
 mutmut (configured in pyproject.toml: ``[tool.mutmut]`` is the main group, run in the project root against the fast
 tests in ``tests/unit``; each ``[tool.tuneboard.mutation.NAME]`` group mutates its modules against its own list of
-tests, in ``.mutation/NAME/``) changes one thing at a time in a module — a ``<`` into ``<=``, a constant, a dropped argument — and runs the tests
-that reach the changed function.  A mutant no test notices is a behaviour nobody pins.  Some mutants cannot be
+tests, in ``.mutation/NAME/``) changes one thing at a time in a module — a ``<`` into ``<=``, a constant, a dropped
+argument — and runs the tests that reach the changed function.  A mutant no test notices is a behaviour nobody pins.  Some mutants cannot be
 noticed by any test because they do not change behaviour (equivalent mutants); each is listed with a one-line reason
 in ``tools/mutation_equivalents/<module>.toml`` and left out of the score.  The report, ``MUTATION.md``, gives each
 module's score (killed / non-equivalent mutants) against the 80 % bar, the date, the equivalents with their reasons
@@ -71,11 +71,6 @@ def groups() -> list[Group]:
     return found
 
 
-def listed_modules() -> list[str]:
-    """The dotted names of every module under test."""
-    return [module for group in groups() for module in group.modules]
-
-
 def stage(group: Group) -> None:
     """Make ``group``'s folder: the project's files linked in, and a pyproject.toml whose ``[tool.mutmut]`` mutates
     the group's modules against the group's tests (mutmut reads its settings from the folder it runs in)."""
@@ -121,18 +116,17 @@ def equivalents(module: str) -> dict[str, str]:
     return tomllib.loads(file.read_text()) if file.is_file() else {}
 
 
-def verdicts(module: str) -> dict[str, int | None]:
-    """mutmut's exit code per mutant of ``module`` (None: not run yet)."""
-    group = next(g for g in groups() if module in g.modules)
+def verdicts(group: Group, module: str) -> dict[str, int | None]:
+    """mutmut's exit code per mutant of ``module`` (None: not run yet), from its group's folder."""
     meta = group.mutants / (module.replace(".", "/") + ".py.meta")
     return json.loads(meta.read_text())["exit_code_by_key"] if meta.is_file() else {}
 
 
-def score_module(module: str) -> ModuleScore:
+def score_module(group: Group, module: str) -> ModuleScore:
     """Sort a module's mutants into killed, survived, equivalent and not run."""
     reasons = equivalents(module)
     result = ModuleScore(module)
-    for name, code in sorted(verdicts(module).items(), key=lambda item: _natural(item[0])):
+    for name, code in sorted(verdicts(group, module).items(), key=lambda item: _natural(item[0])):
         if code is None:
             result.not_run.append(name)
         elif code in KILLED_CODES:
@@ -166,7 +160,7 @@ def run(group: Group, reuse: bool, max_children: int) -> None:
         stage(group)
     mutmut(group.folder, "run", "--max-children", str(max_children))
     if reuse:  # mutmut keeps old verdicts: survivors must face the tests written since
-        again = [name for module in group.modules for name in score_module(module).survived]
+        again = [name for module in group.modules for name in score_module(group, module).survived]
         if again:
             mutmut(group.folder, "run", "--max-children", str(max_children), *again)
 
@@ -225,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         for chosen in groups():
             if not args.group or chosen.name in args.group:
                 run(chosen, args.reuse, args.max_children)
-    scores = [score_module(module) for module in listed_modules()]
+    scores = [score_module(group, module) for group in groups() for module in group.modules]
     write_report(scores)
     for s in scores:
         print(f"{s.module:28} {s.score:7.1%}  ({len(s.killed)} killed, {len(s.survived)} survived, "

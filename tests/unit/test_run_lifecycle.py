@@ -8,10 +8,12 @@ perform and checks that each observed change is in that table and that a refused
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from unittest import mock
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -132,7 +134,7 @@ def test_only_stopped_or_failed_runs_resume(status):
 def test_continue_training_queues_a_new_linked_run_on_the_finished_model(monkeypatch):
     from core.data import library
 
-    dataset = library.save_frame(__import__("pandas").DataFrame({"text": ["a b", "c d"] * 10,
+    dataset = library.save_frame(pd.DataFrame({"text": ["a b", "c d"] * 10,
                                                                  "label": ["x", "y"] * 10}), name="tiny")
     config = RunConfig(dataset_id=dataset.id, model="tiny-random-bert", peft="lora", epochs=3)
     run = store.create_run(config.to_dict(), name="first", dataset_id=dataset.id, status="completed")
@@ -248,7 +250,7 @@ def test_launcher_exit_settles_only_a_run_still_running():
 def test_reconcile_fails_runs_whose_worker_is_gone_but_leaves_a_run_just_starting():
     gone = _run("running", pid=999_999, started_at=time.time() - 60)
     starting = _run("running", started_at=time.time())  # the scheduler has not written its pid yet
-    alive = _run("running", pid=__import__("os").getpid(), started_at=time.time() - 60)
+    alive = _run("running", pid=os.getpid(), started_at=time.time() - 60)
     assert jobs.reconcile() == [gone.id]
     assert store.require_run(gone.id).error.startswith("The training process ended unexpectedly (it is no longer")
     assert store.require_run(starting.id).status == "running"
