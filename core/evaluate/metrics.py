@@ -196,13 +196,18 @@ def log_loss(y_true: Any, y_proba: Any, *, labels: Sequence[Any]) -> float:
         return _float(skm.log_loss(ids, proba, labels=np.arange(len(labels))))
 
 
+def _bin_edges(n_bins: int) -> np.ndarray:
+    """k / n for k = 0..n, each correctly rounded: linspace's start + k * step puts 5/6 one float step low."""
+    return np.arange(n_bins + 1) / n_bins
+
+
 def _bin_index(confidence: np.ndarray, n_bins: int) -> np.ndarray:
     """Equal-width bins on [0, 1], right-closed: (0, 1/n], (1/n, 2/n], ... ; 0 goes to bin 0.
 
     searchsorted against the same edges the curve reports (not ceil(conf * n))
     so a confidence equal to an edge lands in the bin whose edge it matches.
     """
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    edges = _bin_edges(n_bins)
     return np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, n_bins - 1)
 
 
@@ -226,7 +231,7 @@ def reliability_curve(y_true: Any, y_proba: Any, *, n_bins: int = 15, labels: Se
     counts = np.bincount(bins, minlength=n_bins)
     conf_sum = np.bincount(bins, weights=confidence, minlength=n_bins)
     acc_sum = np.bincount(bins, weights=correct, minlength=n_bins)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    edges = _bin_edges(n_bins)
     return {
         "bin_lower": [float(x) for x in edges[:-1]],
         "bin_upper": [float(x) for x in edges[1:]],
@@ -285,7 +290,7 @@ def binary_curves(y_true: Any, scores: Any, *, positive: Any) -> dict:
     y_bin = (_arr(y_true) == positive).astype(int)
     scores = np.asarray(scores, dtype=float)
     out: dict[str, Any] = {"positive": positive, "roc": None, "pr": None}
-    if y_bin.min(initial=0) == y_bin.max(initial=0):
+    if len(y_bin) == 0 or y_bin.min() == y_bin.max():
         return out
     with _quiet():
         fpr, tpr, roc_thr = skm.roc_curve(y_bin, scores)
@@ -312,11 +317,13 @@ def threshold_metrics(y_true: Any, scores: Any, *, positive: Any, negative: Any,
     are ``[negative, positive]`` (listed under ``labels``); tp/fp/fn/tn are counts.
     """
     y = _arr(y_true)
-    pred = np.where(np.asarray(scores, dtype=float) >= threshold, positive, negative).astype(object)
-    y = y.astype(object)
-    cm = confusion_matrix(y, pred, labels=[negative, positive])
-    tn, fp, fn, tp = (int(v) for v in cm.ravel())
-    # From the counts: sklearn's binary average rejects a pos_label absent from both arrays.
+    predicted_positive = np.asarray(scores, dtype=float) >= threshold
+    # Counted directly (not via sklearn): class names may be ints or strings, and sklearn's binary average
+    # rejects a pos_label absent from both arrays.  Rows of any other class are left out, as confusion_matrix does.
+    is_positive, is_negative = y == positive, y == negative
+    tp, fn = int((is_positive & predicted_positive).sum()), int((is_positive & ~predicted_positive).sum())
+    fp, tn = int((is_negative & predicted_positive).sum()), int((is_negative & ~predicted_positive).sum())
+    cm = np.array([[tn, fp], [fn, tp]])
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

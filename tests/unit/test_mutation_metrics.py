@@ -296,7 +296,7 @@ def _expected_bin(conf: float, lower: list[float], upper: list[float]) -> int:
     return hits[0]
 
 
-@pytest.mark.parametrize("n_bins", [5, 10, 15, 20])
+@pytest.mark.parametrize("n_bins", [5, 6, 7, 9, 10, 12, 15, 20])
 def test_a_confidence_exactly_on_an_upper_edge_lands_in_the_bin_it_closes(n_bins):
     for k in range(1, n_bins + 1):
         conf = k / n_bins
@@ -484,7 +484,7 @@ def test_binary_curves_score_the_named_positive_class():
 
 
 def test_binary_curves_are_none_without_positives_or_rows():
-    for y in (["n", "n"], []):
+    for y in (["n", "n"], ["p", "p"], []):
         curves = m.binary_curves(y, [0.3, 0.6][: len(y)], positive="p")
         assert curves == {"positive": "p", "roc": None, "pr": None}
 
@@ -535,3 +535,10 @@ def test_threshold_metrics_without_positives_are_zero_not_errors():
     flagged = m.threshold_metrics(["n", "n"], [0.6, 0.7], positive="p", negative="n", threshold=0.5)
     assert (flagged["precision"], flagged["recall"], flagged["f1"], flagged["accuracy"]) == (0.0, 0.0, 0.0, 0.0)
     assert flagged["fp"] == 2 and flagged["tp"] == 0
+
+
+def test_threshold_metrics_with_integer_class_names():
+    # Datasets whose labels are 0/1 keep them as ints; the counts must not depend on the names' type.
+    result = m.threshold_metrics([0, 1, 1, 0], [0.2, 0.6, 0.4, 0.7], positive=1, negative=0, threshold=0.5)
+    assert (result["tp"], result["fp"], result["fn"], result["tn"]) == (1, 1, 1, 1)
+    assert result["labels"] == [0, 1] and result["confusion_matrix"] == [[1, 1], [1, 1]]
