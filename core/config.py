@@ -112,6 +112,11 @@ class RunConfig:
         "Validation score watched by early stopping and used to keep the best checkpoint.",
         choices=EARLY_STOPPING_METRICS,
     )
+    calibrate: bool = _f(
+        True,
+        "After training, fit a temperature on the validation split so the probabilities match how often the model is "
+        "right (predictions and accuracy do not change; the saved model carries it).",
+    )
     class_weighted_loss: bool = _f(
         False,
         "Weigh rare classes more in the loss, so an imbalanced dataset does not teach the model to ignore them.",

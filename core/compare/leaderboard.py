@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from core import store
-from core.compare.loading import report_digest, run_metrics, run_task, short_model
+from core.compare.loading import metric_interval, report_digest, run_metrics, run_task, short_model
 from core.compare.tables import ALL_METRICS, LOWER_IS_BETTER, metric_value
 from core.errors import RunError
 from core.i18n import message
@@ -61,7 +61,8 @@ def leaderboard(metric: str | None = None, runs: Sequence[Run] | None = None) ->
     errors such as Hamming loss, MSE and log loss); ``metric`` None ranks each dataset by its kind's headline metric.
 
     Columns: dataset, dataset_id, task (the kind's key), metric (what the dataset is ranked by), rank, run_id, run,
-    model, kind (fine-tuned or baseline), value, trainable_parameters, train_minutes, throughput_texts_per_s; with a
+    model, kind (fine-tuned or baseline), value, ci_low and ci_high (its 95 % bootstrap interval over the test rows;
+    None for reports without one), trainable_parameters, train_minutes, throughput_texts_per_s; with a
     ``metric`` given, its value is also under its own name.  Runs without the metric are left out.
     """
     if metric is not None and metric not in ALL_METRICS:
@@ -89,12 +90,13 @@ def leaderboard(metric: str | None = None, runs: Sequence[Run] | None = None) ->
             "model": short_model(run.config.get("model", "")),
             "kind": run.info.get("kind", "fine-tuned"),
             "value": value,
+            **{f"ci_{end}": bound for end, bound in metric_interval(run, key).items()},
             "trainable_parameters": params.get("trainable", eff.get("trainable")),
             "train_minutes": train_s / 60.0 if train_s else None,
             "throughput_texts_per_s": eff.get("throughput_texts_per_s"),
         })
-    columns = ["dataset", "dataset_id", "task", "metric", "rank", "run_id", "run", "model", "kind", "value",
-               *([metric] if metric else []), "trainable_parameters", "train_minutes", "throughput_texts_per_s"]
+    columns = ["dataset", "dataset_id", "task", "metric", "rank", "run_id", "run", "model", "kind", "value", "ci_low",
+               "ci_high", *([metric] if metric else []), "trainable_parameters", "train_minutes", "throughput_texts_per_s"]
     if not rows:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame(rows)

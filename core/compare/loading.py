@@ -79,7 +79,8 @@ def _read_report(run_id: str, _stamp: tuple[int, int]) -> dict:
 def _read_digest(run_id: str, _stamp: tuple[int, int]) -> dict:
     # Only the small parts the leaderboard needs stay in memory; a full report can be megabytes.
     report = results.load_report(run_id)
-    return {"summary": report.get("summary") or {}, "efficiency": report.get("efficiency") or {}, "labels": report.get("labels")}
+    return {"summary": report.get("summary") or {}, "efficiency": report.get("efficiency") or {},
+            "labels": report.get("labels"), "intervals": report.get("intervals") or {}}
 
 
 @lru_cache(maxsize=32)
@@ -112,9 +113,21 @@ def load_predictions(run_id: str) -> pd.DataFrame | None:
 
 
 def report_digest(run_id: str) -> dict:
-    """Summary metrics, efficiency numbers and labels of a run's report ({} parts when it has none)."""
+    """Summary metrics, efficiency numbers, labels and 95 % intervals of a run's report ({} parts when it has none)."""
     digest = _guarded(_read_digest, run_id, results.report_file(run_id))
-    return digest or {"summary": {}, "efficiency": {}, "labels": None}
+    return digest or {"summary": {}, "efficiency": {}, "labels": None, "intervals": {}}
+
+
+def metric_interval(run: Run, metric: str) -> dict[str, float | None]:
+    """``{"low", "high"}``: the 95 % bootstrap interval of ``metric`` (None ends without one).
+
+    Runs keep their intervals in ``info`` (a run list needs no report reads); older runs have them in the report only.
+    """
+    intervals = run.info.get("intervals") if isinstance(run.info.get("intervals"), dict) else None
+    if intervals is None and run.status == "completed":
+        intervals = report_digest(run.id).get("intervals", {})
+    interval = (intervals or {}).get(metric) or {}
+    return {"low": interval.get("low"), "high": interval.get("high")}
 
 
 def run_metrics(run: Run) -> dict[str, float]:

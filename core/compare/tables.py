@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from core.compare import significance
-from core.compare.loading import require_runs, run_labels, run_metrics, run_task
+from core.compare.loading import metric_interval, require_runs, run_labels, run_metrics, run_task
 from core.errors import RunError
 from core.evaluate.explanations import pct
 from core.evaluate.report import METRIC_NAMES, format_metric
@@ -116,6 +116,11 @@ def headline(run: Run) -> tuple[str, float]:
     """``(metric, value)``: the run's headline metric (its kind's) and final value (NaN when it has none yet)."""
     metric = run_task(run).headline_metric
     return metric, metric_value((run.final_metrics or {}).get(metric))
+
+
+def headline_interval(run: Run) -> dict[str, float | None]:
+    """The 95 % bootstrap interval of the run's headline metric (``low``/``high`` None when its report has none)."""
+    return metric_interval(run, run_task(run).headline_metric)
 
 
 def score_message(run: Run) -> Message | None:

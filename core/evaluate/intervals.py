@@ -296,13 +296,15 @@ def bootstrap_intervals(target: str, y_true: Any, y_pred: Any, *, labels: Sequen
     return {name: _percentiles(np.concatenate([c[name] for c in chunks]), confidence) for name in names}
 
 
-def interval_text(metric: str, interval: dict | None, language: str) -> str:
+def interval_text(metric: str, interval: dict | None, language: str, *, bare: bool = False) -> str:
     """'95% CI 81.2–84.9%' (or '0.812–0.849' for a correlation, the target's units for an error) in ``language``,
-    written as the metric's tile writes its value; '' when the report has no interval for it (older reports)."""
+    written as the metric's tile writes its value; '' when the report has no interval for it (older reports).
+    ``bare`` leaves out '95% CI' (for a column that says it in its header)."""
+    key = "intervals.range" if bare else "intervals.ci"
     low, high = (interval or {}).get("low"), (interval or {}).get("high")
-    if low is None or high is None:
+    if low is None or high is None or np.isnan(low) or np.isnan(high):  # NaN: a table column's missing interval
         return ""
     if metric in _DECIMALS:
         spec = _DECIMALS[metric]
-        return translate(language, "intervals.ci", low=format(low, spec), high=format(high, spec))
-    return translate(language, "intervals.ci_percent", low=f"{100 * low:.1f}", high=f"{100 * high:.1f}")
+        return translate(language, key, low=format(low, spec), high=format(high, spec))
+    return translate(language, f"{key}_percent", low=f"{100 * low:.1f}", high=f"{100 * high:.1f}")

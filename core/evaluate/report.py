@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.evaluate import calibration as calibration_fit
 from core.evaluate import metrics
 from core.evaluate.explanations import class_explanations, metric_explanations, pct
 from core.evaluate.intervals import bootstrap_intervals
@@ -309,6 +310,7 @@ def build_report(
     dataset_noun: str = "texts",
     max_errors: int = 1000,
     task: dict | None = None,
+    temperature: dict | None = None,
 ) -> dict:
     """Build the full evaluation report for one run's test predictions.
 
@@ -319,7 +321,9 @@ def build_report(
     else None), calibration, robustness, efficiency, slices (+ slices_skipped),
     run, baseline_check (:func:`core.evaluate.guard.baseline_check`) and task (``task`` — a
     :meth:`core.tasks.Task.to_dict` — or single-label text).  Errors carry ``text_pair`` when the
-    predictions have it (sentence pairs).
+    predictions have it (sentence pairs).  ``temperature`` (:func:`core.evaluate.calibration.fit_summary`) says the
+    test probabilities were temperature-scaled: calibration then carries ``temperature_scaling``, the fit plus the ECE
+    and reliability bins before it.
     Missing optional inputs give None sections, never an error.
     """
     _validate(predictions, labels)
@@ -335,6 +339,10 @@ def build_report(
         row.update(class_explanations(row, dataset_noun))
     confusion = _confusion(y_true, y_pred, all_labels)
     calibration = _calibration(y_true, y_pred, proba, _confidence(predictions, proba), all_labels)
+    if calibration is not None and temperature is not None:
+        before = calibration_fit.comparison(y_true, proba, temperature["temperature"], labels=all_labels,
+                                            n_bins=_CALIBRATION_BINS)
+        calibration["temperature_scaling"] = {**temperature, "before": before}
     slices, skipped = _slices(predictions, y_true, y_pred, slice_columns, summary["accuracy"])
     report = {
         "labels": all_labels,

@@ -52,8 +52,23 @@ def reliability_figure(report: dict, *, language: str = "en") -> Any:
             ),
         ]
     )
+    scaling = cal.get("temperature_scaling")
+    if scaling:  # the same test rows before temperature scaling: the improvement the fit made, in one picture
+        before = scaling["before"]["reliability"]
+        shown = [i for i, c in enumerate(before["count"]) if c]
+        fig.add_trace(go.Scatter(
+            x=[before["confidence"][i] for i in shown], y=[before["accuracy"][i] for i in shown],
+            mode="lines+markers", line={"color": _RED}, name=chart_text(language, "before_scaling"),
+            hovertemplate=chart_text(language, "reliability_hover", confidence="%{x:.1%}", accuracy="%{y:.1%}",
+                                     count="%{customdata}") + "<extra></extra>",
+            customdata=[before["count"][i] for i in shown],
+        ))
+        title = chart_text(language, "reliability_title_scaled", before=f"{100 * scaling['before']['ece']:.1f}",
+                           ece=f"{100 * cal['ece']:.1f}", temperature=f"{scaling['temperature']:.2f}")
+    else:
+        title = chart_text(language, "reliability_title", ece=f"{100 * cal['ece']:.1f}")
     fig.update_layout(
-        title=chart_text(language, "reliability_title", ece=f"{100 * cal['ece']:.1f}"),
+        title=title,
         height=450,
         xaxis={
             "title": {"text": chart_text(language, "model_confidence")},

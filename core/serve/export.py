@@ -150,6 +150,16 @@ def _confidence_limits(report: dict[str, Any], language: str) -> list[str]:
     return lines
 
 
+def _temperature_lines(report: dict[str, Any], language: str) -> list[str]:
+    """The calibration paragraph: the temperature the saved weights carry and what it did to the test ECE."""
+    scaling = (report.get("calibration") or {}).get("temperature_scaling")
+    if not scaling:
+        return []
+    return ["", _card(language, "calibration", temperature=f"{scaling['temperature']:.2f}",
+                      n=f"{scaling['validation_rows']:,}", before=f"{100 * scaling['before']['ece']:.1f}",
+                      after=f"{100 * report['calibration']['ece']:.1f}")]
+
+
 def _perturbation_text(row: dict[str, Any], language: str) -> str:
     """What a robustness perturbation changes: core's English description, or the catalogue's in another language."""
     english = str(row.get("description", row["perturbation"]))
@@ -211,6 +221,7 @@ def model_card(run_id: str, *, int8: bool = False, language: str = DEFAULT_LANGU
     lines += _metric_lines(task, report, language)
     if task.multi_label:
         lines += card_tasks.threshold_lines(language, labels, task_output.thresholds_of(run_id, labels))
+    lines += _temperature_lines(report, language)
     if int8:
         lines += _int8_section(run_id, language=language)
     if plain:

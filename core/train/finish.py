@@ -44,6 +44,7 @@ EVAL_BATCH_SIZE = 64  # predict_proba's default: the first batch size tried at t
 # Phase names as the live view shows them (lower case: they follow "running ·").
 TEST = "evaluating the test split"
 SAVE = "saving the model"
+CALIBRATE = "calibrating on the validation split"
 ROBUSTNESS = "robustness checks"
 LATENCY = "measuring latency"
 BASELINE = "baseline check"
@@ -185,7 +186,32 @@ def cached_predictor(model: Any, tokenizer: Any, token_ids: Any, proba: np.ndarr
     return predict
 
 
-def save_model(prep: Prepared, trainer: Any, run_dir: Path) -> Path:
+def calibrate(prep: Prepared, evaluator: EvaluationModel, phases: PhaseReporter) -> dict[str, Any] | None:
+    """Fit a temperature on the validation split and fold it into the model (single-label classes only).
+
+    Returns :func:`core.evaluate.calibration.fit_summary` (None when switched off or without validation rows).
+    Called before the model is saved, so the saved weights, the test predictions and the playground all use it.
+    """
+    from core.evaluate.calibration import fit_summary
+    from core.tasks import PAIR_COLUMN
+    from core.train.heads import fold_temperature
+
+    validation = prep.frames["validation"]
+    if not prep.config.calibrate or validation.empty or prep.task.multi_label or prep.task.regression:
+        return None
+    phases.start(CALIBRATE, len(validation))
+    pairs = validation[PAIR_COLUMN].astype(str).tolist() if PAIR_COLUMN in validation.columns else None
+    proba = evaluator.predict(validation["text"].astype(str).tolist(), token_ids=prep.encoded["validation"].tokens,
+                              progress=phases.update, pairs=pairs)
+    fit = fit_summary(prep.encoded["validation"].label_ids, proba)
+    if fit["temperature"] != 1.0:
+        fold_temperature(evaluator.model, fit["temperature"])
+    log.info("temperature %.4f: validation NLL %.4f -> %.4f", fit["temperature"], fit["validation_nll_before"],
+             fit["validation_nll_after"])
+    return fit
+
+
+def save_model(prep: Prepared, trainer: Any, run_dir: Path, *, temperature: float | None = None) -> Path:
     """Save a plain Hugging Face model folder (merged for LoRA; the adapter next to it)."""
     model_dir = run_dir / "model"
     model = trainer.model
@@ -195,6 +221,8 @@ def save_model(prep: Prepared, trainer: Any, run_dir: Path) -> Path:
         model = save_peft(model, run_dir)
     model.config.id2label = dict(enumerate(prep.labels))
     model.config.label2id = {label: i for i, label in enumerate(prep.labels)}
+    if temperature is not None:  # already folded into the weights; stated so the model card and users can see it
+        model.config.calibration_temperature = temperature
     model.save_pretrained(model_dir, safe_serialization=True)
     prep.tokenizer.save_pretrained(model_dir)
     return model_dir
@@ -216,9 +244,10 @@ def finish_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_s
     test = prep.frames["test"]
     texts = test["text"].astype(str).tolist()
 
-    # Saved first: whatever happens while evaluating, the trained model is on disk.
+    fit = calibrate(prep, evaluator, phases)
+    # Saved before the test split is predicted: whatever happens while evaluating, the trained model is on disk.
     phases.start(SAVE)
-    model_dir = save_model(prep, trainer, run_dir)
+    model_dir = save_model(prep, trainer, run_dir, temperature=fit and fit["temperature"])
     log.info("saved model to %s", model_dir)
 
     phases.start(TEST, len(texts))
@@ -256,11 +285,12 @@ def finish_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_s
         "labels": prep.labels, "config": prep.config.to_dict(), "split_sizes": {k: len(v) for k, v in prep.frames.items()},
     }
     rep = report.build_report(predictions, prep.labels, slice_columns=results.slice_columns(test), robustness=robust,
-                              efficiency=eff, run_info=info, baseline_check=check)
+                              efficiency=eff, run_info=info, baseline_check=check, temperature=fit)
     results.write_results(run_id, predictions, rep)
     phases.end()
     run = store.require_run(run_id)
     extra = {"evaluation_step_downs": evaluator.step_downs} if evaluator.step_downs else {}
     store.update_run(run_id, info={**run.info, "finish_seconds": {k: round(v, 2) for k, v in phases.timings.items()},
-                                   "baseline_check": rep["baseline_check"], **extra})
+                                   "baseline_check": rep["baseline_check"], "intervals": rep.get("intervals") or {},
+                                   **extra})
     return final

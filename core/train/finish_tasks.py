@@ -20,7 +20,7 @@ import numpy as np
 
 from core import results, store
 from core.tasks import PAIR_COLUMN, Task, label_matrix
-from core.train.finish import LATENCY, REPORT, SAVE, TEST, EvaluationModel, PhaseReporter
+from core.train.finish import LATENCY, REPORT, SAVE, TEST, EvaluationModel, PhaseReporter, calibrate
 from core.train.trainer import Prepared, model_device
 
 log = logging.getLogger("tuneboard.evaluation")
@@ -50,7 +50,8 @@ def tuned_thresholds(prep: Prepared, evaluator: EvaluationModel, phases: PhaseRe
     return tune_thresholds(label_matrix(validation["label"], prep.labels), scores, labels=prep.labels)
 
 
-def save_task_model(prep: Prepared, trainer: Any, run_dir: Path, thresholds: np.ndarray | None) -> Path:
+def save_task_model(prep: Prepared, trainer: Any, run_dir: Path, thresholds: np.ndarray | None,
+                    temperature: float | None = None) -> Path:
     """Save the model folder with the kind's head: thresholds in the config, regression in the target's units."""
     from core.train.finish import save_model
     from core.train.heads import fold_target_scale
@@ -63,7 +64,7 @@ def save_task_model(prep: Prepared, trainer: Any, run_dir: Path, thresholds: np.
     if thresholds is not None:
         config.label_thresholds = {label: round(float(t), 4) for label, t in zip(prep.labels, thresholds, strict=True)}
     config.tuneboard_task = prep.task.to_dict()
-    return save_model(prep, trainer, run_dir)
+    return save_model(prep, trainer, run_dir, temperature=temperature)
 
 
 def finish_task_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, train_seconds: float) -> dict[str, Any]:
@@ -76,9 +77,10 @@ def finish_task_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, tr
     max_length = prep.config.max_length
     evaluator = EvaluationModel(model, prep.tokenizer, max_length=max_length, device=model_device(model))
     thresholds = tuned_thresholds(prep, evaluator, phases) if task.multi_label else None
+    fit = calibrate(prep, evaluator, phases)  # sentence pairs with one label each; None for the other kinds
 
     phases.start(SAVE)
-    model_dir = save_task_model(prep, trainer, run_dir, thresholds)
+    model_dir = save_task_model(prep, trainer, run_dir, thresholds, fit and fit["temperature"])
     log.info("saved model to %s", model_dir)
 
     test = prep.frames["test"]
@@ -95,18 +97,18 @@ def finish_task_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, tr
            "train_seconds": train_seconds, **evaluator.measure_latency(timed)}
 
     phases.start(REPORT)
-    rep = build_task_report(prep, run_id, predictions, thresholds, eff)
+    rep = build_task_report(prep, run_id, predictions, thresholds, eff, fit)
     results.write_results(run_id, predictions, rep)
     phases.end()
     run = store.require_run(run_id)
     extra = {"evaluation_step_downs": evaluator.step_downs} if evaluator.step_downs else {}
     store.update_run(run_id, info={**run.info, "finish_seconds": {k: round(v, 2) for k, v in phases.timings.items()},
-                                   **extra})
+                                   "intervals": rep.get("intervals") or {}, **extra})
     return final_metrics(rep)
 
 
 def build_task_report(prep: Prepared, run_id: str, predictions: Any, thresholds: np.ndarray | None,
-                      eff: dict[str, Any]) -> dict[str, Any]:
+                      eff: dict[str, Any], temperature: dict[str, Any] | None = None) -> dict[str, Any]:
     """The evaluation report of a finished run of any kind but plain single-label text."""
     from core.evaluate import report
     from core.evaluate.report_multilabel import build_multilabel_report
@@ -123,7 +125,7 @@ def build_task_report(prep: Prepared, run_id: str, predictions: Any, thresholds:
     if prep.task.regression:
         return build_regression_report(predictions, slice_columns=slices, efficiency=eff, run_info=info)
     return report.build_report(predictions, prep.labels, slice_columns=slices, efficiency=eff, run_info=info,
-                               task=prep.task.to_dict())
+                               task=prep.task.to_dict(), temperature=temperature)
 
 
 def final_metrics(report: dict[str, Any]) -> dict[str, float]:

@@ -46,3 +46,15 @@ def fold_target_scale(model: Any, mean: float, sd: float) -> None:
         else:  # no bias to carry the mean: add one (saved and loaded like any Linear with a bias)
             layer.bias = torch.nn.Parameter(torch.full((layer.out_features,), float(mean), dtype=layer.weight.dtype,
                                                        device=layer.weight.device))
+
+
+def fold_temperature(model: Any, temperature: float) -> None:
+    """Make the model output ``logits / temperature`` (``W ← W/T``, ``b ← b/T``, in place): temperature scaling
+    carried by the saved weights, so a plain pipeline returns the calibrated probabilities."""
+    import torch
+
+    layer = output_layer(model)
+    with torch.no_grad():
+        layer.weight.div_(temperature)
+        if layer.bias is not None:
+            layer.bias.div_(temperature)

@@ -10,6 +10,7 @@ from core import i18n
 from core.compare.leaderboard import leaderboard
 from core.compare.loading import run_task
 from core.compare.tables import KIND_METRICS, LOWER_IS_BETTER
+from core.evaluate.intervals import N_RESAMPLES, interval_text
 from core.store import Run
 from core.tasks import TARGETS
 from pages.components.compare_view import metric_name, number_format, plain
@@ -65,13 +66,17 @@ def render_leaderboard(runs: Sequence[Run]) -> None:
         header = metric_name(ranked_by)
         config = {
             names["rank"]: st.column_config.NumberColumn(width="small"),
+            t("runs.table.score_ci"): st.column_config.TextColumn(help=t("intervals.help", n_resamples=f"{N_RESAMPLES:,}")),
             header: st.column_config.NumberColumn(format=number_format(ranked_by)),
             names["trainable_parameters"]: st.column_config.NumberColumn(format="localized"),
             names["train_minutes"]: st.column_config.NumberColumn(format="%.2f"),
             names["throughput_texts_per_s"]: st.column_config.NumberColumn(format="%.1f"),
             names["run_id"]: st.column_config.TextColumn(width="small"),
         }
-        shown = ["rank", "run", "model", "kind", "value", "trainable_parameters", "train_minutes", "throughput_texts_per_s",
-                 "run_id"]
-        table = part[shown].assign(kind=part["kind"].map(kind_name)).rename(columns={**names, "value": header})
+        shown = ["rank", "run", "model", "kind", "value", "ci", "trainable_parameters", "train_minutes",
+                 "throughput_texts_per_s", "run_id"]
+        intervals = [interval_text(ranked_by, {"low": low, "high": high}, language, bare=True) or None
+                     for low, high in zip(part["ci_low"], part["ci_high"], strict=True)]
+        table = part.assign(kind=part["kind"].map(kind_name), ci=intervals)[shown].rename(
+            columns={**names, "value": header, "ci": t("runs.table.score_ci")})
         st.dataframe(table, hide_index=True, column_config=config, key=f"leaderboard_{dataset_id}")

@@ -22,7 +22,7 @@ ADVANCED_GROUPS = {  # catalogue key under train.group → the fields of that ta
     "optimisation": ["head_lr_multiplier", "gradient_accumulation", "weight_decay", "warmup_ratio", "lr_scheduler",
                      "label_smoothing", "class_weighted_loss", "seed", "max_steps"],
     "evaluation": ["eval_strategy", "eval_steps", "early_stopping_patience", "early_stopping_metric",
-                   "test_size", "validation_size"],
+                   "test_size", "validation_size", "calibrate"],
     "what_to_train": ["freeze", "freeze_layers", "train_word_embeddings", "peft", "lora_r", "lora_alpha", "lora_dropout",
                       "lora_target_modules", "prompt_tokens"],
     "hardware": ["device", "processes", "precision", "trust_remote_code"],

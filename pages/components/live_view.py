@@ -23,8 +23,8 @@ from pages.components.run_status import phase_text
 
 POLL_S = 1.5
 # The finishing phases in the order the worker runs them (core.train.finish.finish_run), for "finishing 3/6".
-_FINISHING = [evaluation.SAVE, evaluation.TEST, evaluation.ROBUSTNESS, evaluation.LATENCY, evaluation.BASELINE,
-              evaluation.REPORT]
+_FINISHING = [evaluation.CALIBRATE, evaluation.SAVE, evaluation.TEST, evaluation.ROBUSTNESS, evaluation.LATENCY,
+              evaluation.BASELINE, evaluation.REPORT]
 
 
 def _fmt_seconds(seconds: float | None) -> str:

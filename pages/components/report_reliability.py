@@ -71,6 +71,11 @@ def calibration(report: dict, *, key: str) -> None:
         tables.na("calibration")
         return
     st.text(report.get("explanations", {}).get("ece", ""))
+    scaling = report["calibration"].get("temperature_scaling")
+    if scaling:
+        st.text(t("report.binary.temperature_scaled", temperature=f"{scaling['temperature']:.2f}",
+                  n=f"{scaling['validation_rows']:,}", before=f"{100 * scaling['before']['ece']:.1f}",
+                  after=f"{100 * report['calibration']['ece']:.1f}"))
     language = current_language()
     left, right = st.columns(2)
     with left:

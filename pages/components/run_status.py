@@ -18,7 +18,7 @@ from pages.components.i18n import t, tr
 PHASE_KEYS = {
     "starting": "starting", "loading model and data": "loading", "training": "training",
     "out of memory: starting again with a smaller batch": "oom_restart",
-    "saving the model": "save", "evaluating the test split": "test", "robustness checks": "robustness",
+    "calibrating on the validation split": "calibrate", "saving the model": "save", "evaluating the test split": "test", "robustness checks": "robustness",
     "measuring latency": "latency", "baseline check": "baseline", "building the report": "report",
 }
 

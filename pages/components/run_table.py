@@ -14,12 +14,13 @@ import streamlit as st
 from core import store
 from core.compare import manage
 from core.compare.loading import MAX_RUNS, MIN_RUNS
-from core.compare.tables import score_message
+from core.compare.tables import headline, headline_interval, score_message
+from core.evaluate.intervals import N_RESAMPLES, interval_text
 from core.store import Run
-from pages.components.i18n import t, tr
+from pages.components.i18n import current_language, t, tr
 from pages.components.run_status import status_text
 
-_COLUMN_ORDER = ["name", "status", "accuracy", "f1_macro", "score", "model", "dataset", "minutes", "created", "tags", "id"]
+_COLUMN_ORDER = ["name", "status", "accuracy", "f1_macro", "score", "score_ci", "model", "dataset", "minutes", "created", "tags", "id"]
 
 
 def _column_config() -> dict:
@@ -31,6 +32,7 @@ def _column_config() -> dict:
         t("runs.table.accuracy"): st.column_config.NumberColumn(format="%.3f", width=75),
         t("runs.table.f1_macro"): st.column_config.NumberColumn(format="%.3f", width=75),
         t("runs.table.score"): st.column_config.TextColumn(width=120, help=t("compare_tasks.run_table.score_help")),
+        t("runs.table.score_ci"): st.column_config.TextColumn(width=100, help=t("intervals.help", n_resamples=f"{N_RESAMPLES:,}")),
         t("runs.table.id"): st.column_config.TextColumn(width="small"),
     }
 
@@ -38,21 +40,24 @@ def _column_config() -> dict:
 def runs_frame(runs: list[Run]) -> pd.DataFrame:
     """One row per run with the columns people sort and filter by (column names are keys; statuses are shown text)."""
     # One queue query for all queued runs (status_text would ask once per queued run).
+    language = current_language()
     positions = {r.id: i for i, r in enumerate(store.queued_runs(), start=1)} if any(r.status == "queued" for r in runs) else {}
     rows = []
     for r in runs:
         m = r.final_metrics or {}
         status = status_text(r, positions.get(r.id, "?"))
         score = score_message(r)
+        ci = interval_text(headline(r)[0], headline_interval(r), language, bare=True) if score else ""
         rows.append({
             "id": r.id, "name": r.name, "status": status, "dataset": manage.dataset_name(r),
             "model": manage.model_name(r),
-            "accuracy": m.get("accuracy"), "f1_macro": m.get("f1_macro"), "score": tr(score) if score else None,
+            "accuracy": m.get("accuracy"), "f1_macro": m.get("f1_macro"), "score": tr(score) if score else None, "score_ci": ci or None,
             "minutes": round(r.duration_s / 60, 2) if r.duration_s else None,
             "created": dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M"),
             "tags": ", ".join(r.tags),
         })
-    columns = ["id", "name", "status", "dataset", "model", "accuracy", "f1_macro", "score", "minutes", "created", "tags"]
+    columns = ["id", "name", "status", "dataset", "model", "accuracy", "f1_macro", "score", "score_ci", "minutes",
+               "created", "tags"]
     return pd.DataFrame(rows, columns=columns)
 
 

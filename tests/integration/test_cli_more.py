@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from core import store
+from core import paths, store
 from core.config import RunConfig
 from core.data.examples import example_path
 from core.jobs import queue as jobs
@@ -39,7 +39,15 @@ def test_report_cli_writes_standalone_html_and_json(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert {"summary", "per_class", "confusion", "calibration", "robustness", "efficiency"} <= set(report)
+    # Temperature scaling (on by default): fitted on validation, folded into the saved head, stated in config.json.
+    scaling = report["calibration"]["temperature_scaling"]
+    assert scaling["validation_rows"] == 20 and 0.05 <= scaling["temperature"] <= 20
+    assert scaling["validation_nll_after"] <= scaling["validation_nll_before"] + 1e-9
+    assert {"ece", "reliability", "mean_confidence"} <= set(scaling["before"])
+    saved = json.loads((paths.run_dir(run.id) / "model" / "config.json").read_text())
+    assert saved["calibration_temperature"] == scaling["temperature"]
     text = html.read_text()
+    assert f"divided by {scaling['temperature']:.2f}" in text
     assert "<html" in text.lower() and len(text) > 1_000_000  # plotly.js inlined once
     assert not re.search(r"<script[^>]*\bsrc\s*=", text, re.IGNORECASE)  # no external scripts: opens offline
 

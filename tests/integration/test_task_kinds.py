@@ -111,6 +111,7 @@ def test_pair_run_keeps_both_texts_and_exports_a_pair_pipeline():
     report = runs.load_report(run_id)
     assert report["task"] == {"target": "single_label", "pair": True}
     assert 0.0 <= report["summary"]["accuracy"] <= 1.0
+    assert report["calibration"]["temperature_scaling"]["validation_rows"] > 0  # pairs are calibrated too
     predictions = runs.load_predictions(run_id)
     assert "text_pair" in predictions.columns
     assert all("text_pair" in row for row in report["errors"])
