@@ -12,7 +12,16 @@ from core import store
 from core.errors import TuneboardError
 from core.jobs import queue as jobs
 from core.store import Run
-from pages.components import export_panel, live_view, preset_picker, report_download, run_manage, run_status, run_table
+from pages.components import (
+    export_panel,
+    live_view,
+    preset_picker,
+    report_download,
+    run_manage,
+    run_seeds,
+    run_status,
+    run_table,
+)
 from pages.components.i18n import t, tr
 from pages.components.report_view import render_report
 from pages.components.safe_text import escape_markdown
@@ -62,6 +71,7 @@ def _status_panel(run_id: str, was_active: bool) -> None:
 
 st.fragment(run_every=live_view.POLL_S if run.is_active else None)(_status_panel)(run.id, run.is_active)
 run_manage.render(run)
+run_seeds.render(run)
 with st.expander(t("runs.reproduce")):
     st.code(run.info["cli"] if run.info.get("kind") == "baseline" else jobs.cli_command(run), language="bash")
     preset_picker.render_run_preset(run)

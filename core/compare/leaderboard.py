@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from core import store
+from core.compare import groups
 from core.compare.loading import metric_interval, report_digest, run_metrics, run_task, short_model
 from core.compare.tables import ALL_METRICS, LOWER_IS_BETTER, metric_value
 from core.errors import RunError
@@ -56,18 +57,26 @@ def hyperparameter_frame(runs: Sequence[Run], metric: str) -> pd.DataFrame:
     return frame
 
 
+def _group_columns(run: Run, metric: str, members: dict[str, list[Run]]) -> dict[str, object]:
+    group = groups.group_of(run)
+    summary = groups.metric_stats(members[group], metric) if group else {}
+    return {"seed_group": group, **{f"group_{k}": summary.get(k) for k in ("n", "mean", "sd", "min", "max")}}
+
+
 def leaderboard(metric: str | None = None, runs: Sequence[Run] | None = None) -> pd.DataFrame:
     """Completed runs grouped by dataset and ranked by ``metric`` (best first within each dataset: lowest first for
     errors such as Hamming loss, MSE and log loss); ``metric`` None ranks each dataset by its kind's headline metric.
 
     Columns: dataset, dataset_id, task (the kind's key), metric (what the dataset is ranked by), rank, run_id, run,
     model, kind (fine-tuned or baseline), value, ci_low and ci_high (its 95 % bootstrap interval over the test rows;
-    None for reports without one), trainable_parameters, train_minutes, throughput_texts_per_s; with a
+    None for reports without one), seed_group with group_n/mean/sd/min/max (the metric over the finished seeds of the
+    run's seed group: :mod:`core.compare.groups`; None for a run on its own), trainable_parameters, train_minutes, throughput_texts_per_s; with a
     ``metric`` given, its value is also under its own name.  Runs without the metric are left out.
     """
     if metric is not None and metric not in ALL_METRICS:
         raise RunError(message("error.compare.unknown_metric", metric=str(metric), metrics=", ".join(ALL_METRICS)))
     runs = store.list_runs(statuses=["completed"]) if runs is None else [r for r in runs if r.status == "completed"]
+    members = groups.by_group(runs)
     rows = []
     for run in runs:
         task = run_task(run)
@@ -91,12 +100,13 @@ def leaderboard(metric: str | None = None, runs: Sequence[Run] | None = None) ->
             "kind": run.info.get("kind", "fine-tuned"),
             "value": value,
             **{f"ci_{end}": bound for end, bound in metric_interval(run, key).items()},
+            **_group_columns(run, key, members),
             "trainable_parameters": params.get("trainable", eff.get("trainable")),
             "train_minutes": train_s / 60.0 if train_s else None,
             "throughput_texts_per_s": eff.get("throughput_texts_per_s"),
         })
     columns = ["dataset", "dataset_id", "task", "metric", "rank", "run_id", "run", "model", "kind", "value", "ci_low",
-               "ci_high", *([metric] if metric else []), "trainable_parameters", "train_minutes", "throughput_texts_per_s"]
+               "ci_high", "seed_group", "group_n", "group_mean", "group_sd", "group_min", "group_max", *([metric] if metric else []), "trainable_parameters", "train_minutes", "throughput_texts_per_s"]
     if not rows:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame(rows)

@@ -21,6 +21,7 @@ from core.config import PRESET_HELP, RunConfig
 from core.errors import ConfigError, DataError
 from core.i18n import message
 from core.jobs import queue as jobs
+from core.jobs.seeds import group_summary_json, parse_seeds, submit_seed_group
 from core.tasks import TASK_KEYS, Task, task_of
 
 _ALIASES = {"text_column": ["--text-col"], "label_column": ["--label-col"], "learning_rate": ["--lr"]}
@@ -99,6 +100,7 @@ def _with_preset(config: RunConfig, args: argparse.Namespace, apply_preset: Pres
 def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) -> int:
     """Create a run (importing --data first), then wait for it unless --detach."""
     config = config_from_args(args).validate()  # impossible settings fail before any data is stored
+    seeds = parse_seeds(args.seeds) if getattr(args, "seeds", None) else None
     if args.data and args.example:
         raise DataError("Pass either --data FILE or --example NAME, not both.")
     record = None
@@ -124,11 +126,25 @@ def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) ->
     info = None
     if getattr(args, "preset", None) and apply_preset is not None:  # after the import: Auto looks at the data
         config, info = _with_preset(config, args, apply_preset)
+    if seeds:
+        return _train_seed_group(config, seeds, args, info)
     run = jobs.submit(config, info=info)
     print(run.id, flush=True)
     if args.detach:
         return 0
     return _follow(run.id)
+
+
+def _train_seed_group(config: RunConfig, seeds: list[int], args: argparse.Namespace, info: dict[str, Any] | None) -> int:
+    """Queue one run per seed of ``--seeds``; without --detach follow each, then print the group's statistics."""
+    runs = submit_seed_group(config, seeds, info=info)
+    for run in runs:
+        print(run.id, flush=True)
+    if args.detach:
+        return 0
+    codes = [_follow(run.id, quiet=True) for run in runs]
+    print(json.dumps(group_summary_json([store.require_run(r.id) for r in runs]), indent=2))
+    return max(codes)
 
 
 def task_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -162,8 +178,8 @@ def add_task_flags(parser: argparse.ArgumentParser) -> None:
                         help="Multi-label: what separates the labels in one cell (detected: |, ; or ,).")
 
 
-def _follow(run_id: str) -> int:
-    """Print progress to stderr until the run ends; print final metrics JSON on stdout."""
+def _follow(run_id: str, *, quiet: bool = False) -> int:
+    """Print progress to stderr until the run ends; print final metrics JSON on stdout (not when ``quiet``)."""
     last_step = -1
     try:
         while True:
@@ -184,7 +200,8 @@ def _follow(run_id: str) -> int:
     if run.status != "completed":
         print(f"error: run {run_id} {run.status}: {run.error or ''}".rstrip(": "), file=sys.stderr)
         return 1
-    print(json.dumps(run.final_metrics, indent=2))
+    if not quiet:
+        print(json.dumps(run.final_metrics, indent=2))
     return 0
 
 
@@ -199,6 +216,8 @@ def register_train(subparsers: Any, *, apply_preset: PresetFn | None = None) -> 
     train.add_argument("--dataset-id", dest="dataset_id", help="Use a stored dataset instead of --data.")
     train.add_argument("--config", help="Start from a run's config.json (saved in each run's folder); other flags override it.")
     train.add_argument("--detach", action="store_true", help="Queue the run, print its id and return at once.")
+    train.add_argument("--seeds", metavar="LIST", help="Train a seed group: one run per seed (e.g. 0,1,2 or 0-4), "
+                       "identical otherwise; prints each run's id, then (without --detach) the group's mean ± sd as JSON.")
     add_task_flags(train)
     if apply_preset is not None:
         presets = " ".join(f"{name}: {text}" for name, text in PRESET_HELP.items())

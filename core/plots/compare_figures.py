@@ -125,3 +125,33 @@ def parallel_figure(frame: pd.DataFrame, metric: str, *, metric_title: str | Non
 def _setting(language: str, column: str) -> str:
     """An axis of the parallel chart: the setting's name in English, its words (``compare.setting``) otherwise."""
     return column if language == DEFAULT_LANGUAGE else _word(language, f"compare.setting.{column}", column)
+
+
+def _rgba(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def group_curves_figure(bands: pd.DataFrame, *, name: str, x_title: str = "step", title: str | None = None,
+                        split: str = "validation", language: str = DEFAULT_LANGUAGE) -> Any:
+    """Seed groups' curves of metric ``name`` on ``split`` (from :func:`core.compare.groups.band_curves`): per group
+    the mean across seeds as a line and mean ± 1 sd as a shaded band, so a gap between groups reads against the
+    seed-to-seed spread."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    part = bands[(bands["name"] == name) & (bands["split"] == split)] if len(bands) else bands
+    for i, (group, series) in enumerate(part.groupby("group", sort=False)):
+        color = PALETTE[i % len(PALETTE)]
+        upper, lower = series["mean"] + series["sd"], series["mean"] - series["sd"]
+        fig.add_scatter(x=series["x"], y=upper, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
+                        legendgroup=str(group))
+        fig.add_scatter(x=series["x"], y=lower, mode="lines", line={"width": 0}, fill="tonexty",
+                        fillcolor=_rgba(color, 0.2), showlegend=False, hoverinfo="skip", legendgroup=str(group))
+        n = int(series["n"].iloc[0])
+        fig.add_scatter(x=series["x"], y=series["mean"], mode="lines+markers", line={"color": color, "width": 2},
+                        name=translate(language, "groups.curve_name", group=group, n=n), legendgroup=str(group))
+    y_title = _word(language, f"compare.chart.y.{name}", name)
+    fig.update_layout(title=title or y_title, xaxis_title=x_title, yaxis_title=y_title, height=380,
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25})
+    return with_fonts(fig)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from core import i18n
+from core.compare.groups import stats_text
 from core.compare.leaderboard import leaderboard
 from core.compare.loading import run_task
 from core.compare.tables import KIND_METRICS, LOWER_IS_BETTER
@@ -67,16 +68,20 @@ def render_leaderboard(runs: Sequence[Run]) -> None:
         config = {
             names["rank"]: st.column_config.NumberColumn(width="small"),
             t("runs.table.score_ci"): st.column_config.TextColumn(help=t("intervals.help", n_resamples=f"{N_RESAMPLES:,}")),
+            t("runs.table.seed_group"): st.column_config.TextColumn(help=t("groups.column_help")),
             header: st.column_config.NumberColumn(format=number_format(ranked_by)),
             names["trainable_parameters"]: st.column_config.NumberColumn(format="localized"),
             names["train_minutes"]: st.column_config.NumberColumn(format="%.2f"),
             names["throughput_texts_per_s"]: st.column_config.NumberColumn(format="%.1f"),
             names["run_id"]: st.column_config.TextColumn(width="small"),
         }
-        shown = ["rank", "run", "model", "kind", "value", "ci", "trainable_parameters", "train_minutes",
+        shown = ["rank", "run", "model", "kind", "value", "ci", "group", "trainable_parameters", "train_minutes",
                  "throughput_texts_per_s", "run_id"]
         intervals = [interval_text(ranked_by, {"low": low, "high": high}, language, bare=True) or None
                      for low, high in zip(part["ci_low"], part["ci_high"], strict=True)]
-        table = part.assign(kind=part["kind"].map(kind_name), ci=intervals)[shown].rename(
-            columns={**names, "value": header, "ci": t("runs.table.score_ci")})
+        spread = [stats_text(ranked_by, {"n": n, "mean": mean, "sd": sd, "min": low, "max": high}, language) or None
+                  if group else None for group, n, mean, sd, low, high in
+                  part[["seed_group", "group_n", "group_mean", "group_sd", "group_min", "group_max"]].itertuples(index=False)]
+        table = part.assign(kind=part["kind"].map(kind_name), ci=intervals, group=spread)[shown].rename(
+            columns={**names, "value": header, "ci": t("runs.table.score_ci"), "group": t("runs.table.seed_group")})
         st.dataframe(table, hide_index=True, column_config=config, key=f"leaderboard_{dataset_id}")

@@ -24,6 +24,7 @@ from core.compare import alignment, curves, leaderboard, loading, resampling, si
 from core.plots import compare_figures, confusion
 from core.store import Run
 from core.tasks import Task
+from pages.components import compare_groups
 from pages.components.i18n import current_language, t, tr
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -90,6 +91,8 @@ def render(runs: Sequence[Run]) -> None:
         sections[t("compare.tabs.per_class")] = lambda: _per_class(runs, labels, reports, task)
         sections[t("compare.tabs.confusion")] = lambda: _confusions(runs, labels, reports)
     sections[t("compare.tabs.hyperparameters")] = lambda: _hyperparameters(runs, labels, task)
+    if compare_groups.has_groups(runs):
+        sections[t("groups.tab")] = lambda: compare_groups.render(runs, task)
     if task.regression:
         sections[t("compare_tasks.tab.differences")] = lambda: _differences(runs, labels)
     else:

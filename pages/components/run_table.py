@@ -13,6 +13,7 @@ import streamlit as st
 
 from core import store
 from core.compare import manage
+from core.compare.groups import group_of, headline_text
 from core.compare.loading import MAX_RUNS, MIN_RUNS
 from core.compare.tables import headline, headline_interval, score_message
 from core.evaluate.intervals import N_RESAMPLES, interval_text
@@ -20,7 +21,8 @@ from core.store import Run
 from pages.components.i18n import current_language, t, tr
 from pages.components.run_status import status_text
 
-_COLUMN_ORDER = ["name", "status", "accuracy", "f1_macro", "score", "score_ci", "model", "dataset", "minutes", "created", "tags", "id"]
+_COLUMN_ORDER = ["name", "status", "accuracy", "f1_macro", "score", "score_ci", "seed_group", "model", "dataset", "minutes",
+                 "created", "tags", "id"]
 
 
 def _column_config() -> dict:
@@ -33,6 +35,7 @@ def _column_config() -> dict:
         t("runs.table.f1_macro"): st.column_config.NumberColumn(format="%.3f", width=75),
         t("runs.table.score"): st.column_config.TextColumn(width=120, help=t("compare_tasks.run_table.score_help")),
         t("runs.table.score_ci"): st.column_config.TextColumn(width=100, help=t("intervals.help", n_resamples=f"{N_RESAMPLES:,}")),
+        t("runs.table.seed_group"): st.column_config.TextColumn(width=150, help=t("groups.column_help")),
         t("runs.table.id"): st.column_config.TextColumn(width="small"),
     }
 
@@ -42,6 +45,7 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
     # One queue query for all queued runs (status_text would ask once per queued run).
     language = current_language()
     positions = {r.id: i for i, r in enumerate(store.queued_runs(), start=1)} if any(r.status == "queued" for r in runs) else {}
+    grouped = store.list_runs() if any(group_of(r) for r in runs) else []  # a group's members, even filtered out
     rows = []
     for r in runs:
         m = r.final_metrics or {}
@@ -52,11 +56,12 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
             "id": r.id, "name": r.name, "status": status, "dataset": manage.dataset_name(r),
             "model": manage.model_name(r),
             "accuracy": m.get("accuracy"), "f1_macro": m.get("f1_macro"), "score": tr(score) if score else None, "score_ci": ci or None,
+            "seed_group": headline_text(r, grouped, language) or None,
             "minutes": round(r.duration_s / 60, 2) if r.duration_s else None,
             "created": dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M"),
             "tags": ", ".join(r.tags),
         })
-    columns = ["id", "name", "status", "dataset", "model", "accuracy", "f1_macro", "score", "score_ci", "minutes",
+    columns = ["id", "name", "status", "dataset", "model", "accuracy", "f1_macro", "score", "score_ci", "seed_group", "minutes",
                "created", "tags"]
     return pd.DataFrame(rows, columns=columns)
 
