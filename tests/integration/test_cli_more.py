@@ -79,3 +79,19 @@ def test_detach_stop_cancel_resume_and_config_reproduction():
     old, new = store.get_run(run_id).config, store.get_run(new_id).config
     assert {k: v for k, v in old.items() if k not in {"max_steps", "resume_from"}} == \
         {k: v for k, v in new.items() if k not in {"max_steps", "resume_from"}}
+
+
+def test_train_with_seeds_queues_a_group_and_prints_its_spread():
+    dataset_id = save_sample(120)
+    result = _cli("train", "--dataset-id", dataset_id, "--model", "tiny-random-bert", "--max-steps", "3",
+                  "--seeds", "0,1", timeout=480)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    ids, summary = lines[:2], json.loads("\n".join(lines[2:]))
+    runs = [store.require_run(i) for i in ids]
+    assert [r.config["seed"] for r in runs] == [0, 1] and runs[0].info["seed_group"] == runs[1].info["seed_group"]
+    assert summary["group"] == runs[0].info["seed_group"] and [r["status"] for r in summary["runs"]] == ["completed"] * 2
+    accuracy = summary["metrics"]["accuracy"]
+    assert accuracy["n"] == 2 and accuracy["min"] <= accuracy["mean"] <= accuracy["max"] and accuracy["sd"] is not None
+    bad = _cli("train", "--dataset-id", dataset_id, "--seeds", "1,1")
+    assert bad.returncode == 2 and "not a list of seeds" in bad.stderr and "Traceback" not in bad.stderr

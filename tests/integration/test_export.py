@@ -223,7 +223,12 @@ def test_int8_zip_from_the_cli_loads_in_a_fresh_process(home, minilm_run, tmp_pa
     with torch.no_grad():
         reference = fp32.model(**fp32.tokenizer(saved["text"].tolist(), padding=True, truncation=True,
                                                 return_tensors="pt")).logits.float().softmax(-1).numpy()
-    assert np.abs(proba - reference).mean() <= 0.05
+    # Compared before temperature scaling: a sharpening temperature (T < 1 on this barely trained, under-confident
+    # model) multiplies int8's rounding in the logits by 1/T, so calibrated probabilities differ more for the same copy.
+    from core.evaluate.calibration import before_scaling
+
+    temperature = json.loads((folder / "int8" / "config.json").read_text()).get("calibration_temperature", 1.0)
+    assert np.abs(before_scaling(proba, temperature) - before_scaling(reference, temperature)).mean() <= 0.05
     assert "'label':" in lines[-1]
 
 
