@@ -17,6 +17,7 @@ from typing import Any
 
 from core import store
 from core.compare import tables as compare_tables
+from core.config import RunConfig
 from core.errors import ConfigError, DataError, TuneboardError
 from core.evaluate import baseline
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -170,6 +171,52 @@ def register_report(subparsers: Any) -> None:
     rep.add_argument("--json", action="store_true", help="Print the report as JSON.")
 
 
+def cmd_suite(args: argparse.Namespace) -> int:
+    """``suite list | create NAME --datasets IDS | run NAME [settings] | show NAME [--json|--markdown|--csv]``."""
+    from core.compare import suites
+
+    if args.action == "list":
+        for name, suite in suites.suites().items():
+            print(f"{name}: {len(suite['datasets']) + len(suite['examples'])} datasets")
+        return 0
+    if not args.name:
+        raise ConfigError(f"Name the suite: python -m core suite {args.action} NAME (see `python -m core suite list`).")
+    if args.action == "create":
+        suites.create_suite(args.name, [d.strip() for d in (args.datasets or "").split(",") if d.strip()])
+        print(f"suite {args.name!r} saved")
+        return 0
+    if args.action == "run":
+        config = RunConfig.from_dict({**run_commands.explicit_settings(args), "dataset_id": "suite"})
+        for run in suites.run_suite(args.name, config, label=args.label or ""):
+            print(run.id, flush=True)
+        return 0
+    table = suites.suite_table(args.name)
+    if args.json:
+        print(table.to_json(orient="records", indent=2, force_ascii=False))
+    elif args.csv:
+        sys.stdout.write(predict.escape_formulas(table).to_csv(index=False))
+    else:
+        print(suites.to_markdown(table))
+    return 0
+
+
+def register_suite(subparsers: Any) -> None:
+    """Add ``suite list|create|run|show``."""
+    suite = _add(subparsers, "suite", cmd_suite,
+                 "Benchmark suites: train the same settings on each dataset of a suite and show one table "
+                 "(a row per settings, a column per dataset and the average, each with its 95% interval).")
+    suite.add_argument("action", choices=["list", "create", "run", "show"])
+    suite.add_argument("name", nargs="?", help="Suite name (the built-in one: 'built-in examples').")
+    suite.add_argument("--datasets", help="With create: comma-separated stored dataset ids (see `python -m core datasets`).")
+    suite.add_argument("--label", help="With run: a name for these settings in the table (default: model, lr, epochs).")
+    suite.add_argument("--config", help="With run: start from a run's config.json; other flags override it.")
+    output = suite.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="With show: print JSON.")
+    output.add_argument("--csv", action="store_true", help="With show: print CSV (formula-like cells escaped).")
+    output.add_argument("--markdown", action="store_true", help="With show: print Markdown (the default).")
+    run_commands._add_config_flags(suite)
+
+
 # ---------------------------------------------------------------------------- parser
 # Every subcommand, in the order `python -m core --help` lists them: (name, the function that adds it to the parser).
 COMMANDS: list[tuple[str, Callable[[Any], None]]] = [
@@ -183,6 +230,7 @@ COMMANDS: list[tuple[str, Callable[[Any], None]]] = [
     ("examples", register_examples),
     ("datasets", register_datasets),
     ("report", register_report),
+    ("suite", register_suite),
     ("compare", compare_tables.register_cli),
     ("predict", predict.register_cli),
     ("export", export.register_cli),

@@ -7,12 +7,12 @@ import streamlit as st
 
 from core import store
 from core.compare.loading import MIN_RUNS
-from pages.components import compare_leaderboard, compare_pick, compare_view
+from pages.components import compare_leaderboard, compare_pick, compare_suites, compare_view
 from pages.components.compare_view import namer
 from pages.components.i18n import t
 
 # Widget values stay these English ids in every language (tests and session state use them); the catalogue names them.
-_MODES = {"Side by side": "side_by_side", "Leaderboard": "leaderboard"}
+_MODES = {"Side by side": "side_by_side", "Leaderboard": "leaderboard", "Suites": "suites"}
 
 st.title(t("compare.title"))
 all_runs = store.list_runs()
@@ -26,6 +26,9 @@ view = st.segmented_control(t("compare.view_label"), list(_MODES), default="Side
                             key="compare_view_mode", label_visibility="collapsed")
 if view == "Leaderboard":
     compare_leaderboard.render_leaderboard(all_runs)
+    st.stop()
+if view == "Suites":
+    compare_suites.render()
     st.stop()
 
 chosen = compare_pick.pick_runs(all_runs)
