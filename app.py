@@ -25,6 +25,7 @@ PAGES = {
     ],
     t("nav.group_use"): [
         st.Page("pages/compare.py", title=t("nav.compare"), icon=":material/compare_arrows:"),
+        st.Page("pages/sweeps.py", title=t("sweep.nav"), icon=":material/tune:"),
         st.Page("pages/playground.py", title=t("nav.playground"), icon=":material/science:"),
     ],
 }

@@ -22,6 +22,7 @@ from core.errors import ConfigError, DataError, TuneboardError
 from core.evaluate import baseline
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from core.jobs import commands as run_commands
+from core.jobs.sweep import commands as sweep_commands
 from core.serve import export, predict
 from core.train import recipe
 
@@ -226,6 +227,7 @@ COMMANDS: list[tuple[str, Callable[[Any], None]]] = [
     ("stop", run_commands.register_stop),
     ("cancel", run_commands.register_cancel),
     ("resume", run_commands.register_resume),
+    ("sweep", sweep_commands.register_sweep),
     ("check-data", register_check_data),
     ("examples", register_examples),
     ("datasets", register_datasets),
