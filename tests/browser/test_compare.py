@@ -1,4 +1,4 @@
-"""Browser: pick two finished runs on the Compare page and see their loss curves overlaid."""
+"""Browser: pick two finished runs on the Compare page, see their loss curves overlaid and the paired test's sentence."""
 
 import pytest
 
@@ -30,3 +30,8 @@ def test_selecting_two_runs_overlays_their_curves(app_url, page):
     legend = chart.locator(".legendtext").evaluate_all("els => els.map(e => e.textContent)")
     assert any("lr 0.0001" in t for t in legend) and any("lr 0.001" in t for t in legend), legend
     assert chart.locator(".scatterlayer .trace").count() >= 2
+    # Is B really better than A? One plain sentence from the paired test (same data, same split: paired rows).
+    sentence = page.locator('[data-testid="stAlert"]').filter(has_text="95% CI").first
+    sentence.wait_for()
+    text = sentence.inner_text()
+    assert "lr 0.001" in text and "lr 0.0001" in text and ("chance" in text or "same" in text), text
