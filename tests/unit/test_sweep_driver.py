@@ -236,3 +236,20 @@ def test_sweep_figures_draw_trials_settings_and_importance(language):
     assert sweep_figures.parallel_figure(rows[:1], [p.to_dict() for p in params], "loss", "minimize") is None
     bars = sweep_figures.importance_figure({"learning_rate": 0.7, "batch_size": 0.3}, language=language)
     assert list(bars.data[0].x) == [0.3, 0.7]
+
+
+def test_importance_waits_for_enough_completed_trials_and_then_ranks_the_settings():
+    import optuna
+
+    from core.jobs.sweep import study
+
+    params = space.parse_space(["lr=1e-5:1e-3:log", "warmup_ratio=0:0.2"])
+    trials = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=1))
+    for i in range(12):
+        trial = trials.ask(space.distributions(params))
+        trials.tell(trial, -abs(trial.params["learning_rate"] - 2e-4) * 1e3 + 0.001 * trial.params["warmup_ratio"])
+        found = study.importance(trials, len(params))
+        assert (found is None) == (i + 1 < study.MIN_FOR_IMPORTANCE)
+    assert set(found) == {"learning_rate", "warmup_ratio"} and found["learning_rate"] > found["warmup_ratio"]
+    assert sum(found.values()) == pytest.approx(1.0)
+    assert study.importance(trials, 1) is None  # one searched setting: nothing to weigh it against

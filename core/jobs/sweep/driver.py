@@ -109,6 +109,8 @@ class Driver:
     def __init__(self, sweep: Sweep) -> None:
         self.sweep = sweep
         self.study = study.create(sweep)
+        if self.study.trials:  # resumed: a fresh draw, not the first trials' settings again
+            self.study.sampler = study.make_sampler(sweep, resumed_at=len(self.study.trials))
         self.params = [space.Param.from_dict(p) for p in sweep.space]
         self.in_flight: dict[int, InFlight] = {}
         dataset = store.get_dataset(sweep.base["dataset_id"])

@@ -47,15 +47,18 @@ def storage(sweep_id: str) -> Any:
     return JournalStorage(JournalFileBackend(str(path)))
 
 
-def make_sampler(sweep: Sweep) -> Any:
+def make_sampler(sweep: Sweep, *, resumed_at: int = 0) -> Any:
     """TPE, seeded with the trials' seed (the same sweep samples the same settings), random for its first trials.
 
     ``constant_liar``: a trial still running counts as a poor one, so parallel trials do not all get the same idea.
+    A driver that resumes a sweep after ``resumed_at`` trials seeds with that offset: the same seed again would draw
+    the settings of the first trials once more.
     """
     import optuna
 
     startup = max(2, min(10, sweep.n_trials // 3))
-    return optuna.samplers.TPESampler(seed=int(sweep.base.get("seed", 42)), n_startup_trials=startup, constant_liar=True)
+    seed = int(sweep.base.get("seed", 42)) + resumed_at
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, constant_liar=True)
 
 
 def make_pruner(name: str, n_trials: int) -> Any:
