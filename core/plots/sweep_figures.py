@@ -60,9 +60,18 @@ def history_figure(rows: Sequence[Mapping[str, Any]], metric: str, direction: st
     fig.update_layout(height=360, margin={"l": 60, "r": 20, "t": 50, "b": 40},
                       title=translate(language, "sweep.chart.history_title", metric=metric_name(metric, language)),
                       xaxis={"title": {"text": translate(language, "sweep.chart.trial")}, "dtick": 1 if len(rows) <= 20 else None},
-                      yaxis={"title": {"text": metric_name(metric, language)}},
+                      yaxis={"title": {"text": metric_name(metric, language)}, **_score_range(metric, rows)},
                       legend={"orientation": "h", "y": -0.2})
     return with_fonts(fig)
+
+
+_SHARES = ("accuracy", "f1", "precision", "recall")  # scores that live in [0, 1]
+
+
+def _score_range(metric: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A [0, 1] axis for a share (accuracy, F1 …), so a flat line of equal scores is not drawn mid-way through an
+    axis that runs below zero; other scores keep plotly's own range."""
+    return {"range": [0, 1.02]} if metric.startswith(_SHARES) else {}
 
 
 def parallel_figure(rows: Sequence[Mapping[str, Any]], space: Sequence[Mapping[str, Any]], metric: str,
