@@ -81,7 +81,11 @@ def stage(group: Group) -> None:
     group.folder.mkdir(parents=True, exist_ok=True)
     for entry in ROOT.iterdir():
         link = group.folder / entry.name
-        if entry.name not in NOT_STAGED and not link.is_symlink():
+        if entry.name in NOT_STAGED:
+            continue
+        if link.is_symlink() and link.resolve() != entry.resolve():  # staged from another checkout: point here
+            link.unlink()
+        if not link.is_symlink():
             link.symlink_to(entry)
     tables = {"tool.pytest.ini_options": config["tool"]["pytest"]["ini_options"], "tool.mutmut": mutmut_config}
     text = "# Written by tools/mutation.py for the mutation group " + json.dumps(group.name) + "\n"
@@ -152,12 +156,30 @@ def mutmut(folder: Path, *args: str) -> None:
     subprocess.run(command, cwd=folder, check=False)
 
 
+def refresh_data_files(group: Group) -> None:
+    """Copy the core's changed non-Python files (message catalogues, templates) into an existing mutants folder.
+
+    mutmut re-copies only Python files it sees change; it keeps its old copy of every other file ("cached results were
+    kept"), so tests that read a catalogue key added since would fail in the mutants folder and stop the run.
+    """
+    copy = group.mutants / "core"
+    if not copy.is_dir():
+        return
+    for source in (group.folder / "core").resolve().rglob("*"):
+        if source.is_file() and source.suffix not in {".py", ".pyc"} and "__pycache__" not in source.parts:
+            target = copy / source.relative_to((group.folder / "core").resolve())
+            if not target.is_file() or target.read_bytes() != source.read_bytes():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+
+
 def run(group: Group, reuse: bool, max_children: int) -> None:
     """Run every mutant of ``group`` (fresh), or only those without a verdict plus the survivors (``reuse``)."""
     if not reuse:
         shutil.rmtree(group.mutants, ignore_errors=True)
     if group.folder != ROOT:
         stage(group)
+    refresh_data_files(group)
     mutmut(group.folder, "run", "--max-children", str(max_children))
     if reuse:  # mutmut keeps old verdicts: survivors must face the tests written since
         again = [name for module in group.modules for name in score_module(group, module).survived]
