@@ -122,7 +122,8 @@ def test_run_status_on_screen_follows_the_store_from_queued_to_completed(app_url
 
     # The finishing phases were recorded and logged (what the live view shows instead of a frozen "100 %").
     done = wait_for(run.id, {"completed"})
-    assert set(done.info["finish_seconds"]) == {"evaluating the test split", "saving the model", "robustness checks",
-                                                "measuring latency", "baseline check", "building the report"}
+    assert set(done.info["finish_seconds"]) == {"calibrating on the validation split", "evaluating the test split",
+                                                "saving the model", "robustness checks", "measuring latency",
+                                                "baseline check", "building the report"}
     log = (paths.run_dir(run.id) / "train.log").read_text()
     assert re.search(r"evaluating the test split \(\d+\)", log) and "building the report took" in log

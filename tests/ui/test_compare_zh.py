@@ -105,7 +105,7 @@ def test_leaderboard_in_chinese_names_the_kind():
     assert not at.exception
     assert at.segmented_control(key="compare_view_mode").options == ["并排比较", "排行榜", "基准套件"]
     table = at.dataframe[0].value
-    assert list(table.columns) == ["#", "运行", "模型", "类型", "宏平均 F1", "95% 置信区间", "可训练参数", "训练时间（分钟）", "推理速度（条/秒）", "ID"]
+    assert list(table.columns) == ["#", "运行", "模型", "类型", "宏平均 F1", "95% 置信区间", "种子：均值 ± 标准差", "可训练参数", "训练时间（分钟）", "推理速度（条/秒）", "ID"]
     assert list(table["类型"]) == ["微调", "基线"]
     _leftovers(at, _data([tuned, store.require_run(base.id)]))
     at.selectbox(key="leaderboard_metric").set_value("log_loss").run()
