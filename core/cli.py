@@ -23,6 +23,7 @@ from core.evaluate import baseline
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from core.jobs import commands as run_commands
 from core.jobs.sweep import commands as sweep_commands
+from core.quality import commands as quality_commands
 from core.serve import export, predict
 from core.train import recipe
 
@@ -228,6 +229,8 @@ COMMANDS: list[tuple[str, Callable[[Any], None]]] = [
     ("cancel", run_commands.register_cancel),
     ("resume", run_commands.register_resume),
     ("sweep", sweep_commands.register_sweep),
+    ("find-issues", quality_commands.register_find_issues),
+    ("apply-fixes", quality_commands.register_apply_fixes),
     ("check-data", register_check_data),
     ("examples", register_examples),
     ("datasets", register_datasets),

@@ -179,11 +179,11 @@ def get_dataset(dataset_id: str) -> DatasetRecord | None:
     return DatasetRecord(**_load_row(row)) if row else None
 
 
-def list_datasets() -> list[DatasetRecord]:
-    """All datasets, newest first."""
+def list_datasets(*, include_hidden: bool = False) -> list[DatasetRecord]:
+    """All datasets, newest first; the hidden ones (a label check's folds, never picked by hand) only if asked."""
     with connect() as conn:
-        rows = conn.execute("SELECT * FROM datasets ORDER BY created_at DESC").fetchall()
-    return [DatasetRecord(**_load_row(r)) for r in rows]
+        records = [DatasetRecord(**_load_row(r)) for r in conn.execute("SELECT * FROM datasets ORDER BY created_at DESC")]
+    return records if include_hidden else [r for r in records if not r.meta.get("hidden")]
 
 
 def delete_dataset_record(dataset_id: str) -> None:

@@ -28,6 +28,7 @@ ALLOWED = {
     "train": {"data", "evaluate", "jobs"},
     "compare": {"data", "evaluate", "plots", "jobs"},
     "serve": {"data", "train", "evaluate", "jobs"},
+    "quality": {"data", "evaluate", "jobs"},
 }
 HEAVY = {"torch", "transformers", "peft", "accelerate"}
 MAX_CORE_LINES = 420
