@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from core import i18n
-from core.compare import alignment, curves, leaderboard, loading, resampling, significance, tables
+from core.compare import alignment, curves, label_fixes, leaderboard, loading, resampling, significance, tables
 from core.plots import compare_figures, confusion
 from core.store import Run
 from core.tasks import Task
@@ -79,6 +79,8 @@ def render(runs: Sequence[Run]) -> None:
         st.caption(plain(t("compare.pending", runs=", ".join(pending))))
     if task != Task():
         st.caption(t("compare_tasks.kind", kind=t(f"task.name.{task.key}")))
+    for note in label_fixes.fix_notes(runs, labels):
+        st.info(plain(tr(note)), icon=":material/rule:")
     _significance(runs, labels)
     sections = {
         t("compare.tabs.curves"): lambda: _curves(runs, task),

@@ -285,3 +285,24 @@ def test_fold_datasets_are_hidden_from_the_library():
     assert fold_id in {r.id for r in store.list_datasets(include_hidden=True)}
     table = library.load_frame(fold_id)
     assert (table["split"] == "test").sum() == (assignment == 0).sum()
+
+
+@pytest.mark.parametrize("change_test, key", [(False, "same_test"), (True, "other_test")])
+def test_the_comparison_says_whether_the_fixed_twin_sits_the_same_test(parent, monkeypatch, change_test, key):
+    from core.compare import label_fixes
+    from core.jobs import queue
+
+    monkeypatch.setattr(queue, "ensure_scheduler", lambda: None)
+    dataset_id, df = parent
+    config = RunConfig(dataset_id=dataset_id, model="tiny-random-bert", seed=2, test_size=0.3)
+    old = queue.submit(config, start_scheduler=False)
+    split = versions.frozen_split(df, config, Task())
+    rows = [int(np.flatnonzero(split.to_numpy() == part)[0]) for part in ("train", "test")]
+    version = versions.apply_decisions(dataset_id, _decisions((rows[0], "exclude", ""), (rows[1], "exclude", "")),
+                                       split_config=config, change_test=change_test)
+    twin = versions.retrain(old.id, version.record.id)
+    runs = [store.require_run(old.id), store.require_run(twin.id)]
+    notes = label_fixes.fix_notes(runs, {old.id: "A", twin.id: "B"})
+    assert [n.key for n in notes] == [f"compare.label_fix.{key}"]
+    assert notes[0].params == {"new": "B", "old": "A", "relabelled": 0, "excluded": 1 + change_test}
+    assert label_fixes.fix_notes(runs[1:], {twin.id: "B"}) == []
