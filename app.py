@@ -20,6 +20,7 @@ PAGES = {
     t("nav.group_main"): [
         st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),
         st.Page("pages/data.py", title=t("nav.data"), icon=":material/table:"),
+        st.Page("pages/labels.py", title=t("labels.nav"), icon=":material/rule:"),
         st.Page("pages/train.py", title=t("nav.train"), icon=":material/model_training:"),
         st.Page("pages/runs.py", title=t("nav.runs"), icon=":material/monitoring:"),
     ],

@@ -40,6 +40,11 @@ def dataset_dir(dataset_id: str) -> Path:
     return home() / "datasets" / dataset_id
 
 
+def quality_dir(dataset_id: str) -> Path:
+    """Folder of one dataset's label checks (not created)."""
+    return home() / "quality" / dataset_id
+
+
 def models_dir() -> Path:
     """Folder for models Tuneboard builds itself (``TUNEBOARD_MODELS_DIR`` lets tests share one)."""
     override = os.environ.get("TUNEBOARD_MODELS_DIR")

@@ -193,6 +193,7 @@ def load_frame(dataset_id: str) -> pd.DataFrame:
 
 
 def delete(dataset_id: str) -> None:
-    """Remove a dataset's files and record (runs that used it keep their own copies of results)."""
+    """Remove a dataset's files, its label checks and its record (runs that used it keep their own results)."""
     shutil.rmtree(paths.dataset_dir(dataset_id), ignore_errors=True)
+    shutil.rmtree(paths.quality_dir(dataset_id), ignore_errors=True)
     store.delete_dataset_record(dataset_id)

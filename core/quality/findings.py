@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ def check_dir(dataset_id: str, mode: str) -> Path:
     """Folder of one dataset's check in one mode (not created)."""
     if mode not in MODES:
         raise DataError(message("error.quality.bad_mode", mode=mode, modes=", ".join(MODES)))
-    return paths.home() / "quality" / dataset_id / mode
+    return paths.quality_dir(dataset_id) / mode
 
 
 def _write_json(file: Path, data: dict[str, Any]) -> None:
@@ -100,6 +99,3 @@ def latest_result(dataset_id: str) -> tuple[pd.DataFrame, dict[str, Any]] | None
     return max(found, key=lambda item: item[:2])[2] if found else None
 
 
-def delete_checks(dataset_id: str) -> None:
-    """Forget every check of a dataset (when the dataset is deleted)."""
-    shutil.rmtree(paths.home() / "quality" / dataset_id, ignore_errors=True)

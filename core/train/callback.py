@@ -80,6 +80,24 @@ def stop_agreed(requested: bool, device: Any = None) -> bool:
     return bool(flag.item() > 0)
 
 
+def log_metrics(logs: dict[str, Any]) -> list[tuple[str, str, float]]:
+    """The metric points in one of the Trainer's log dicts, as ``(split, name, value)``: the training loss, learning
+    rate and gradient norm ("train"), and the validation scores ("validation", ``eval_`` dropped; timings left out).
+    Non-numbers and non-finite values are left out.  Shared by the store's callback and the trackers (core.train.tracking).
+    """
+    points = []
+    for key, value in logs.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            continue
+        if key.startswith("eval_"):
+            name = key[5:]
+            if name not in {"runtime", "samples_per_second", "steps_per_second"}:
+                points.append(("validation", name, float(value)))
+        elif key in {"loss", "learning_rate", "grad_norm"}:
+            points.append(("train", key, float(value)))
+    return points
+
+
 def make_callback(run_id: str, stop: StopRequested, total_samples_per_step: int) -> Any:
     """A `TrainerCallback` streaming run ``run_id``'s progress and metrics into the store and honouring ``stop``.
 
@@ -136,17 +154,7 @@ def make_callback(run_id: str, stop: StopRequested, total_samples_per_step: int)
         def on_log(self, args, state, control, logs=None, **kwargs):
             if not state.is_world_process_zero or not logs:
                 return
-            points = []
-            for key, value in logs.items():
-                if not isinstance(value, int | float) or not math.isfinite(value):
-                    continue
-                if key.startswith("eval_"):
-                    name = key[5:]
-                    if name in {"runtime", "samples_per_second", "steps_per_second"}:
-                        continue
-                    points.append((state.global_step, state.epoch, "validation", name, value))
-                elif key in {"loss", "learning_rate", "grad_norm"}:
-                    points.append((state.global_step, state.epoch, "train", key, value))
+            points = [(state.global_step, state.epoch, split, name, value) for split, name, value in log_metrics(logs)]
             store.add_metric_points(run_id, points)
             if "loss" in logs:
                 log.info(

@@ -83,6 +83,15 @@ def _library_frame(records: list) -> pd.DataFrame:
     return frame.rename(columns={c: t(f"data.library.col_{c}") for c in frame.columns})
 
 
+def _version_links(records: list, limit: int = 5) -> None:
+    """Label-check versions (newest first): which dataset each fixes, and a link to it on the Label check page."""
+    for r in [r for r in records if r.meta.get("lineage")][:limit]:
+        lineage = r.meta["lineage"]
+        st.page_link("pages/labels.py", icon=":material/call_split:", query_params={"dataset": r.id},
+                     label=t("labels.library.version", name=escape_markdown(r.name),
+                             parent=escape_markdown(lineage.get("parent_name", "")), changes=len(lineage.get("changes") or [])))
+
+
 def render_library() -> None:
     """The stored datasets with a guarded delete."""
     records = store.list_datasets()
@@ -90,6 +99,7 @@ def render_library() -> None:
         st.caption(t("data.library.empty"))
         return
     st.dataframe(_library_frame(records), hide_index=True)
+    _version_links(records)
     by_id = {r.id: r for r in records}
     cols = st.columns([3, 1])
     target = cols[0].selectbox(t("data.library.delete"), list(by_id), format_func=lambda i: by_id[i].name, index=None,

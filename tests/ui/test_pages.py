@@ -8,7 +8,8 @@ from core.config import RunConfig
 from core.jobs import queue as jobs
 from tests.conftest import ROOT, save_sample, wait_for
 
-PAGES = ["pages/home.py", "pages/data.py", "pages/train.py", "pages/runs.py", "pages/compare.py", "pages/playground.py"]
+PAGES = ["pages/home.py", "pages/data.py", "pages/train.py", "pages/runs.py", "pages/compare.py", "pages/playground.py",
+         "pages/labels.py", "pages/sweeps.py"]
 
 
 def _app(page: str) -> AppTest:

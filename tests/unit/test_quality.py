@@ -306,3 +306,13 @@ def test_the_comparison_says_whether_the_fixed_twin_sits_the_same_test(parent, m
     assert [n.key for n in notes] == [f"compare.label_fix.{key}"]
     assert notes[0].params == {"new": "B", "old": "A", "relabelled": 0, "excluded": 1 + change_test}
     assert label_fixes.fix_notes(runs[1:], {twin.id: "B"}) == []
+
+
+def test_deleting_a_dataset_forgets_its_checks():
+    from core import paths
+
+    dataset_id = library.save_frame(sentiment_sample(60), name="s").id
+    job.run_check(dataset_id, "fast")
+    assert findings.load_result(dataset_id, "fast") is not None
+    library.delete(dataset_id)
+    assert not paths.quality_dir(dataset_id).exists()
