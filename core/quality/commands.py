@@ -64,6 +64,8 @@ def cmd_find_issues(args: argparse.Namespace) -> int:
     s = detection.summary
     print(message("quality.cli.summary", dataset=record.name, label_issues=s["label_issues"], rows=s["rows"],
                   near_duplicates=s["near_duplicates"], outliers=s["outliers"], seconds=s["seconds"]))
+    if s["out_of_fold_agreement"] < detect.WEAK_AGREEMENT:
+        print(message("labels.results.weak_model", share=s["out_of_fold_agreement"]))
     for row in shown:
         if row["label_issue"]:
             print(f"  row {row['row']:>6}  {row['label']} → {row['suggested']} ({row['suggested_prob']:.0%})  "

@@ -27,6 +27,10 @@ from core.tasks import PAIR_COLUMN, Task
 FOLDS = 5
 SIMILARITY_DIMENSIONS = 128  # SVD components of the character n-gram TF-IDF: enough to tell near-copies apart
 MAX_DUPLICATE_PARTNERS = 5
+WEAK_AGREEMENT = 0.70
+"""Below this out-of-fold agreement with the given labels the checking model is wrong about as often as 10 %-noisy
+labels are, and its proposals are mostly hard rows: SST-2 (BENCHMARKS.md), fast mode at 63 % agreement, 21 % of its
+proposals were real flips; TREC-6 at 73 %, 68 %."""
 Progress = Callable[[float, str], None]
 
 

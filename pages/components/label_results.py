@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from core.plots.quality_figures import confused_pairs_figure, issues_per_class_figure
+from core.quality.detect import WEAK_AGREEMENT
 from pages.components.i18n import current_language, t
 from pages.components.safe_text import escape_markdown
 
@@ -30,6 +31,8 @@ def render(summary: dict[str, Any]) -> None:
                    help=t("labels.results.outliers_help"))
     cols[3].metric(t("labels.results.seconds"), t("labels.results.seconds_value", s=float(summary.get("seconds", 0))),
                    help=t("labels.results.agreement", share=float(summary.get("out_of_fold_agreement", 0.0))))
+    if summary.get("out_of_fold_agreement", 1.0) < WEAK_AGREEMENT:
+        st.warning(t("labels.results.weak_model", share=float(summary["out_of_fold_agreement"])), icon=":material/warning:")
     language = current_language()
     left, right = st.columns(2)
     left.plotly_chart(issues_per_class_figure(summary.get("issues_per_class") or {},

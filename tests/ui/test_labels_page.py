@@ -203,3 +203,13 @@ def test_thorough_mode_starts_with_the_chosen_model_shows_progress_then_the_fail
     at.button(key="labels_stop").click().run()
     assert stopped == ["thorough"]
     assert [e.value for e in at.error] == [_t("zh", "error.quality.one_class")]
+
+
+@pytest.mark.parametrize("agreement, warned", [(0.63, True), (0.83, False)])
+def test_a_weak_checking_model_is_called_out(agreement, warned):
+    dataset_id = _checked()
+    rows, summary = findings.load_result(dataset_id, "fast")
+    findings.save_result(dataset_id, "fast", rows, {**summary, "out_of_fold_agreement": agreement})
+    at = _labels(dataset=dataset_id)
+    sentence = _t("en", "labels.results.weak_model", share=agreement)
+    assert (sentence in [w.value for w in at.warning]) is warned
