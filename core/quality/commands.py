@@ -57,7 +57,8 @@ def cmd_find_issues(args: argparse.Namespace) -> int:
         return 0
     detection = job.run_check(record.id, args.mode, base=base, seed=args.seed,
                               progress=_progress_printer(args.json))
-    shown = flagged_rows(detection.rows, library.load_frame(record.id), None if args.all else args.top)
+    limit = None if args.all or (args.json and args.top is None) else (args.top or SHOWN_ROWS)
+    shown = flagged_rows(detection.rows, library.load_frame(record.id), limit)
     if args.json:
         print(json.dumps({"dataset_id": record.id, "summary": detection.summary, "flagged": shown}, default=str))
         return 0
@@ -109,7 +110,8 @@ def register_find_issues(subparsers: Any) -> None:
     p.add_argument("--model", default="", help="thorough mode: the model the fold runs fine-tune (default MiniLM)")
     p.add_argument("--epochs", type=float, default=RunConfig.epochs, help="thorough mode: epochs of each fold run")
     p.add_argument("--seed", type=int, default=0, help="seed of the folds")
-    p.add_argument("--top", type=int, default=SHOWN_ROWS, help="how many flagged rows to print")
+    p.add_argument("--top", type=int, default=None, help=f"how many flagged rows to print (default {SHOWN_ROWS}; "
+                   "with --json every flagged row)")
     p.add_argument("--all", action="store_true", help="print every flagged row")
     p.add_argument("--detach", action="store_true", help="start the check in the background and return")
     p.add_argument("--json", action="store_true", help="print the summary and flagged rows as JSON")
