@@ -27,6 +27,7 @@ from core.text import plural
 from core.train import models, tokencache
 from core.train.batching import EncodedSplit
 from core.train.callback import StopRequested, make_callback
+from core.train.tracking import Tracker
 from core.train.trainer import PerfOptions, Prepared, build_trainer, precision_description
 
 log = logging.getLogger("tuneboard.training")
@@ -206,10 +207,24 @@ def train_run(run_id: str, stop: StopRequested) -> str:
     callback = make_callback(run_id, stop, config.effective_batch_size)
     trainer = build_trainer(prep, run_dir, callback, perf)
     resume = config.resume_from or None
+    step = None
     if resume:
         step = json.loads((Path(resume) / "trainer_state.json").read_text()).get("global_step", 0)
         store.drop_metric_points_after(run_id, step)
         log.info("resuming from %s (step %d)", resume, step)
+    tracker = Tracker.start(run_id, config, resume_step=step)  # TensorBoard, MLflow (rank 0; never fails the run)
+    trainer.add_callback(tracker.callback())
+    status = "failed"
+    try:
+        status = _train_and_finish(run_id, prep, trainer, callback, run_dir, resume, tracker)
+    finally:
+        tracker.close(status)
+    return status
+
+
+def _train_and_finish(run_id: str, prep: Prepared, trainer: Any, callback: Any, run_dir: Path, resume: str | None,
+                      tracker: Tracker) -> str:
+    """Train, then (rank 0) evaluate, save and report; returns the final status."""
     started = time.time()
     trainer.train(resume_from_checkpoint=resume)
     train_seconds = time.time() - started
@@ -224,5 +239,6 @@ def train_run(run_id: str, stop: StopRequested) -> str:
         from core.train.finish_tasks import finish_task_run as finish_run
     final = finish_run(prep, trainer, run_id, run_dir, train_seconds)
     store.update_run(run_id, final_metrics=final)
+    tracker.log_final(final, trainer.state.global_step)
     log.info("final test metrics: %s", json.dumps({k: round(v, 4) for k, v in final.items()}))
     return "completed"
