@@ -21,6 +21,7 @@ from pages.components import (
     run_seeds,
     run_status,
     run_table,
+    run_tracking,
 )
 from pages.components.i18n import t, tr
 from pages.components.report_view import render_report
@@ -75,6 +76,7 @@ run_seeds.render(run)
 with st.expander(t("runs.reproduce")):
     st.code(run.info["cli"] if run.info.get("kind") == "baseline" else jobs.cli_command(run), language="bash")
     preset_picker.render_run_preset(run)
+run_tracking.render(run)
 
 
 def _results(run: Run) -> None:
