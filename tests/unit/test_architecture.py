@@ -29,6 +29,7 @@ ALLOWED = {
     "compare": {"data", "evaluate", "plots", "jobs"},
     "serve": {"data", "train", "evaluate", "jobs"},
     "quality": {"data", "evaluate", "jobs"},
+    "ner": set(),
 }
 HEAVY = {"torch", "transformers", "peft", "accelerate"}
 MAX_CORE_LINES = 420
