@@ -66,6 +66,27 @@ def train(dataset_id: str, seed: int) -> dict[str, Any]:
             "ci": [interval.get("low"), interval.get("high")], "wall_s": round(time.time() - started, 1)}
 
 
+def paired_tests(training: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Each fixed (and the clean) run against the noisy one on the same test rows: McNemar's exact test on accuracy,
+    as Compare shows it (core.compare.significance)."""
+    from core import store
+    from core.compare import significance
+
+    noisy = store.require_run(training["noisy"]["run_id"])
+    tests = {}
+    for label, numbers in training.items():
+        if label == "noisy":
+            continue
+        pair = significance.compare_pair(noisy, store.require_run(numbers["run_id"]))
+        lead = pair.tests[0] if pair.tests else None
+        tests[label] = {"rows": pair.n_rows, "matched_by": pair.method, "metric": lead.metric if lead else None,
+                        "difference": round(lead.b - lead.a, 4) if lead else None,
+                        "ci": [round(lead.low, 4), round(lead.high, 4)] if lead else None,
+                        "p_value": round(lead.p_value, 4) if lead else None,
+                        "sentence": str(lead.sentence) if lead and lead.sentence else str(pair.reason or "")}
+    return tests
+
+
 def check(dataset_id: str, mode: str, flips: list[int], seed: int) -> tuple[dict[str, Any], Any]:
     """One label check; precision/recall of its proposals against the injected flips."""
     from core.config import RunConfig
@@ -113,6 +134,7 @@ def run_dataset(name: str, rows: int, seed: int, modes: list[str]) -> dict[str, 
                               "clean": clean_id}.items():
         result["training"][label] = train(dataset_id, seed)
         print(json.dumps({name: {label: result["training"][label]}}), flush=True)
+    result["paired_vs_noisy"] = paired_tests(result["training"])
     accuracy = {k: v["accuracy"] for k, v in result["training"].items()}
     lost = accuracy["clean"] - accuracy["noisy"]
     result["recovered_share"] = {m: round((accuracy[f"fixed_{m}"] - accuracy["noisy"]) / lost, 3) if lost > 0 else None
