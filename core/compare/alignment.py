@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.compare.loading import report_digest
+from core.data.library import lineage_root
 from core.i18n import Message, message
 from core.store import Run
 from core.tasks import PAIR_COLUMN
@@ -96,7 +97,8 @@ def align_predictions(runs: Sequence[Run], predictions: dict[str, pd.DataFrame |
     missing = [r.id for r in runs if predictions.get(r.id) is None]
     if missing:
         return Alignment(None, None, message("evalmsg.compare.no_predictions", runs=", ".join(missing)))
-    if len({r.dataset_id for r in runs}) > 1:
+    # Versions of one dataset (a label-fixed copy keeps its parent's test rows) are matched by text below.
+    if len({lineage_root(r.dataset_id) if r.dataset_id else r.dataset_id for r in runs}) > 1:
         return Alignment(None, None, message("evalmsg.compare.datasets_differ"))
     preds = {r.id: predictions[r.id] for r in runs}
     if not numeric and len({_label_set(r, preds[r.id]) for r in runs}) > 1:
@@ -119,10 +121,25 @@ def align_predictions(runs: Sequence[Run], predictions: dict[str, pd.DataFrame |
         part = part[[*keys, "label", "pred"]].rename(columns={"pred": run.id})
         part["label"] = cells(part["label"])
         part[run.id] = cells(part[run.id])
-        frame = part if frame is None else frame.merge(part.drop(columns="label"), on=keys, how="inner")
+        frame = part if frame is None else _merged(frame, part, keys)
     if frame is None or frame.empty:
         return Alignment(None, None, message("evalmsg.compare.no_shared_examples"))
+    changed = frame.pop(_LABELS_DIFFER) if _LABELS_DIFFER in frame else pd.Series(False, index=frame.index)
+    if changed.any() and len({r.dataset_id for r in runs}) > 1:  # within one dataset, a repeated text may differ
+        return Alignment(None, None, message("evalmsg.compare.test_labels_differ", rows=int(changed.sum())))
     return Alignment(frame.reset_index(drop=True), "text", message("evalmsg.compare.by_text", examples=len(frame)))
+
+
+_THEIR_LABEL, _LABELS_DIFFER = "\x1flabel", "\x1flabels_differ"
+
+
+def _merged(frame: pd.DataFrame, part: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` joined with one more run's rows on the text; a row whose true label differs between the two (a
+    label-fixed version that changed a test label) is marked, so the runs are not scored against different truths."""
+    joined = frame.merge(part.rename(columns={"label": _THEIR_LABEL}), on=keys, how="inner")
+    differ = joined["label"].astype(str) != joined[_THEIR_LABEL].astype(str)
+    earlier = joined.get(_LABELS_DIFFER, False)
+    return joined.drop(columns=_THEIR_LABEL).assign(**{_LABELS_DIFFER: differ | earlier})
 
 
 def prediction_differences(runs: Sequence[Run], predictions: dict[str, pd.DataFrame | None]) -> Alignment:

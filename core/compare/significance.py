@@ -166,7 +166,7 @@ def _why_unpaired(a: Run, b: Run, aligned: Any, preds: dict[str, pd.DataFrame], 
     if aligned.method == "row_id":
         return None
     key = aligned.sentence.key.rsplit(".", 1)[-1]
-    if key in ("datasets_differ", "labels_differ"):
+    if key in ("datasets_differ", "labels_differ", "test_labels_differ"):
         return _no_test(key, a, b, names)
     shared = 0 if aligned.frame is None else len(aligned.frame)
     rows_a, rows_b = _distinct_rows(preds[a.id]), _distinct_rows(preds[b.id])

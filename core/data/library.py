@@ -192,6 +192,20 @@ def load_frame(dataset_id: str) -> pd.DataFrame:
     return df
 
 
+def lineage_root(dataset_id: str) -> str:
+    """The dataset a version was first made from (itself when it is no version): runs on datasets of one root can
+    share test rows, as a label-fixed version keeps its parent's test split."""
+    seen = {dataset_id}
+    current = store.get_dataset(dataset_id)
+    while current is not None:
+        parent = (current.meta.get("lineage") or {}).get("parent")
+        if not parent or parent in seen:
+            break
+        seen.add(parent)
+        dataset_id, current = parent, store.get_dataset(parent)
+    return dataset_id
+
+
 def delete(dataset_id: str) -> None:
     """Remove a dataset's files, its label checks and its record (runs that used it keep their own results)."""
     shutil.rmtree(paths.dataset_dir(dataset_id), ignore_errors=True)

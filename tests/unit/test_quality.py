@@ -316,3 +316,58 @@ def test_deleting_a_dataset_forgets_its_checks():
     assert findings.load_result(dataset_id, "fast") is not None
     library.delete(dataset_id)
     assert not paths.quality_dir(dataset_id).exists()
+
+
+def _predicted(run: store.Run, test: pd.DataFrame, seed: int) -> None:
+    """Store test predictions for ``run`` (a model right on ~80 % of rows) without training it."""
+    from core import results
+
+    classes = ["negative", "positive"]
+    rng = np.random.default_rng(seed)
+    right = rng.random(len(test)) < 0.8
+    truth = test["label"].map(classes.index).to_numpy()
+    guess = np.where(right, truth, 1 - truth)
+    proba = np.eye(2)[guess] * 0.8 + 0.1
+    results.write_results(run.id, results.predictions_frame(test, classes, proba), {})
+
+
+@pytest.mark.parametrize("change_test, paired", [(False, True), (True, False)])
+def test_a_fixed_version_is_paired_with_its_parent_run_on_the_same_test_rows(parent, monkeypatch, change_test, paired):
+    from core.compare import significance
+    from core.data.splits import split_frame
+    from core.jobs import queue
+
+    monkeypatch.setattr(queue, "ensure_scheduler", lambda: None)
+    dataset_id, df = parent
+    config = RunConfig(dataset_id=dataset_id, model="tiny-random-bert", seed=5)
+    old = queue.submit(config, start_scheduler=False)
+    split = versions.frozen_split(df, config, Task())
+    test_row = int(np.flatnonzero(split.to_numpy() == "test")[0])
+    flip = {"negative": "positive", "positive": "negative"}
+    version = versions.apply_decisions(dataset_id, _decisions((test_row, "relabel", flip[df.loc[test_row, "label"]])),
+                                       split_config=config, change_test=True) if change_test else \
+        versions.apply_decisions(dataset_id, _decisions((int(np.flatnonzero(split.to_numpy() == "train")[0]),
+                                                         "exclude", "")), split_config=config)
+    twin = versions.retrain(old.id, version.record.id)
+    old_test = split_frame(df, test_size=config.test_size, validation_size=config.validation_size, seed=5)["test"]
+    new_df = library.load_frame(version.record.id)
+    _predicted(store.require_run(old.id), old_test, 1)
+    _predicted(store.require_run(twin.id), new_df[new_df["split"] == "test"].reset_index(drop=True), 2)
+    pair = significance.compare_pair(store.require_run(old.id), store.require_run(twin.id))
+    assert pair.paired is paired
+    if paired:
+        assert pair.method == "text" and pair.n_rows == len(old_test)
+    else:
+        assert pair.reason.key == "significance.no_test.test_labels_differ"
+
+
+def test_runs_on_unrelated_datasets_are_still_not_paired(monkeypatch):
+    from core.compare import alignment
+
+    a = library.save_frame(sentiment_sample(60), name="a").id
+    b = library.save_frame(sentiment_sample(80), name="b").id
+    assert library.lineage_root(a) == a
+    runs = [store.create_run(RunConfig(dataset_id=d).to_dict(), name=d, dataset_id=d) for d in (a, b)]
+    frame = pd.DataFrame({"row_id": [0], "text": ["x"], "label": ["positive"], "pred": ["positive"]})
+    aligned = alignment.align_predictions(runs, {r.id: frame for r in runs})
+    assert aligned.sentence.key == "evalmsg.compare.datasets_differ"
