@@ -37,10 +37,15 @@ def test_switching_to_chinese_is_remembered_and_the_chinese_demo_reaches_its_rep
     assert run.status == "completed" and run.name == zh("home.demo_run_name")
 
     page.get_by_role("tab", name=zh("report.tab.confusion")).click()
-    chart = page.locator('[data-testid="stPlotlyChart"]:visible').first
-    chart.wait_for()
-    ticks = chart.locator("g.xtick text, g.ytick text").all_text_contents()  # SVG text: no innerText
+    page.locator('[data-testid="stPlotlyChart"]:visible').first.wait_for()
     labels = set(store.get_dataset(run.dataset_id).labels)
+    # Right after the click the previous tab's chart can still be the visible one: look again for up to 30 s.
+    for _ in range(60):
+        ticks = [tick for chart in page.locator('[data-testid="stPlotlyChart"]:visible').all()
+                 for tick in chart.locator("g.xtick text, g.ytick text").all_text_contents()]  # SVG text: no innerText
+        if labels & set(ticks):
+            break
+        page.wait_for_timeout(500)
     assert labels & set(ticks), (ticks, labels)  # Chinese class names on the axes
     assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels)
 
