@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from core.i18n import translate
+from core.ner.metrics import sentence_entities
 from core.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL
 
 __all__ = [
@@ -52,6 +53,7 @@ METRICS = {
                    "mcc", "cohen_kappa"),
     MULTI_LABEL: ("f1_micro", "f1_macro", "f1_samples", "subset_accuracy", "hamming_loss"),
     REGRESSION: ("mse", "rmse", "mae", "r2", "pearson", "spearman"),
+    "ner": ("f1", "precision", "recall", "f1_macro", "token_accuracy"),
 }
 """The metrics each kind gets an interval for (the report's headline tiles that depend on hard predictions only)."""
 _CHUNK_CELLS = 4_000_000
@@ -237,12 +239,62 @@ def _regression_scores(weights: np.ndarray, prep: dict[str, Any], wanted: set[st
     return out
 
 
+# --------------------------------------------------------------------------- named entities
+
+
+def _ner_prepare(y_true: Any, y_pred: Any, labels: Sequence[Any] | None) -> dict[str, Any]:
+    """Per sentence: entities found / true / predicted per type, then right tokens and tokens — ``(n, 3k + 2)``.
+
+    The rows are sentences (what the bootstrap resamples: entities in one sentence are not independent).  Entities
+    are read as :mod:`core.ner.metrics` reads them (seqeval's default mode), so identity weights give its numbers.
+    """
+    true_tags, pred_tags = [list(tags) for tags in y_true], [list(tags) for tags in y_pred]
+    if [len(t) for t in true_tags] != [len(p) for p in pred_tags]:
+        raise ValueError("y_true and y_pred need the same sentences with the same number of tags each.")
+    true_found, pred_found = sentence_entities(true_tags), sentence_entities(pred_tags)
+    seen = {e[0] for found in [*true_found, *pred_found] for e in found}
+    types = sorted(seen | {str(x) for x in labels or ()})
+    column = {t: i for i, t in enumerate(types)}
+    k = len(types)
+    stats = np.zeros((len(true_tags), 3 * k + 2))
+    for row, (golds, preds, true, pred) in enumerate(zip(true_found, pred_found, true_tags, pred_tags, strict=True)):
+        hits = set(golds) & set(preds)  # strict: same type and same boundaries
+        for offset, found in ((0, hits), (k, golds), (2 * k, preds)):
+            for entity in found:
+                stats[row, offset + column[entity[0]]] += 1
+        stats[row, 3 * k] = sum(t == p for t, p in zip(true, pred, strict=True))
+        stats[row, 3 * k + 1] = len(true)
+    return {"indicators": stats, "k": k}
+
+
+def _prf(tp: np.ndarray, true: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall, F1 in seqeval's order of operations (F1 from P and R, 0 where P + R is 0)."""
+    precision, recall = _divide(tp, pred), _divide(tp, true)
+    denominator = precision + recall
+    return precision, recall, 2 * precision * recall / np.where(denominator == 0, 1.0, denominator)
+
+
+def _ner_scores(weights: np.ndarray, prep: dict[str, Any], wanted: set[str]) -> Scores:
+    """Per resample: entity counts per type → micro P/R/F1, macro F1 over the types present, token accuracy."""
+    k = prep["k"]
+    counts = weights @ prep["indicators"]
+    tp, true, pred = counts[:, :k], counts[:, k : 2 * k], counts[:, 2 * k : 3 * k]
+    precision, recall, f1 = _prf(tp.sum(axis=1), true.sum(axis=1), pred.sum(axis=1))
+    # Macro averages the types this resample holds (seqeval on the drawn sentences): a type drawn nowhere drops out.
+    present = (true + pred) > 0
+    type_f1 = _prf(tp, true, pred)[2]
+    return {"f1": f1, "precision": precision, "recall": recall,
+            "f1_macro": _divide((type_f1 * present).sum(axis=1), present.sum(axis=1)),
+            "token_accuracy": _divide(counts[:, 3 * k], counts[:, 3 * k + 1])}
+
+
 # --------------------------------------------------------------------------- public API
 
 _KINDS: dict[str, tuple[Callable[..., dict], Callable[..., Scores]]] = {
     SINGLE_LABEL: (_single_prepare, _single_scores),
     MULTI_LABEL: (_multilabel_prepare, _multilabel_scores),
     REGRESSION: (_regression_prepare, _regression_scores),
+    "ner": (_ner_prepare, _ner_scores),  # core.tasks.NER
 }
 
 
@@ -288,7 +340,7 @@ def bootstrap_intervals(target: str, y_true: Any, y_pred: Any, *, labels: Sequen
     prepare, score, names = _kind(target, metrics)
     if not 0.0 < confidence < 1.0 or n_resamples < 1:
         raise ValueError(f"need 0 < confidence < 1 and n_resamples ≥ 1, not {confidence} and {n_resamples}.")
-    n = len(np.asarray(y_true))
+    n = len(y_true)  # not np.asarray: NER's sentences are ragged lists of tags
     if n == 0:
         return {}
     prep = prepare(y_true, y_pred, labels)
