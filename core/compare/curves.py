@@ -25,7 +25,7 @@ from core.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL, Task
 # x axis key -> axis title
 X_AXES = {"step": "step", "epoch": "epoch", "time": "minutes since the first logged point"}
 VALIDATION_METRICS = {SINGLE_LABEL: ("f1_macro", "accuracy"), MULTI_LABEL: ("f1_micro", "f1_macro"),
-                      REGRESSION: ("spearman", "pearson", "mse")}
+                      REGRESSION: ("spearman", "pearson", "mse"), "ner": ("f1", "precision", "recall")}
 """The validation metrics each task target logs during training (core.train.trainer), its headline metric first."""
 
 

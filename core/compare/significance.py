@@ -7,7 +7,9 @@ of one seed.  Per kind (sentence pairs as their target):
 - one label per text: McNemar's exact test on the rows only one of the runs gets right (accuracy), and a paired
   bootstrap of the macro-F1 difference;
 - several labels per text: a paired bootstrap of the micro-F1 difference, and McNemar on exact-set correctness;
-- a number per text: paired bootstraps of the MAE, MSE and Spearman differences.
+- a number per text: paired bootstraps of the MAE, MSE and Spearman differences;
+- named entities: a paired bootstrap over sentences of the entity-F1 difference, and McNemar on the sentences
+  whose entities are all right (:mod:`core.compare.ner_significance`).
 
 Every interval is a 95% percentile interval of one paired bootstrap (:mod:`core.compare.resampling`): the resample
 counts are drawn once and every metric of both runs is scored on them.  Runs whose test rows differ (another
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from core import results
-from core.compare import resampling
+from core.compare import ner_significance, resampling
 from core.compare.alignment import align_predictions
 from core.compare.loading import load_predictions, report_digest, run_labels, run_task
 from core.i18n import Message, message
@@ -36,9 +38,9 @@ from core.tasks import MULTI_LABEL, PAIR_COLUMN, REGRESSION, Task, distinct_labe
 
 CHANCE = 0.05
 """A p-value below this reads "unlikely to be chance"; at or above it, "could well be chance"."""
-LEAD_METRIC = {"single_label": "accuracy", MULTI_LABEL: "f1_micro", REGRESSION: "mae"}
+LEAD_METRIC = {"single_label": "accuracy", MULTI_LABEL: "f1_micro", REGRESSION: "mae", "ner": "f1"}
 """The test a comparison states first (its one sentence): the plainest reading of each kind."""
-_POINTS = frozenset({"accuracy", "f1_macro", "f1_micro", "subset_accuracy"})  # shares: differences in points
+_POINTS = frozenset({"accuracy", "f1_macro", "f1_micro", "subset_accuracy", "f1", "sentence_accuracy"})  # shares: differences in points
 _LOWER_IS_BETTER = frozenset({"mae", "mse"})  # as core.compare.tables.LOWER_IS_BETTER (which imports this module)
 _SPLIT_SETTINGS = ("seed", "test_size", "validation_size")
 
@@ -190,6 +192,8 @@ def _tests(task: Task, frame: pd.DataFrame, a: Run, b: Run, resamples: int, seed
         return _regression(frame, a.id, b.id, resamples, seed)
     if task.multi_label:
         return _multi_label(frame, a.id, b.id, resamples, seed)
+    if task.target == "ner":  # core.tasks.NER
+        return _ner(frame, a.id, b.id, resamples, seed)
     return _single_label(frame, a, b, resamples, seed)
 
 
@@ -234,6 +238,16 @@ def _regression(frame: pd.DataFrame, a_id: str, b_id: str, resamples: int, seed:
     }
     found = resampling.paired_bootstrap(scorers, len(truth), resamples=resamples, seed=seed)
     return tuple(_bootstrapped(m, found[m], len(truth)) for m in scorers if _defined(found[m]))
+
+
+def _ner(frame: pd.DataFrame, a_id: str, b_id: str, resamples: int, seed: int) -> tuple[MetricTest, ...]:
+    """Entity F1 by a paired bootstrap over sentences; fully right sentences by McNemar (a sign test)."""
+    if frame.empty:
+        return ()
+    found, exact_a, exact_b = ner_significance.paired_entity_tests(frame["label"], frame[a_id], frame[b_id],
+                                                                   resamples=resamples, seed=seed)
+    return (_bootstrapped("f1", found["f1"], len(frame)),
+            _mcnemar("sentence_accuracy", exact_a, exact_b, found["sentence_accuracy"]))
 
 
 def _defined(found: resampling.Estimate) -> bool:

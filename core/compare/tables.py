@@ -4,7 +4,8 @@ summary that ``python -m core compare RUN_ID RUN_ID ...`` prints, with each run'
 run (:mod:`core.compare.significance`).
 
 Each kind of task is scored by its own metrics (:data:`KIND_METRICS`): accuracy and F1 for one label per text,
-micro-F1 and Hamming loss for several, errors and correlations for numbers.  Runs of different kinds are therefore
+micro-F1 and Hamming loss for several, errors and correlations for numbers, entity F1 (type and boundaries both right)
+for named entities.  Runs of different kinds are therefore
 never lined up in one table (:func:`kinds_problem` says why in one sentence); a run's headline metric, with its
 name, is its "score" in run lists (:func:`score_message`).
 """
@@ -44,9 +45,12 @@ TABLE_METRICS = (
 )
 MULTI_LABEL_METRICS = ("f1_micro", "f1_macro", "f1_samples", "subset_accuracy", "hamming_loss")
 REGRESSION_METRICS = ("mse", "mae", "pearson", "spearman", "r2")
-KIND_METRICS = {SINGLE_LABEL: TABLE_METRICS, MULTI_LABEL: MULTI_LABEL_METRICS, REGRESSION: REGRESSION_METRICS}
+NER_METRICS = ("f1", "precision", "recall", "f1_macro", "token_accuracy")
+"""Entity-level micro F1/precision/recall, macro F1 over entity types, and token accuracy (core.evaluate.report_ner)."""
+KIND_METRICS = {SINGLE_LABEL: TABLE_METRICS, MULTI_LABEL: MULTI_LABEL_METRICS, REGRESSION: REGRESSION_METRICS,
+                "ner": NER_METRICS}  # core.tasks.NER
 """The final metrics a comparison shows for each task target (pairs as their target), headline metric included."""
-ALL_METRICS = tuple(dict.fromkeys([*METRIC_NAMES, *MULTI_LABEL_METRICS, *REGRESSION_METRICS, "rmse"]))
+ALL_METRICS = tuple(dict.fromkeys([*METRIC_NAMES, *MULTI_LABEL_METRICS, *REGRESSION_METRICS, "rmse", *NER_METRICS]))
 _DECIMALS = frozenset({"mcc", "cohen_kappa", "log_loss", "pearson", "spearman", "r2"})  # shown as 0.123, not 12.3%
 IN_TARGET_UNITS = frozenset({"mse", "rmse", "mae"})  # in the target's units (or their square): four significant digits
 # Settings that name the run or are internal bookkeeping, never a real difference between runs.
@@ -189,12 +193,12 @@ def config_diff(runs: Sequence[Run]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- per class
 def per_class_f1(runs: Sequence[Run], reports: dict[str, dict | None]) -> pd.DataFrame:
     """F1 per class side by side: one row per class (union of all runs' classes), one column per run id.
-    Multi-label reports give theirs per label."""
+    Multi-label reports give theirs per label, NER reports per entity type."""
     table: dict[str, dict[str, float]] = {}
     for run in runs:
         report = reports.get(run.id) or {}
-        for row in report.get("per_class") or report.get("per_label") or []:
-            table.setdefault(str(row["label"]), {})[run.id] = row["f1"]
+        for row in report.get("per_class") or report.get("per_label") or report.get("per_type") or []:
+            table.setdefault(str(row.get("label", row.get("type"))), {})[run.id] = row["f1"]
     frame = pd.DataFrame.from_dict(table, orient="index", columns=[r.id for r in runs], dtype=float)
     return frame.rename_axis("class")
 
