@@ -7,11 +7,12 @@ so every connection uses WAL mode and a long busy timeout, and every write is on
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,60 +36,50 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    n_rows INTEGER NOT NULL,
-    text_column TEXT NOT NULL,
-    label_column TEXT NOT NULL,
-    labels TEXT NOT NULL,
-    splits TEXT NOT NULL,
-    columns TEXT NOT NULL,
-    meta TEXT NOT NULL DEFAULT '{}'
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at REAL NOT NULL, n_rows INTEGER NOT NULL,
+    text_column TEXT NOT NULL, label_column TEXT NOT NULL, labels TEXT NOT NULL, splits TEXT NOT NULL,
+    columns TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    config TEXT NOT NULL,
-    dataset_id TEXT,
-    created_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL,
-    pid INTEGER,
-    pid_started_at REAL,
-    heartbeat_at REAL,
-    stop_requested_at REAL,
-    exit_code INTEGER,
-    error TEXT,
-    device TEXT,
-    parent_id TEXT,
-    tags TEXT NOT NULL DEFAULT '[]',
-    notes TEXT NOT NULL DEFAULT '',
-    progress TEXT NOT NULL DEFAULT '{}',
-    final_metrics TEXT NOT NULL DEFAULT '{}',
-    info TEXT NOT NULL DEFAULT '{}'
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, config TEXT NOT NULL, dataset_id TEXT,
+    created_at REAL NOT NULL, started_at REAL, finished_at REAL, pid INTEGER, pid_started_at REAL,
+    heartbeat_at REAL, stop_requested_at REAL, exit_code INTEGER, error TEXT, device TEXT, parent_id TEXT,
+    tags TEXT NOT NULL DEFAULT '[]', notes TEXT NOT NULL DEFAULT '', progress TEXT NOT NULL DEFAULT '{}',
+    final_metrics TEXT NOT NULL DEFAULT '{}', info TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS runs_status ON runs(status, created_at);
 CREATE TABLE IF NOT EXISTS metric_points (
-    run_id TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    epoch REAL,
-    split TEXT NOT NULL,
-    name TEXT NOT NULL,
-    value REAL NOT NULL,
-    t REAL NOT NULL
+    run_id TEXT NOT NULL, step INTEGER NOT NULL, epoch REAL, split TEXT NOT NULL, name TEXT NOT NULL,
+    value REAL NOT NULL, t REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS metric_points_run ON metric_points(run_id, split, name, step);
 """
 
 _JSON_COLUMNS = {"tags", "progress", "final_metrics", "info", "config", "labels", "splits", "columns", "meta"}
 _initialised: set[str] = set()
+_backend: Any = None
+"""A worker on a Ray cluster's stand-in for the database (:mod:`core.jobs.remote`): the functions marked
+``@_routed`` read the run's shipped record and turn writes into events; any other use of SQLite there is refused."""
+
+
+def set_backend(backend: Any) -> None:
+    """Route the run and metric functions to ``backend`` (None: back to SQLite)."""
+    global _backend
+    _backend = backend
+
+
+def _routed(fn: Callable) -> Callable:
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs) if _backend is None else getattr(_backend, fn.__name__)(*args, **kwargs)
+    return call
 
 
 @contextmanager
 def connect() -> Iterator[sqlite3.Connection]:
     """A connection to the workspace database (schema created on first use)."""
+    if _backend is not None:  # SQLite over a cluster's network filesystem corrupts: a remote worker never opens it
+        raise RuntimeError("a worker running on a Ray cluster must not open the workspace database")
     path = paths.db_path()
     conn = sqlite3.connect(path, timeout=60, isolation_level=None)
     try:
@@ -172,6 +163,7 @@ def save_dataset(record: DatasetRecord) -> None:
         )
 
 
+@_routed
 def get_dataset(dataset_id: str) -> DatasetRecord | None:
     """The dataset with this id, or None."""
     with connect() as conn:
@@ -270,6 +262,7 @@ def create_run(
     return run
 
 
+@_routed
 def get_run(run_id: str) -> Run | None:
     """The run with this id, or None."""
     with connect() as conn:
@@ -313,6 +306,7 @@ def queued_runs() -> list[Run]:
     return list(reversed(list_runs(statuses=["queued"])))
 
 
+@_routed
 def update_run(run_id: str, **fields: Any) -> None:
     """Set some columns of a run (not its status: that moves only through :func:`transition`)."""
     if "status" in fields:
@@ -327,6 +321,7 @@ def update_run(run_id: str, **fields: Any) -> None:
         )
 
 
+@_routed
 def transition(run_id: str, from_statuses: Iterable[str], to_status: str, **fields: Any) -> bool:
     """Atomically move a run to ``to_status`` only if it is in one of ``from_statuses``.
 
@@ -359,6 +354,7 @@ def delete_run_records(run_id: str) -> None:
 _POINT_COLUMNS = ["step", "epoch", "split", "name", "value", "t"]
 
 
+@_routed
 def add_metric_points(run_id: str, points: Iterable[tuple[int, float | None, str, str, float]]) -> None:
     """Append points ``(step, epoch, split, name, value)`` to a run's history."""
     now = time.time()
@@ -369,6 +365,7 @@ def add_metric_points(run_id: str, points: Iterable[tuple[int, float | None, str
         conn.executemany("INSERT INTO metric_points VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
+@_routed
 def metric_points(run_id: str, *, names: Iterable[str] | None = None, split: str | None = None) -> pd.DataFrame:
     """A run's metric history as a DataFrame (step, epoch, split, name, value, t), ordered by step."""
     sql, args = "SELECT step, epoch, split, name, value, t FROM metric_points WHERE run_id = ?", [run_id]
@@ -414,6 +411,7 @@ def metric_series(run_id: str, *, names: Iterable[str] | None = None, max_points
     return pd.DataFrame(rows, columns=_POINT_COLUMNS)
 
 
+@_routed
 def drop_metric_points_after(run_id: str, step: int) -> None:
     """Forget points past ``step`` (a resumed run re-trains them from its checkpoint)."""
     with transaction() as conn:

@@ -15,6 +15,7 @@ from core.train.estimate import estimate_run
 from core.train.params import count_in_subprocess
 from pages.components.config_form import settings_form
 from pages.components.dataset_library import render_model_fit
+from pages.components.executor_settings import render as render_executor
 from pages.components.i18n import t, tr
 from pages.components.preset_picker import catalogue_key
 
@@ -82,6 +83,7 @@ if config is not None:
             right.error(tr(exc))
     with st.expander(t("train.command_line")):
         st.code(config.cli_command(), language="bash")
+    render_executor()
     launch, estimate = st.columns([1, 3], vertical_alignment="center")
     try:  # from earlier runs of this model on this hardware, the data's token count and the settings above
         parts = estimate_run(config, auto_device=hardware.auto_device).describe_messages()

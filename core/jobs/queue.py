@@ -21,7 +21,7 @@ from core.config import RunConfig
 from core.data import library as datasets
 from core.errors import OOM_EXIT_CODE, OOM_MARKER, RunError
 from core.i18n import Message, message
-from core.jobs import ranks
+from core.jobs import executor, ranks
 from core.store import Run
 
 STOP_GRACE_S = 8.0  # cooperative stop first; then SIGTERM to the process group
@@ -36,12 +36,14 @@ def submit(config: RunConfig, *, parent_id: str | None = None, start_scheduler: 
     config.validate()
     record = datasets.require(config.dataset_id)
     name = config.name.strip() or f"{_short_model(config.model)} · {record.name}"
+    where = executor.current()  # recorded with the run: the scheduler sends it where its submitter meant it to go
     run = store.create_run(
         config.to_dict(),
         name=name,
         dataset_id=config.dataset_id,
         parent_id=parent_id,
-        info={**(info or {}), "dataset_name": record.name, "cli": config.cli_command()},
+        info={**(info or {}), "dataset_name": record.name, "cli": config.cli_command(),
+              **({"executor": where} if where["kind"] != "local" else {})},
     )
     run_dir = paths.run_dir(run.id)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -268,6 +270,8 @@ def reconcile() -> list[str]:
     """Mark runs left ``running`` by dead workers as failed (app start, scheduler start); returns their ids."""
     crashed = []
     for run in store.list_runs(statuses=["running"]):
+        if (run.info or {}).get("ray"):
+            continue  # a Ray job has no process here: the scheduler follows it (core.jobs.ray_executor)
         fresh = run.started_at and time.time() - run.started_at < 20 and not run.pid
         if not fresh and not process_alive(run.pid, run.pid_started_at) and mark_crashed(run, None):
             crashed.append(run.id)

@@ -2,6 +2,7 @@
 
 One per workspace (an exclusive ``flock``).  Every half second it:
 1. notices workers that exited and marks their runs failed/stopped if the worker could not;
+   follows runs on a Ray cluster through their job's log (:mod:`core.jobs.ray_executor`);
 2. escalates stop requests that were not honoured (SIGTERM, then SIGKILL to the process group);
 3. starts queued runs, oldest first, when their device is free (one run per GPU, CPU slots configurable);
 and exits after a few idle seconds, so nothing lingers when no run is queued or running.
@@ -20,7 +21,9 @@ import time
 from core import devices, paths, store
 from core.config import RunConfig
 from core.i18n import message
+from core.jobs import executor
 from core.jobs import queue as jobs
+from core.jobs.ray_executor import RayRuns
 from core.store import Run
 
 log = logging.getLogger("tuneboard.scheduler")
@@ -89,6 +92,7 @@ class Scheduler:
         self.children: dict[str, subprocess.Popen] = {}
         self.signalled: dict[str, int] = {}
         self.gpus = devices.available_gpus()
+        self.ray = RayRuns()  # runs whose executor is a Ray cluster: submitted there, followed through their job logs
 
     def reap(self) -> None:
         """Handle workers that have exited, ours or adopted from an earlier scheduler."""
@@ -124,6 +128,9 @@ class Scheduler:
         """Start every queued run whose device is free, oldest first."""
         busy = running_devices()
         for run in store.queued_runs():
+            if executor.of_run(run.info)["kind"] == "ray":
+                self.ray.start(run)  # Ray places it: no local device to wait for
+                continue
             placement = place(RunConfig.from_dict(run.config).device, busy, self.gpus)
             if placement is None:
                 continue
@@ -182,6 +189,7 @@ class Scheduler:
                 return
             try:
                 self.reap()
+                self.ray.watch()
                 self.escalate_stops()
                 self.start_queued()
                 busy = self.busy()

@@ -13,13 +13,16 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 
 from core import paths, store
 from core.errors import OOM_EXIT_CODE, TuneboardError
 from core.i18n import Message, message
+from core.jobs import remote
 from core.jobs.ranks import record_rank
 from core.train import oom
 from core.train.callback import StopRequested
@@ -66,8 +69,34 @@ def explain(exc: BaseException) -> str | Message:
 
 
 def main(run_id: str) -> int:
-    """Run the worker for ``run_id``; returns the process exit code (``OOM_EXIT_CODE``: start again, smaller)."""
+    """Run the worker for ``run_id``; returns the process exit code (``OOM_EXIT_CODE``: start again, smaller).
+
+    Under the Ray executor (``TUNEBOARD_REMOTE=1``) the store is the shipped record plus events on stdout
+    (:mod:`core.jobs.remote`), and the run folder goes back to the head before the final status does."""
+    if not remote.is_remote():
+        return _main(run_id)
+    backend = remote.install(run_id)
     _setup_logging(run_id)
+    logging.getLogger().addHandler(logging.StreamHandler(sys.stdout))  # the head shows these lines while it runs
+    code = _main(run_id, before_final=lambda: _send_back(run_id, backend))
+    remote.finish(run_id, backend, code)
+    return code
+
+
+def _send_back(run_id: str, backend: remote.RemoteBackend) -> None:
+    """Return the run folder to the head; a folder that cannot travel fails the run with the reason."""
+    try:
+        remote.send_back(run_id, backend)
+    except Exception as exc:
+        log.error("could not send the run's files back:\n%s", traceback.format_exc())
+        store.transition(run_id, ["running"], "failed", finished_at=time.time(),
+                         error=message("error.ray.send_back", detail=(str(exc).splitlines() or [""])[0][:300]))
+
+
+def _main(run_id: str, before_final: Callable[[], None] = lambda: None) -> int:
+    """The worker itself; ``before_final`` runs just before the run's final status is written."""
+    if not remote.is_remote():
+        _setup_logging(run_id)
     record_rank(run_id)  # torchrun ranks run in sessions of their own: stop and kill must find each one
     if os.environ.get("LOCAL_RANK", "0") != "0":  # DDP helpers train but never own the run's state
         return _train_quietly(run_id)
@@ -86,12 +115,14 @@ def main(run_id: str) -> int:
             log.warning("exiting with code %d so the run starts again in a fresh process", OOM_EXIT_CODE)
             return OOM_EXIT_CODE  # returning drops the traceback; the scheduler relaunches the run
         log.error("run failed:\n%s", traceback.format_exc())
+        before_final()
         store.transition(run_id, ["running"], "failed", finished_at=time.time(), error=explain(exc))
         return 1
     finally:
         done.set()
     if oom.retry_pending(run_id):  # another rank ran out of memory and this one was stopped by torchrun
         return OOM_EXIT_CODE
+    before_final()
     store.transition(run_id, ["running"], status, finished_at=time.time(), error=None)
     log.info("run %s", status)
     return 0

@@ -54,4 +54,9 @@ def header_facts(run: Run) -> list[str]:
                        percent=f"{100 * params['trainable'] / params['total']:.1f}"))
     if run.parent_id:
         facts.append(t("runs.facts.continued", parent=run.parent_id))
+    ray_job = run.info.get("ray") or {}
+    if ray_job.get("job_id"):  # a run on a Ray cluster: its job (for `ray job logs`) and the node it landed on
+        node = ray_job.get("node") or (ray_job.get("worker") or {}).get("host")
+        facts.append(t("runs.ray.fact", job_id=ray_job["job_id"], node=node) if node
+                     else t("runs.ray.fact_waiting", job_id=ray_job["job_id"]))
     return facts
