@@ -19,7 +19,7 @@ from core.ner import metrics
 from core.store import Run
 
 TYPES = ("LOC", "ORG", "PER")
-_WORDS = {"PER": ["Maria", "Pemberly", "Chen", "Wei"], "ORG": ["Acme", "Corp", "United", "Mills"],
+WORDS = {"PER": ["Maria", "Pemberly", "Chen", "Wei"], "ORG": ["Acme", "Corp", "United", "Mills"],
           "LOC": ["Oslo", "New", "York", "Lagos"], "O": ["told", "the", "in", "visited", "<b>bold</b>", "a", "on"]}
 
 
@@ -33,11 +33,11 @@ def gold_sentences(n: int, seed: int = 0) -> list[tuple[list[str], list[str]]]:
         while len(words) < rng.randint(3, 10):
             kind = rng.choice(["O", "O", *TYPES])
             if kind == "O":
-                words.append(rng.choice(_WORDS["O"]))
+                words.append(rng.choice(WORDS["O"]))
                 tags.append("O")
                 continue
             length = rng.choice([1, 2])
-            words += [rng.choice(_WORDS[kind]) for _ in range(length)]
+            words += [rng.choice(WORDS[kind]) for _ in range(length)]
             tags += [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
         sentences.append((words, tags))
     return sentences

@@ -4,7 +4,8 @@ the runs disagree on.  All numbers come from :mod:`core.compare`,
 all charts from :mod:`core.plots`.
 
 The sections follow the runs' kind of task: multi-label runs compare F1 per label (no confusion matrix), regression
-runs the examples on which their predicted numbers differ most (no per-class sections); runs of different kinds are
+runs the examples on which their predicted numbers differ most (no per-class sections), named-entity runs their
+entity-level numbers with intervals and F1 per entity type (compare_ner); runs of different kinds are
 not compared, with one sentence saying why.
 
 User text (run names, labels, example texts) is only shown in tables, chart labels and captions with
@@ -24,7 +25,7 @@ from core.compare import alignment, curves, label_fixes, leaderboard, loading, r
 from core.plots import compare_figures, confusion
 from core.store import Run
 from core.tasks import Task
-from pages.components import compare_groups
+from pages.components import compare_groups, compare_ner
 from pages.components.i18n import current_language, t, tr
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -89,6 +90,9 @@ def render(runs: Sequence[Run]) -> None:
     }
     if task.multi_label:
         sections[t("compare_tasks.tab.per_label")] = lambda: _per_class(runs, labels, reports, task)
+    elif task.target == "ner":  # entity-level numbers with intervals, F1 per entity type; no confusion matrix
+        sections[t("ner_compare.tab.summary")] = lambda: compare_ner.summary(runs, labels)
+        sections[t("ner_compare.tab.per_type")] = lambda: _per_class(runs, labels, reports, task)
     elif not task.regression:
         sections[t("compare.tabs.per_class")] = lambda: _per_class(runs, labels, reports, task)
         sections[t("compare.tabs.confusion")] = lambda: _confusions(runs, labels, reports)
@@ -229,7 +233,8 @@ def _per_class(runs: Sequence[Run], labels: dict[str, str], reports: dict, task:
         return
     st.plotly_chart(compare_figures.per_class_figure(frame, labels, language=current_language()), key="cmp_per_class_chart")
     pct = st.column_config.NumberColumn(format="percent")
-    index = t("compare_tasks.per_label.index") if task.multi_label else t("compare.per_class.index")
+    index = (t("compare_tasks.per_label.index") if task.multi_label else t("ner_compare.per_type_index")
+             if task.target == "ner" else t("compare.per_class.index"))
     st.dataframe(frame.rename(columns=labels).rename_axis(index), key="cmp_per_class_table",
                  column_config={labels[c]: pct for c in frame.columns})
 

@@ -9,7 +9,7 @@ never as HTML.  No torch/transformers here: rendering must stay fast.
 This module draws the overview tab and lays out the tabs; the others live beside it: report_confusion (confusion
 matrix, errors), report_reliability (binary, calibration, robustness, slices), report_efficiency, report_guard
 (the baseline verdict above the tabs), and report_tables (shared table pieces).  Multi-label and regression
-reports are drawn by report_multilabel and report_regression instead.
+reports are drawn by report_multilabel and report_regression instead, named-entity reports by report_ner.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pages.components import (
     report_efficiency,
     report_guard,
     report_multilabel,
+    report_ner,
     report_regression,
     report_reliability,
 )
@@ -112,7 +113,7 @@ def render_report(report: dict, predictions: pd.DataFrame | None, *, key: str) -
     """Render every section of ``report`` in tabs; ``key`` must be unique on the page.
 
     Sections the run lacks (binary, robustness, efficiency, slices ...) show
-    "not available for this run" instead of failing.  Multi-label and regression reports have views of their own;
+    "not available for this run" instead of failing.  Multi-label, regression and NER reports have views of their own;
     single-label reports (pairs of texts included) are drawn here.
     """
     target = (report.get("task") or {}).get("target")
@@ -121,6 +122,9 @@ def render_report(report: dict, predictions: pd.DataFrame | None, *, key: str) -
         return
     if target == REGRESSION:
         report_regression.render(report, predictions, key=key)
+        return
+    if target == "ner":  # core.tasks.NER: entity-level report
+        report_ner.render(report, predictions, key=key)
         return
     frame = tables.str_frame(predictions)
     # The saved sentences are English: in another language they are written again from the report's own numbers.
