@@ -5,6 +5,8 @@ A task has two independent parts:
 - the **target**: ``single_label`` (one class per text: softmax + cross-entropy), ``multi_label`` (any number of
   classes per text, none included: one sigmoid per class + binary cross-entropy, a threshold per class tuned on the
   validation split) or ``regression`` (a number: one output + mean squared error);
+  Or ``ner``: named-entity recognition, one BIO tag per word (token classification: a softmax over the tags at the
+  first sub-token of every word, cross-entropy; scored on whole entities as the CoNLL scorer does, :mod:`core.ner`);
 - the **input**: one text, or a **pair** of texts (``text`` and ``text_pair``, encoded with the tokenizer's pair
   encoding: paraphrase, entailment, question–answer match, similarity scores).
 
@@ -16,7 +18,8 @@ How a stored (cleaned) table holds each kind — every reader and writer goes th
 
 - ``text``: the text (the first text of a pair); ``text_pair``: the second text of a pair;
 - ``label``: the class name (single label); the sorted class names joined by ``|`` (multi-label, ``""`` for a text
-  with none of the labels); a float (regression).
+  with none of the labels); a float (regression); the BIO tags joined by single spaces, one per word (NER, whose
+  ``text`` is then its words joined by single spaces: :mod:`core.ner.table`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ import numpy as np
 SINGLE_LABEL = "single_label"
 MULTI_LABEL = "multi_label"
 REGRESSION = "regression"
-TARGETS = (SINGLE_LABEL, MULTI_LABEL, REGRESSION)
+NER = "ner"
+TABLE_TARGETS = (SINGLE_LABEL, MULTI_LABEL, REGRESSION)
+"""The targets a table (text and label columns) can hold; NER data comes from CoNLL or JSON lines instead."""
+TARGETS = (*TABLE_TARGETS, NER)
 PAIR_COLUMN = "text_pair"
 LABEL_JOINER = "|"
 """Joins the labels of one multi-label row in a stored table (labels containing it are refused at upload)."""
@@ -48,11 +54,18 @@ class Task:
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
             raise ValueError(f"unknown task target {self.target!r}; one of {', '.join(TARGETS)}")
+        if self.pair and self.target == NER:
+            raise ValueError("named-entity recognition reads one text at a time, not pairs")
 
     @property
     def is_classification(self) -> bool:
-        """Single- or multi-label: the model outputs one score per class."""
-        return self.target != REGRESSION
+        """Single- or multi-label: the model outputs one score per class for the whole text."""
+        return self.target in (SINGLE_LABEL, MULTI_LABEL)
+
+    @property
+    def ner(self) -> bool:
+        """Named-entity recognition: one tag per word (a token-classification model)."""
+        return self.target == NER
 
     @property
     def multi_label(self) -> bool:
@@ -63,12 +76,14 @@ class Task:
         return self.target == REGRESSION
 
     @property
-    def problem_type(self) -> str:
-        """``config.problem_type`` of a transformers ``*ForSequenceClassification`` model (picks its loss)."""
+    def problem_type(self) -> str | None:
+        """``config.problem_type`` of a transformers ``*ForSequenceClassification`` model (picks its loss); NER's
+        token-classification models have none (their loss is always cross-entropy over the tags)."""
         return {
             SINGLE_LABEL: "single_label_classification",
             MULTI_LABEL: "multi_label_classification",
             REGRESSION: "regression",
+            NER: None,
         }[self.target]
 
     @property
@@ -80,7 +95,7 @@ class Task:
     @property
     def headline_metric(self) -> str:
         """The summary metric a report, leaderboard and early stopping rank this kind by (higher is better)."""
-        return {SINGLE_LABEL: "f1_macro", MULTI_LABEL: "f1_micro", REGRESSION: "spearman"}[self.target]
+        return {SINGLE_LABEL: "f1_macro", MULTI_LABEL: "f1_micro", REGRESSION: "spearman", NER: "f1"}[self.target]
 
     def to_dict(self) -> dict[str, Any]:
         return {"target": self.target, "pair": self.pair}
@@ -99,7 +114,9 @@ class Task:
         return cls(target=key[5:] if pair else key, pair=pair)
 
 
-TASK_KEYS = tuple(Task(target, pair).key for pair in (False, True) for target in TARGETS)
+TASK_KEYS = tuple(Task(target, pair).key for pair in (False, True) for target in TABLE_TARGETS)
+"""The kinds a table can hold (the upload's kind picker, ``core train --task``)."""
+ALL_TASK_KEYS = (*TASK_KEYS, NER)
 
 
 def task_of(record_or_run: Any) -> Task:

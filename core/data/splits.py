@@ -6,7 +6,7 @@ import pandas as pd
 
 from core.errors import DataError
 from core.i18n import message
-from core.tasks import Task, split_labels
+from core.tasks import Task, join_labels, split_labels
 
 SPLITS = ("train", "validation", "test")
 
@@ -14,16 +14,22 @@ SPLITS = ("train", "validation", "test")
 def strata(df: pd.DataFrame, task: Task) -> pd.Series:
     """What a split is stratified by: the class (single label); the rarest of a text's labels (multi-label — every
     label then reaches each split, the usual approximation of iterative stratification); the quintile of the target
-    (regression — each split covers the whole range)."""
+    (regression — each split covers the whole range); the rarest entity type a sentence holds (NER)."""
     if task.regression:
         return pd.qcut(df["label"].rank(method="first"), q=min(5, max(1, len(df) // 2)), labels=False).astype(str)
-    if task.multi_label:
+    if task.multi_label or task.ner:
+        cells = df["label"].map(_entity_types_cell) if task.ner else df["label"]
         counts: dict[str, int] = {}
-        for cell in df["label"]:
+        for cell in cells:
             for label in split_labels(cell):
                 counts[label] = counts.get(label, 0) + 1
-        return df["label"].map(lambda cell: min(split_labels(cell), key=lambda la: (counts[la], la), default=""))
+        return cells.map(lambda cell: min(split_labels(cell), key=lambda la: (counts[la], la), default=""))
     return df["label"]
+
+
+def _entity_types_cell(tags: object) -> str:
+    """A NER row's entity types as a multi-label cell (``"B-PER I-PER O B-LOC"`` → ``"LOC|PER"``)."""
+    return join_labels(tag[2:] for tag in str(tags).split() if tag[:2] in ("B-", "I-"))
 
 
 def _carve(df: pd.DataFrame, share: float, seed: int, task: Task | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -105,10 +105,10 @@ def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) ->
         raise DataError("Pass either --data FILE or --example NAME, not both.")
     record = None
     if args.data:
-        from core.data import library as datasets
+        from core.data.imports import import_any
 
-        record = datasets.import_file(Path(args.data), Path(args.data).name, text_column=args.text_column,
-                                      label_column=args.label_column, **task_options(args))
+        record = import_any(Path(args.data), Path(args.data).name, text_column=args.text_column,
+                            label_column=args.label_column, **task_options(args))
         _say_detected(record)
     elif args.example:
         from core.jobs.demo import load_example

@@ -89,10 +89,16 @@ def lora_targets(model: Any, config: RunConfig) -> list[str]:
     return targets
 
 
-def apply_peft(model: Any, config: RunConfig) -> tuple[Any, bool]:
-    """Wrap ``model`` with the configured PEFT method; returns (model, is_peft)."""
+def apply_peft(model: Any, config: RunConfig, *, token_classification: bool = False) -> tuple[Any, bool]:
+    """Wrap ``model`` with the configured PEFT method; returns (model, is_peft).
+
+    ``token_classification``: a NER model (one output per token).  Prompt tuning is refused there: its virtual
+    tokens would sit in front of the words whose tags the loss reads."""
     if config.peft == "none":
         return model, False
+    if token_classification and config.peft == "prompt_tuning":
+        raise ConfigError(message("error.config.peft_failed", peft=config.peft,
+                                  detail="prompt tuning cannot tag words; use LoRA or full fine-tuning"))
     from peft import (
         AdaLoraConfig,
         LoraConfig,
@@ -102,9 +108,10 @@ def apply_peft(model: Any, config: RunConfig) -> tuple[Any, bool]:
         get_peft_model,
     )
 
+    kind = TaskType.TOKEN_CLS if token_classification else TaskType.SEQ_CLS
     if config.peft == "lora":
         peft_config = LoraConfig(
-            task_type=TaskType.SEQ_CLS,
+            task_type=kind,
             r=config.lora_r,
             lora_alpha=config.lora_alpha,
             lora_dropout=config.lora_dropout,
@@ -113,7 +120,7 @@ def apply_peft(model: Any, config: RunConfig) -> tuple[Any, bool]:
     elif config.peft == "adalora":
         steps = max(config.max_steps, 20) if config.max_steps else 1000
         peft_config = AdaLoraConfig(
-            task_type=TaskType.SEQ_CLS,
+            task_type=kind,
             init_r=max(config.lora_r, 2) + 4,
             target_r=config.lora_r,
             lora_alpha=config.lora_alpha,
@@ -125,7 +132,7 @@ def apply_peft(model: Any, config: RunConfig) -> tuple[Any, bool]:
         )
     else:
         peft_config = PromptTuningConfig(
-            task_type=TaskType.SEQ_CLS,
+            task_type=kind,
             num_virtual_tokens=config.prompt_tokens,
             prompt_tuning_init=PromptTuningInit.RANDOM,
         )

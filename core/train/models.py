@@ -116,3 +116,29 @@ def load_classifier(name: str, labels: list[str], *, trust_remote_code: bool = F
     if model.config.pad_token_id is None:
         model.config.pad_token_id = 0
     return model
+
+
+def load_token_classifier(name: str, labels: list[str], *, trust_remote_code: bool = False) -> Any:
+    """Load model ``name`` for NER with a fresh token-classification head whose ``id2label`` are the BIO tags, so
+    ``pipeline("token-classification", aggregation_strategy="simple")`` groups its output into entities.
+
+    Loaded in fp32 for the reason :func:`load_classifier` gives."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+    from transformers.utils import logging as hf_logging
+
+    source = model_source(name)
+    id2label = dict(enumerate(labels))
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model = AutoModelForTokenClassification.from_pretrained(
+            source, num_labels=len(labels), id2label=id2label, label2id={v: k for k, v in id2label.items()},
+            ignore_mismatched_sizes=True, trust_remote_code=trust_remote_code, dtype=torch.float32)
+    except Exception as exc:
+        raise _explain_load_error(name, exc) from exc
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = 0
+    return model

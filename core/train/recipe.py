@@ -151,7 +151,7 @@ def auto_recipe(profile: DataProfile, *, model: str, device_kind: str, batch_siz
     head, head_why = head_multiplier_rule(profile.n_classes)
     if profile.target == "regression":  # one output, not classes
         head_why = message("recipe.reason.head_regression", multiplier=head)
-    long_target = profile.target in ("multi_label", "regression")
+    long_target = profile.target in ("multi_label", "regression", "ner")  # ner: one decision per word and type
     epochs, epochs_why = epochs_rule(profile.train_rows, profile.n_classes, batch_size * gradient_accumulation,
                                      LONG_TARGET_MAX_EPOCHS if long_target else MAX_EPOCHS)
     length, length_why = max_length_rule(profile, device_kind)

@@ -79,6 +79,10 @@ def prepare(config: RunConfig, perf: PerfOptions | None = None) -> Prepared:
     df["label"] = df["label"].astype(float) if task.regression else df["label"].fillna("").astype(str)
     frames = split_frame(df, test_size=config.test_size, validation_size=config.validation_size, seed=config.seed,
                          task=task)
+    if task.ner:  # sentences of words → sub-token windows and a token classifier (core.train.ner_run)
+        from core.train.ner_run import prepare_ner
+
+        return prepare_ner(config, frames, task)
     labels = task_labels(df, task)
     scale = target_scale_of(frames["train"]) if task.regression else None
     source = config.model
@@ -194,7 +198,8 @@ def train_run(run_id: str, stop: StopRequested) -> str:
             "versions": versions(),
             "device": f"{device_description()}, {precision_description(config)}",
             "parameters": params,
-            "labels": prep.labels,
+            # NER: the entity types (the model's BIO tags are in its config); other kinds: the model's outputs
+            "labels": sorted({tag[2:] for tag in prep.labels if tag != "O"}) if prep.task.ner else prep.labels,
             "task": prep.task.to_dict(),
             "split_sizes": {k: len(v) for k, v in prep.frames.items()},
         },
@@ -235,6 +240,8 @@ def _train_and_finish(run_id: str, prep: Prepared, trainer: Any, callback: Any, 
         return "completed"
     if prep.task == Task():
         from core.train.finish import finish_run
+    elif prep.task.ner:
+        from core.train.finish_ner import finish_ner_run as finish_run
     else:  # multi-label, regression and pairs end without the checks that perturb or featurise one text
         from core.train.finish_tasks import finish_task_run as finish_run
     final = finish_run(prep, trainer, run_id, run_dir, train_seconds)

@@ -23,6 +23,7 @@ from core.evaluate import metrics
 from core.tasks import Task
 from core.train.batching import EncodedSplit, LengthBucketSampler, PadCollator, pad_side
 from core.train.losses import class_weight_loss, class_weight_sum, multi_label_loss
+from core.train.ner_data import NerCollator, NerWindows
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Prepared:
     config: RunConfig
     labels: list[str]
     frames: dict[str, pd.DataFrame]
-    encoded: dict[str, EncodedSplit]
+    encoded: dict[str, EncodedSplit | NerWindows]
     tokenizer: Any
     model: Any
     peft_model: bool
@@ -161,6 +162,8 @@ def best_model_metric(task: Task, setting: str) -> str:
         return "spearman"
     if task.multi_label and setting == "accuracy":
         return "subset_accuracy"
+    if task.ner and setting != "loss":  # entity F1: what the report scores
+        return "f1"
     return setting
 
 
@@ -172,6 +175,10 @@ def validation_scorer(labels: list[str], task: Task | None = None) -> Any:
         logits, y_true = eval_pred.predictions, eval_pred.label_ids
         if isinstance(logits, tuple):
             logits = logits[0]
+        if task is not None and task.ner:
+            from core.train.ner_data import ner_validation_scores
+
+            return ner_validation_scores(np.asarray(logits), np.asarray(y_true), labels)
         if task is not None and task != Task() and not (task.pair and task.target == "single_label"):
             return _validation_metrics(task, np.asarray(logits, dtype=np.float64), np.asarray(y_true))
         y_pred = np.asarray(logits).argmax(-1)
@@ -232,6 +239,13 @@ def split_head_groups(optimizer: Any, model: Any, multiplier: float) -> None:
 _TRAINER_CLASS: Any = None
 
 
+def _argmax_logits(logits: Any, labels: Any) -> Any:
+    """NER validation keeps each sub-token's best tag id instead of its logits (windows × length × tags adds up)."""
+    if isinstance(logits, tuple):
+        logits = logits[0]
+    return logits.argmax(-1)
+
+
 def _trainer_class() -> Any:
     """`transformers.Trainer` with Tuneboard's samplers (built once, on first use: it needs torch)."""
     global _TRAINER_CLASS
@@ -258,12 +272,12 @@ def _trainer_class() -> Any:
 
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             dataset = self.train_dataset if train_dataset is None else train_dataset
-            if self.perf.tight_buckets and isinstance(dataset, EncodedSplit) and self.args.world_size <= 1:
+            if self.perf.tight_buckets and isinstance(dataset, EncodedSplit | NerWindows) and self.args.world_size <= 1:
                 return LengthBucketSampler(dataset.lengths, self.args.train_batch_size * self.args.gradient_accumulation_steps)
             return super()._get_train_sampler(train_dataset)
 
         def _get_eval_sampler(self, eval_dataset: Any) -> Any:
-            if self.perf.sequential_eval and isinstance(eval_dataset, EncodedSplit) and self.args.world_size <= 1:
+            if self.perf.sequential_eval and isinstance(eval_dataset, EncodedSplit | NerWindows) and self.args.world_size <= 1:
                 return SequentialSampler(eval_dataset)
             return super()._get_eval_sampler(eval_dataset)
 
@@ -349,7 +363,9 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
         loss_func = class_weight_loss(weights, c.label_smoothing)
     elif prep.task.multi_label:
         loss_func = multi_label_loss(len(prep.labels))
-    if perf.fast_collator:
+    if prep.task.ner:  # pads labels with -100 too (ignored by the loss)
+        collator = NerCollator(prep.tokenizer.pad_token_id or 0, pad_side(prep.tokenizer))
+    elif perf.fast_collator:
         collator = PadCollator(prep.tokenizer.pad_token_id or 0, pad_side(prep.tokenizer))
     else:
         collator = DataCollatorWithPadding(prep.tokenizer)
@@ -362,6 +378,7 @@ def build_trainer(prep: Prepared, run_dir: Path, callback: Any, perf: PerfOption
         data_collator=collator,
         processing_class=prep.tokenizer,
         compute_metrics=validation_scorer(prep.labels, prep.task),
+        preprocess_logits_for_metrics=_argmax_logits if prep.task.ner else None,
         callbacks=callbacks,
         compute_loss_func=loss_func,
     )

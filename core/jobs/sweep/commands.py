@@ -55,9 +55,9 @@ def _dataset(args: argparse.Namespace) -> Any:
     if len(given) != 1:
         raise DataError(message("error.sweep.data_args"))
     if args.data:
-        from core.data import library as datasets
+        from core.data.imports import import_any
 
-        return datasets.import_file(Path(args.data), Path(args.data).name, text_column=args.text_column,
+        return import_any(Path(args.data), Path(args.data).name, text_column=args.text_column,
                                     label_column=args.label_column, **run_commands.task_options(args))
     if args.example:
         from core.jobs.demo import load_example
