@@ -8,18 +8,27 @@ their licence.
 
 This module only locates the files; loading and validating them goes through the same
 code path as an uploaded CSV, so the demo exercises exactly what users will use.
+
+Named-entity examples (:data:`NER_EXAMPLES`, tagged sentences in CoNLL under ``core/ner/example_data/``) are kept
+apart from :data:`EXAMPLES`: they are not tables, so the table loaders, the demo and the built-in suite (which all
+iterate :data:`EXAMPLES`) never see them; :func:`load_ner_example` stores one through the NER upload path.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import DataError
 from core.i18n import message
-from core.tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL, Task
+from core.tasks import MULTI_LABEL, NER, REGRESSION, SINGLE_LABEL, Task
+
+if TYPE_CHECKING:
+    from core.store import DatasetRecord
 
 EXAMPLE_DIR = Path(__file__).resolve().parent / "example_data"
+NER_EXAMPLE_DIR = Path(__file__).resolve().parents[1] / "ner" / "example_data"
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,7 @@ class Example:
     description: str
     """One sentence for a non-programmer: what the texts are and what the model learns."""
     filename: str
-    """CSV file name inside ``core/data/example_data``."""
+    """File name inside :attr:`directory` (a CSV, or a CoNLL file for a NER example)."""
     text_column: str = "text"
     label_column: str = "label"
     task: str = SINGLE_LABEL
@@ -42,6 +51,8 @@ class Example:
     pair_column: str | None = None
     """The column holding the second text of each pair (stored as ``text_pair``); set exactly when
     :attr:`task` is a pair kind."""
+    directory: Path = EXAMPLE_DIR
+    """Where the file lives (NER examples live with core.ner's sample data)."""
 
     def __post_init__(self) -> None:
         # A typo here would only show when a user clicks the example: fail at import instead.
@@ -119,22 +130,50 @@ EXAMPLES: dict[str, Example] = {
 }
 
 
+NER_EXAMPLES: dict[str, Example] = {
+    "news_entities": Example(
+        key="news_entities",
+        title="News entities (NER)",
+        description=(
+            "300 short news-style sentences with made-up names; the model learns to find the people, "
+            "organisations, places and other names (events, products, nationalities) in a sentence, word by word."
+        ),
+        filename="news_entities.conll",
+        task=NER,
+        directory=NER_EXAMPLE_DIR,
+    ),
+}
+"""Built-in named-entity examples (see the module docstring for why they are not in :data:`EXAMPLES`)."""
+
+
 def _get(key: str) -> Example:
     # A user-facing sentence instead of a bare KeyError: the key can come from a URL or
     # a saved run config, so an unknown one is a user error, not a programming error.
-    try:
-        return EXAMPLES[key]
-    except KeyError:
-        choices = ", ".join(EXAMPLES)
-        raise DataError(message("error.data.unknown_example", key=str(key), choices=choices)) from None
+    found = EXAMPLES.get(key) or NER_EXAMPLES.get(key)
+    if found is None:
+        choices = ", ".join([*EXAMPLES, *NER_EXAMPLES])
+        raise DataError(message("error.data.unknown_example", key=str(key), choices=choices))
+    return found
 
 
 def example_path(key: str) -> Path:
-    """Return the path of the example CSV called *key*.
+    """Return the path of the example file called *key* (a CSV, or CoNLL for a NER example).
 
     Raises :class:`core.errors.DataError` for an unknown key.
     """
-    return EXAMPLE_DIR / _get(key).filename
+    example = _get(key)
+    return example.directory / example.filename
+
+
+def load_ner_example(key: str, *, name: str | None = None) -> DatasetRecord:
+    """Store the built-in NER example *key* through the NER upload path (idempotent) and return its record;
+    ``name`` names it in the interface's language (default: the English title)."""
+    from core.data.ner_import import import_ner
+
+    example = NER_EXAMPLES.get(key)
+    if example is None:
+        raise DataError(message("error.data.unknown_example", key=str(key), choices=", ".join(NER_EXAMPLES)))
+    return import_ner(example_bytes(key), example.filename, name=name or example.title)
 
 
 def example_bytes(key: str) -> bytes:

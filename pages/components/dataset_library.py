@@ -10,10 +10,11 @@ import streamlit as st
 from core import store
 from core.data import library as datasets
 from core.data import vocab
-from core.data.examples import EXAMPLES
+from core.data.examples import EXAMPLES, NER_EXAMPLES, load_ner_example
 from core.errors import TuneboardError
 from core.i18n import Message
 from core.jobs.demo import load_example
+from core.ner.formats import FORMATS as NER_FORMATS
 from core.tasks import task_of
 from pages.components.i18n import t, tr
 from pages.components.safe_text import escape_markdown
@@ -33,13 +34,14 @@ def split_name(split: str) -> str:
 
 
 def render_examples() -> None:
-    """One button per built-in example."""
-    for example in EXAMPLES.values():
+    """One button per built-in example (the named-entity ones last, loaded through the NER upload path)."""
+    for example in [*EXAMPLES.values(), *NER_EXAMPLES.values()]:
         left, right = st.columns([4, 1])
         # The example's words come from the catalogue (core/data/examples.py keeps the English ones for the CLI).
         left.markdown(f"**{t(f'data.example.{example.key}.title')}** — {t(f'data.example.{example.key}.description')}")
         if right.button(t("data.examples.load"), key=f"ex_{example.key}", icon=":material/download:"):
-            record = load_example(example.key, name=t(f"data.example.{example.key}.title"))
+            load = load_ner_example if example.key in NER_EXAMPLES else load_example
+            record = load(example.key, name=t(f"data.example.{example.key}.title"))
             st.session_state["train_dataset"] = record.id
             st.success(loaded_sentence(record))
             st.page_link("pages/train.py", label=t("data.train_link"), icon=":material/model_training:")
@@ -48,6 +50,9 @@ def render_examples() -> None:
 def loaded_sentence(record: store.DatasetRecord) -> str:
     """"Loaded ‘name’: 636 rows, 8 classes." — or its kind instead of classes for a dataset without classes."""
     task = task_of(record)
+    if task.ner:
+        return t("data.examples.loaded", name=record.name, rows=sentences_text(record.n_rows),
+                 classes=t("ner_library.types", n=len(record.labels), names=", ".join(record.labels)))
     if task.regression:
         return t("data.examples.loaded", name=record.name, rows=counted(record.n_rows, "row"),
                  classes=t(f"task.short.{task.key}"))
@@ -92,6 +97,30 @@ def _version_links(records: list, limit: int = 5) -> None:
                              parent=escape_markdown(lineage.get("parent_name", "")), changes=len(lineage.get("changes") or [])))
 
 
+def sentences_text(n: int) -> str:
+    """"1 sentence" / "300 sentences" in this session's language."""
+    return t(f"ner_upload.sentence_{'one' if n == 1 else 'other'}", n=f"{n:,}")
+
+
+def _ner_summaries(records: list, limit: int = 5) -> None:
+    """Named-entity datasets (newest first): sentences, words, entities per type, format and scheme, tag problems."""
+    if not records:
+        return
+    with st.expander(t("ner_library.title")):
+        for r in records[:limit]:
+            health, ner = r.meta.get("health") or {}, r.meta.get("ner") or {}
+            counts = health.get("entity_counts") or {}
+            scheme = ner.get("scheme", "BIO")
+            fmt = r.meta.get("format", "")
+            st.markdown(t("ner_library.summary", name=escape_markdown(r.name), sentences=sentences_text(r.n_rows),
+                          words=f"{health.get('n_words', 0):,}",
+                          types=escape_markdown(", ".join(f"{k} {v:,}" for k, v in counts.items()) or "—"),
+                          format=t(f"ner_upload.format.{fmt}") if fmt in NER_FORMATS else escape_markdown(fmt),
+                          scheme=t("ner_library.converted", scheme=scheme) if scheme != "BIO" else scheme))
+            if ner.get("n_scheme_problems"):
+                st.caption(t("ner_library.problems", n=ner["n_scheme_problems"]))
+
+
 def render_library() -> None:
     """The stored datasets with a guarded delete."""
     records = store.list_datasets()
@@ -100,6 +129,7 @@ def render_library() -> None:
         return
     st.dataframe(_library_frame(records), hide_index=True)
     _version_links(records)
+    _ner_summaries([r for r in records if task_of(r).ner])
     by_id = {r.id: r for r in records}
     cols = st.columns([3, 1])
     target = cols[0].selectbox(t("data.library.delete"), list(by_id), format_func=lambda i: by_id[i].name, index=None,

@@ -12,9 +12,10 @@ from core.data import library as datasets
 from core.data.clean import CleanResult, combine_splits
 from core.data.findings import Finding
 from core.data.formats import LoadedTable
+from core.data.ner_import import NER_EXTENSIONS, is_ner_file
 from core.data.task_detect import TaskGuess
 from core.errors import DataError, TuneboardError
-from pages.components import upload_task
+from pages.components import upload_ner, upload_task
 from pages.components.dataset_library import counted
 from pages.components.i18n import t, tr
 from pages.components.safe_text import escape_markdown
@@ -50,7 +51,8 @@ def _uploads() -> dict[str, st.runtime.uploaded_file_manager.UploadedFile]:
     modes = {1: t("data.upload.mode_one"), 3: t("data.upload.mode_separate")}
     mode = st.radio(t("data.upload.mode"), list(modes), format_func=modes.get, horizontal=True,
                     help=t("data.upload.mode_help"))
-    types = [e.lstrip(".") for e in upload.SUPPORTED_EXTENSIONS]
+    # Tagged-token (NER) files too: their extensions (.conll, .bio, …) are read by the NER flow (upload_ner).
+    types = sorted({e.lstrip(".") for e in (*upload.SUPPORTED_EXTENSIONS, *NER_EXTENSIONS)})
     if mode == 1:
         file = st.file_uploader(t("data.upload.file"), type=types, help=t("data.upload.file_help", mb=upload.MAX_UPLOAD_MB))
         return {"all": file} if file else {}
@@ -126,6 +128,9 @@ def render() -> None:
     """The whole upload flow."""
     files = _uploads()
     if not files:
+        return
+    if "all" in files and is_ner_file(files["all"].getvalue(), files["all"].name):
+        upload_ner.render(files["all"])
         return
     shown = {e: e for e in ENCODINGS} | {AUTO_DETECT: t("data.upload.auto_detect")}
     encoding = st.selectbox(t("data.upload.encoding"), ENCODINGS, help=t("data.upload.encoding_help"), format_func=shown.get)
