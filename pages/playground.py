@@ -9,7 +9,7 @@ import streamlit as st
 from core import store
 from core.serve import loading as serving
 from core.tasks import Task, task_of
-from pages.components import playground_batch, playground_single
+from pages.components import playground_batch, playground_ner, playground_single
 from pages.components.i18n import t, tr
 
 st.title(t("playground.title"))
@@ -43,7 +43,12 @@ st.query_params["run"] = st.session_state["_pg_run_applied"] = run_id
 run = by_id[run_id]
 metrics = run.final_metrics or {}
 task = task_of(run)
-if task == Task():
+if task.ner:  # entity-level scores: whole entities right (words and type)
+    nan = float("nan")
+    st.caption(t("serve_ner.playground.caption", model=run.config.get("model"), dataset=run.info.get("dataset_name", ""),
+                 f1=f"{metrics.get('f1', nan):.3f}", precision=f"{metrics.get('precision', nan):.3f}",
+                 recall=f"{metrics.get('recall', nan):.3f}"))
+elif task == Task():
     st.caption(t("playground.caption", model=run.config.get("model"), dataset=run.info.get("dataset_name", ""),
                  accuracy=f"{metrics.get('accuracy', float('nan')):.1%}", f1=f"{metrics.get('f1_macro', float('nan')):.3f}"))
 else:  # the kind in words and its headline test metrics
@@ -56,7 +61,10 @@ else:  # the kind in words and its headline test metrics
 
 tab_try, tab_batch = st.tabs([t("playground.tab_try"), t("playground.tab_batch")])
 with tab_try:
-    playground_single.render(run)
+    if task.ner:
+        playground_ner.render(run)
+    else:
+        playground_single.render(run)
 with tab_batch:
     if serving.is_baseline(run):
         st.info(t("playground.baseline_no_batch"))

@@ -29,9 +29,14 @@ def say(language: str, key: str, **params: object) -> str:
     return translate(language, f"serve_tasks.card.{key}", **params)
 
 
+def kind_key(task: Task) -> str:
+    """The catalogue key of the kind in words: ``serve_tasks.kind.<key>``, ``serve_ner.kind`` for NER."""
+    return "serve_ner.kind" if task.ner else f"serve_tasks.kind.{task.key}"
+
+
 def kind_name(task: Task, language: str) -> str:
-    """The kind in words (``serve_tasks.kind.<key>``)."""
-    return translate(language, f"serve_tasks.kind.{task.key}")
+    """The kind in words (:func:`kind_key`)."""
+    return translate(language, kind_key(task))
 
 
 def pct(value: Any) -> str:

@@ -29,7 +29,7 @@ from core.config import TINY_TEST_MODEL
 from core.errors import ModelError, RunError
 from core.evaluate import latency
 from core.i18n import DEFAULT_LANGUAGE, message, translate
-from core.serve import card_tasks, quantize, task_output
+from core.serve import card_ner, card_tasks, quantize, task_output
 from core.serve import loading as serving
 from core.serve.usage import BUILTIN_HUB_ID, base_model_name, usage_snippet
 from core.tasks import SINGLE_LABEL, Task
@@ -187,6 +187,9 @@ def model_card(run_id: str, *, int8: bool = False, language: str = DEFAULT_LANGU
     dataset_name = run.info.get("dataset_name") or run.dataset_id or "unknown"
     base = base_model_name(config)
     say = functools.partial(_card, language)
+    if task.ner:  # entities, not classes: its own card (core.serve.card_ner)
+        return card_ner.model_card(run, report, base=base, settings=_settings_lines(config, language),
+                                   usage_code=usage_snippet(run_id), language=language)
     finished = time.strftime("%Y-%m-%d", time.localtime(run.finished_at or time.time()))
     plain = task == Task()
     shown = [] if task.regression else labels  # a regression's one output ("score") is not a class
@@ -322,7 +325,7 @@ def export_zip(run_id: str, out_path: str | os.PathLike, *, int8: bool = False) 
         raise RunError(message("error.serve.zip_name", name=out.name))
     task = task_output.run_task(run_id)
     if int8 and task != Task():
-        raise ModelError(message("serve_tasks.error.int8_single_text", kind=message(f"serve_tasks.kind.{task.key}")))
+        raise ModelError(message("serve_tasks.error.int8_single_text", kind=message(card_tasks.kind_key(task))))
     if int8 and not quantize.has_int8(run_id):
         raise ModelError(message("error.serve.int8_missing", run_id=run_id))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -372,7 +375,7 @@ def export_bytes(run_id: str, *, int8: bool = False) -> bytes:
 def _cmd_export(args: Any) -> int:
     task = task_output.run_task(args.run_id)
     if args.int8 and task != Task():
-        raise ModelError(message("serve_tasks.error.int8_single_text", kind=message(f"serve_tasks.kind.{task.key}")))
+        raise ModelError(message("serve_tasks.error.int8_single_text", kind=message(card_tasks.kind_key(task))))
     if args.int8 and not quantize.has_int8(args.run_id):
         import sys
 

@@ -195,7 +195,7 @@ def release_gpu_memory() -> None:
 
 def load_run_model(run_id: str, *, device: str | None = None) -> RunModel:
     """Load a completed run's model and tokenizer (PEFT prompt-tuning folders included), in eval mode."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # a "Loading weights" bar per load is noise in the CLI and worker logs
@@ -208,7 +208,10 @@ def load_run_model(run_id: str, *, device: str | None = None) -> RunModel:
         if is_peft_folder(folder):
             model = _load_prompt_tuned(run, folder, labels)
         else:
-            model = AutoModelForSequenceClassification.from_pretrained(folder)
+            # A NER run saved a token classifier (one tag per word, core.serve.ner_predict); every other kind a
+            # sequence classifier.
+            auto = AutoModelForTokenClassification if task_output.run_task(run_id).ner else AutoModelForSequenceClassification
+            model = auto.from_pretrained(folder)
     except (OSError, ValueError) as exc:
         raise ModelError(message("error.serve.model_load_failed", run_id=run_id, detail=str(exc).splitlines()[0][:160])) from exc
     model.to(device or default_device())

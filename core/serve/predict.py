@@ -35,7 +35,7 @@ from core import paths
 from core.errors import DataError, RunError
 from core.i18n import Message, message
 from core.results import prob_column
-from core.serve import task_output
+from core.serve import ner_predict, task_output
 from core.tasks import Task
 
 PRED_COLUMN = "predicted_label"
@@ -159,6 +159,8 @@ def predict_table(run_id: str, df: pd.DataFrame, text_column: str, *, pair_colum
     from core.serve import loading as serving
 
     task = task_output.run_task(run_id)
+    if task.ner:  # entity spans per text, not scores per class
+        return ner_predict.predict_table(run_id, df, text_column, bundle=bundle, progress=progress)
     texts = texts_of(df, text_column)
     pairs = texts_of(df, pair_column) if pair_column else None
     task_output.check_pairs(task, texts, pairs)
@@ -317,9 +319,11 @@ def _cmd_predict(args: Any) -> int:
         raise DataError("Give either --text \"...\" or --file IN --out OUT.")
     if args.file and not args.out:
         raise DataError("Give --out FILE.csv or FILE.xlsx for the predictions of --file.")
+    task = task_output.run_task(args.run_id)
+    if task.ner:  # JSON spans for --text; a table (or JSON lines) with the entities for --file
+        return ner_predict.cli_predict(args, write_table)
     if args.out and Path(args.out).suffix.lower() not in {".csv", ".xlsx"}:
         raise DataError(message("error.serve.bad_output_suffix", suffix=Path(args.out).suffix))
-    task = task_output.run_task(args.run_id)
     if args.text:
         task_output.check_pairs(task, args.text, args.text_pair)  # before loading the model: a wrong call fails fast
     # The same placement as a background job: never onto the GPU a training run holds, else the CPU.
@@ -363,7 +367,8 @@ def table_columns(df: pd.DataFrame, task: Task, text_col: str | None = None,
 def register_cli(subparsers: Any) -> None:
     """Add ``predict RUN_ID (--text TEXT [--text-pair TEXT] | --file IN --out OUT [--text-pair-col C])``."""
     text = ("Predict with a completed run's model: one --text (prints JSON) or a whole --file (writes --out). "
-            "Sentence-pair runs also need the second text: --text-pair, or --text-pair-col for a file.")
+            "Sentence-pair runs also need the second text: --text-pair, or --text-pair-col for a file. "
+            "Named-entity runs answer with entity spans (type, start, end, text, score).")
     parser = subparsers.add_parser("predict", help=text, description=text)
     parser.add_argument("run_id", metavar="RUN_ID", help="Run id (see `python -m core runs`).")
     parser.add_argument("--text", action="append", help="A text to predict (repeat for several).")
@@ -374,5 +379,5 @@ def register_cli(subparsers: Any) -> None:
     parser.add_argument("--text-pair-col", dest="text_pair_col",
                         help="Pair runs: column with the second texts (default: detected from names such as "
                              "sentence2, hypothesis, text_b).")
-    parser.add_argument("--out", metavar="OUT", help="Output file; .csv or .xlsx by its extension.")
+    parser.add_argument("--out", metavar="OUT", help="Output file; .csv or .xlsx by its extension (.jsonl too for named-entity runs).")
     parser.set_defaults(func=_cmd_predict)

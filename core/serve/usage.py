@@ -8,7 +8,7 @@ from typing import Any
 
 from core import results
 from core.config import BUILTIN_MODEL
-from core.serve import card_tasks, task_output
+from core.serve import card_ner, card_tasks, task_output
 from core.serve import loading as serving
 from core.tasks import PAIR_COLUMN, SINGLE_LABEL, Task
 
@@ -55,6 +55,8 @@ def usage_snippet(run_id: str, *, int8: bool = False) -> str:
     task = task_output.run_task(run_id)
     example, pair_example = _task_example(run_id, task)
     peft = serving.is_peft_folder(serving.model_dir(run_id))
+    if task.ner:  # a token classifier: entity groups with character offsets (no int8 copy: refused on export)
+        return card_ner.usage(example, peft=peft, base=base_model_name(run.config))
     call = "\n".join(card_tasks.pipeline_call(task, example, pair_example, peft=peft)) + "\n"
     if int8:
         return (

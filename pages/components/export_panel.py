@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.errors import TuneboardError
 from core.evaluate import latency
-from core.serve import export, quantize, task_output
+from core.serve import card_tasks, export, quantize, task_output
 from core.serve import loading as serving
 from core.store import Run
 from core.tasks import Task
@@ -72,7 +72,7 @@ def _int8(run: Run) -> None:
         return
     task = task_output.run_task(run.id)
     if task != Task():  # the int8 comparison measures single texts by argmax accuracy (core.serve.quantize)
-        st.caption(t("serve_tasks.export.int8_single_text", kind=t(f"serve_tasks.kind.{task.key}")))
+        st.caption(t("serve_tasks.export.int8_single_text", kind=t(card_tasks.kind_key(task))))
         return
     st.caption(t("runs.export.int8_intro"))
     state = quantize.job_status(run.id).get("state")
@@ -103,7 +103,7 @@ def render(run: Run) -> None:
                        help=t("runs.export.download_help"))
     task = task_output.run_task(run.id)
     if task != Task():
-        st.caption(t("serve_tasks.export.kind", kind=t(f"serve_tasks.kind.{task.key}")))
+        st.caption(t("serve_tasks.export.kind", kind=t(card_tasks.kind_key(task))))
     st.markdown(t("runs.export.use_in_python"))
     st.code(snippet, language="python", wrap_lines=True)
     with st.expander(t("runs.export.model_card")):

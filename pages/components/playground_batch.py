@@ -18,6 +18,7 @@ from core.results import PROB_PREFIX
 from core.serve import predict, task_output
 from core.store import Run
 from core.tasks import Task
+from pages.components import playground_ner_batch
 from pages.components.i18n import t, tr
 
 JOB_KEY = "pg_batch_job"
@@ -42,7 +43,8 @@ def _upload(run: Run) -> None:
                             help=t("playground.batch.file_help", mb=upload.MAX_UPLOAD_MB))
     if file is None:
         task = task_output.run_task(run.id)
-        st.caption(t("playground.batch.upload_hint" if task == Task() else f"serve_tasks.batch.upload_hint.{task.key}"))
+        hint = "serve_ner.batch.upload_hint" if task.ner else f"serve_tasks.batch.upload_hint.{task.key}"
+        st.caption(t("playground.batch.upload_hint" if task == Task() else hint))
         return
     try:
         with st.spinner(t("playground.batch.reading_file")):
@@ -114,6 +116,9 @@ def shown_columns(columns: list[str], task: Task | None = None) -> dict[str, str
 
 def _downloads(job_id: str, source_name: str, task: Task) -> None:
     frame = _result(job_id)
+    if task.ner:  # the entities as JSON and in words, and a JSON-lines download of the spans
+        playground_ner_batch.downloads(frame, source_name, str(predict.job_info(job_id)["text_column"]))
+        return
     names = shown_columns([str(c) for c in frame.columns], task)
     st.dataframe(frame.head(200).rename(columns=names), hide_index=True, key="pg_batch_result")
     if any(shown != column for column, shown in names.items()):  # the files keep the stable English column names
