@@ -44,7 +44,8 @@ def gold_sentences(n: int, seed: int = 0) -> list[tuple[list[str], list[str]]]:
 
 
 def degrade(tags: list[str], quality: float, rng: random.Random) -> list[str]:
-    """Tags with each entity kept at ``quality``, otherwise dropped, cut short, or given another type."""
+    """Tags with each entity kept at ``quality``, otherwise dropped, cut short, or given another type; now and then
+    an invented one-word entity."""
     out = list(tags)
     for type_, start, end in metrics.sentence_entities([tags])[0]:
         if rng.random() < quality:
@@ -57,6 +58,9 @@ def degrade(tags: list[str], quality: float, rng: random.Random) -> list[str]:
             out[start:end] = [f"B-{other}"] + [f"I-{other}"] * (end - start - 1)
         else:
             out[end - 1] = "O"
+    outside = [i for i, tag in enumerate(tags) if tag == "O"]
+    if outside and rng.random() < (1 - quality) / 3:  # now and then an entity where there is none (spurious)
+        out[rng.choice(outside)] = f"B-{rng.choice(TYPES)}"
     return out
 
 

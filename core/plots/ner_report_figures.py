@@ -67,10 +67,12 @@ def type_confusion_figure(report: dict, *, language: str = "en") -> Any:
                                  hovertemplate=hover, xgap=2, ygap=2))
     fig = go.Figure(traces)
     fig.update_layout(
-        title=title, height=max(260, 60 + 42 * len(rows)),
-        xaxis={"title": {"text": _words(language, "predicted_axis")}, "side": "top", "type": "category"},
-        yaxis={"title": {"text": _words(language, "true_axis")}, "autorange": "reversed", "type": "category"},
-        margin={"t": 110},
+        title={"text": title, "y": 0.98, "yanchor": "top"}, height=max(300, 150 + 44 * len(rows)),
+        xaxis={"title": {"text": _words(language, "predicted_axis")}, "side": "top", "type": "category",
+               "automargin": True},
+        yaxis={"title": {"text": _words(language, "true_axis")}, "autorange": "reversed", "type": "category",
+               "automargin": True},
+        margin={"t": 120, "l": 40},
     )
     return with_fonts(fig)
 
@@ -94,9 +96,10 @@ def outcomes_figure(report: dict, *, language: str = "en") -> Any:
                              hovertemplate=_words(language, "outcomes_hover", type="%{y}", outcome=name, n="%{x}")
                              + "<extra></extra>"))
     fig.update_layout(
-        title=title, barmode="stack", height=class_chart_height(len(types)) + 40,
+        title={"text": title, "y": 0.98, "yanchor": "top"}, barmode="stack", height=class_chart_height(len(types)) + 40,
         xaxis={"title": {"text": _words(language, "entities_axis")}},
         yaxis={"title": {"text": _words(language, "type_axis")}, "autorange": "reversed", "type": "category"},
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
+        margin={"t": 110},
     )
     return with_fonts(fig)

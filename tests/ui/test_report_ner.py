@@ -140,3 +140,15 @@ def test_report_in_chinese_has_no_english_left():
     found += [(w, x) for x in [*charts, *columns, *shown] for w in [x] if english_words(x, data)]
     assert found == []
     assert "实体 F1" in {m.label for m in at.metric}
+
+
+def test_the_report_builders_own_report_renders():
+    """The same view draws what core.evaluate.report_ner writes (not only the hand-built reports above)."""
+    from core.evaluate.report_ner import build_ner_report
+
+    run = fake_ner_run(quality=0.6, seed=8, n_sentences=50)
+    report = build_ner_report(results.load_predictions(run.id), run_info={"id": run.id, "name": "built"})
+    at = _component(json.loads(json.dumps(report)))
+    assert {m.label for m in at.metric} >= {"Entity F1", "Entity precision", "Entity recall"}
+    assert len(at.html) == min(PAGE_SIZE, len(report["errors"])) > 0
+    assert any(c.value.startswith("95% CI ") for c in at.caption)
