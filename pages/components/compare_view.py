@@ -101,6 +101,8 @@ def render(runs: Sequence[Run]) -> None:
         sections[t("groups.tab")] = lambda: compare_groups.render(runs, task)
     if task.regression:
         sections[t("compare_tasks.tab.differences")] = lambda: _differences(runs, labels)
+    elif task.target == "ner":
+        sections[t("compare.tabs.disagreements")] = lambda: compare_ner.disagreements(runs, labels)
     else:
         sections[t("compare.tabs.disagreements")] = lambda: _disagreements(runs, labels)
     for tab, draw in zip(st.tabs(list(sections)), sections.values(), strict=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from core.compare import loading, significance
+from pages.components.compare_ner import entity_text
 from pages.components.compare_view import plain
 from tests.conftest import ROOT
 from tests.ner_runs import TYPES, WORDS, fake_ner_run
@@ -56,6 +57,21 @@ def test_two_ner_runs_side_by_side_with_a_paired_test():
     assert cell.startswith(f"{100 * b.final_metrics['f1']:.1f}%") and "–" in cell and cell.endswith("%)")
     per_type = _with_index(at, "Entity type")
     assert list(per_type.index) == ["LOC", "ORG", "PER"] and list(per_type.columns) == ["weak tagger", "strong tagger"]
+    differ = next(f for f in _tables(at) if "true entities" in f.columns)
+    assert {"sentence", "entities: weak tagger", "entities: strong tagger", "runs right"} <= set(differ.columns)
+    first = differ.iloc[0]
+    assert first["true entities"] == entity_text(first["sentence"], _gold(a, int(first["row_id"])))
+
+
+def _gold(run, row_id: int) -> str:
+    frame = loading.load_predictions(run.id)
+    return str(frame.loc[frame["row_id"] == row_id, "label"].iloc[0])
+
+
+def test_entity_text_writes_each_entity_with_its_type():
+    assert entity_text("Maria Pemberly told Oslo", "B-PER I-PER O B-LOC") == "Maria Pemberly (PER) · Oslo (LOC)"
+    assert entity_text("told them", "O O") == "–"
+    assert entity_text("two words", "O") == "O"  # a tag count that does not fit: the tags as they are
 
 
 def test_leaderboard_ranks_ner_runs_by_entity_f1():
