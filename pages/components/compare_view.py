@@ -123,7 +123,8 @@ def _significance(runs: Sequence[Run], labels: dict[str, str]) -> None:
     more = [said for pair in pairs if pair.paired for said in pair.sentences[1:]]
     if more:
         with st.expander(t("significance.ui.more")):
-            st.caption(plain(t("significance.ui.method", run=labels[runs[0].id], resamples=resampling.RESAMPLES)))
+            method = "method_ner" if (tables.common_task(runs) or Task()).target == "ner" else "method"
+            st.caption(plain(t(f"significance.ui.{method}", run=labels[runs[0].id], resamples=resampling.RESAMPLES)))
             for said in more:
                 st.markdown(plain(tr(said)))
 

@@ -46,6 +46,9 @@ def test_two_ner_runs_side_by_side_with_a_paired_test():
     assert _said(at) == [plain(pair.sentence.in_language("en"))]
     assert _said(at)[0].startswith("strong tagger") and "entity F1" in _said(at)[0]
     assert "unlikely to be chance" in _said(at)[0]
+    (more,) = [e for e in at.expander if e.label == "More paired tests"]
+    assert "sentences only one of the two runs gets entirely right" in more.caption[0].value
+    assert "share of fully right sentences" in more.markdown[0].value
     tabs = [t.label for t in at.tabs]
     assert {"Entity summary", "Per entity type", "Metrics"} <= set(tabs) and "Confusion" not in " ".join(tabs)
     metrics = next(f for f in _tables(at) if "Entity F1 (micro)" in f.index)
