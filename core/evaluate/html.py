@@ -219,6 +219,10 @@ def report_to_html(report: dict, *, title: str, language: str = DEFAULT_LANGUAGE
         name, extra = "report_multilabel.html.j2", html_tasks.multilabel_context(report, language)
     elif task.regression:
         name, extra = "report_regression.html.j2", html_tasks.regression_context(report, language, points=predictions)
+    elif task.ner:
+        from core.evaluate.html_ner import ner_context
+
+        name, extra = "report_ner.html.j2", ner_context(report, language)
     else:
         name, extra = "report.html.j2", _context(report, language)
     if task.multi_label or task.regression:

@@ -124,6 +124,11 @@ def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) ->
         raise DataError("No data given; pass --data FILE, --example NAME (see `python -m core examples`) "
                         "or --dataset-id of a stored dataset.")
     info = None
+    if getattr(args, "preset", None) is None and apply_preset is not None and _is_ner(config.dataset_id):
+        # The settings' plain defaults were chosen for one label per text; tagging words needs more epochs (Auto:
+        # entity F1 1.00 on the news sample, against 0.19–0.42 with the plain 3 epochs).
+        args.preset = "Auto"
+        print("named entities: using the Auto preset (pass --preset to choose another)", file=sys.stderr)
     if getattr(args, "preset", None) and apply_preset is not None:  # after the import: Auto looks at the data
         config, info = _with_preset(config, args, apply_preset)
     if seeds:
@@ -133,6 +138,11 @@ def cmd_train(args: argparse.Namespace, apply_preset: PresetFn | None = None) ->
     if args.detach:
         return 0
     return _follow(run.id)
+
+
+def _is_ner(dataset_id: str) -> bool:
+    record = store.get_dataset(dataset_id)
+    return record is not None and task_of(record).ner
 
 
 def _train_seed_group(config: RunConfig, seeds: list[int], args: argparse.Namespace, info: dict[str, Any] | None) -> int:
