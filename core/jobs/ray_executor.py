@@ -35,6 +35,7 @@ log = logging.getLogger("tuneboard.ray")
 POLL_S = 1.0
 STOP_WAIT_S = int(os.environ.get("TUNEBOARD_RAY_STOP_WAIT_S", "120"))  # time a stopping worker has to save and report
 LOST_S = float(os.environ.get("TUNEBOARD_RAY_LOST_S", "120"))  # an unreachable cluster fails its runs after this
+SUBMIT_RETRY_S = 60.0  # how long a submission is retried while the cluster says "try again later"
 SUBMIT_LOST_S = 600.0  # a run still without a job id this long after it started was never submitted
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED"}
 PASS_PREFIXES = ("TUNEBOARD_", "HF_", "TRANSFORMERS_", "MLFLOW_")
@@ -129,13 +130,19 @@ def submit(run: Run, address: str) -> str:
     python = os.environ.get("TUNEBOARD_RAY_PYTHON", "python")
     with tempfile.TemporaryDirectory(prefix="tuneboard-job-") as tmp:
         folder = build_package(run, Path(tmp) / "package")
-        try:  # the package is uploaded during the call: the folder may go afterwards
-            ray.submit_job(entrypoint=f"{python} -m core.worker {run.id}", submission_id=submission_id,
-                           entrypoint_num_cpus=cpus, entrypoint_num_gpus=gpus, runtime_env=runtime_env(folder, gpus),
-                           metadata={"tuneboard_run": run.id, "name": run.name[:100]})
-        except Exception as exc:
-            raise RunError(message("error.ray.submit_failed", address=address, detail=_first_line(exc))) from exc
-    return submission_id
+        deadline = time.time() + SUBMIT_RETRY_S
+        while True:
+            try:  # the package is uploaded during the call: the folder may go afterwards
+                ray.submit_job(entrypoint=f"{python} -m core.worker {run.id}", submission_id=submission_id,
+                               entrypoint_num_cpus=cpus, entrypoint_num_gpus=gpus,
+                               runtime_env=runtime_env(folder, gpus), metadata={"tuneboard_run": run.id})
+                return submission_id
+            except Exception as exc:
+                # A head that has just started answers "No available agent … try again later" for a few seconds.
+                if "try again" in str(exc).lower() and time.time() < deadline:
+                    time.sleep(1.0)
+                    continue
+                raise RunError(message("error.ray.submit_failed", address=address, detail=_first_line(exc))) from exc
 
 
 def _node_address(job: Any) -> str | None:
@@ -156,6 +163,7 @@ class RayRuns:
         self.polled: dict[str, float] = {}
         self.unreachable_since: dict[str, float] = {}
         self.stop_sent: set[str] = set()
+        self.following: set[str] = set()
 
     def start(self, run: Run) -> None:
         """Move a queued run to *running* and submit it; a run that cannot go fails with the reason."""
@@ -183,7 +191,8 @@ class RayRuns:
 
     def watch(self) -> None:
         """Follow every running run on Ray (at most once per ``POLL_S`` each)."""
-        for run in store.list_runs(statuses=["running"]):
+        followed = [r for r in map(store.get_run, list(self.following)) if r is not None and r.status != "running"]
+        for run in [*store.list_runs(statuses=["running"]), *followed]:
             ray_info = run.info.get("ray") or {}
             if ray_info and not ray_info.get("job_id") and run.id not in self.polled and \
                     time.time() - (run.started_at or 0) > SUBMIT_LOST_S:  # a scheduler died while submitting it
@@ -193,6 +202,7 @@ class RayRuns:
             if not ray_info.get("job_id") or time.time() - self.polled.get(run.id, 0) < POLL_S:
                 continue
             self.polled[run.id] = time.time()
+            self.following.add(run.id)  # until its job has ended: the worker's last events come after its final status
             try:
                 self.follow(run, ray_info)
                 self.unreachable_since.pop(run.id, None)
@@ -250,8 +260,9 @@ class RayRuns:
     def _settle(self, run: Run, ray_info: dict[str, Any], sentence: Any) -> None:
         """The job is over: a run the worker left *running* is queued again (out of memory), stopped or failed."""
         applier = self.appliers.get(run.id)
-        fresh = store.get_run(run.id)
         self._forget(run.id)
+        self._set_ray(run.id, ended=True)
+        fresh = store.get_run(run.id)
         if fresh is None or fresh.status != "running":
             return  # the worker reported its end
         code = applier.exit_code if applier else None
@@ -266,3 +277,4 @@ class RayRuns:
     def _forget(self, run_id: str) -> None:
         for table in (self.appliers, self.offsets, self.polled, self.unreachable_since):
             table.pop(run_id, None)
+        self.following.discard(run_id)

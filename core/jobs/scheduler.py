@@ -176,7 +176,7 @@ class Scheduler:
 
     def busy(self) -> bool:
         """Anything queued or running?"""
-        return bool(self.children) or bool(store.list_runs(statuses=["queued", "running"], limit=1))
+        return bool(self.children) or bool(self.ray.following) or bool(store.list_runs(statuses=["queued", "running"], limit=1))
 
     def loop(self) -> None:
         """Run until idle for a few seconds."""
