@@ -10,7 +10,7 @@ Three formats in, each giving a list of :class:`Sentence`:
 - ``jsonl_spans``: ``{"text": "...", "entities": [...]}`` per line, tokenised and tagged by :mod:`core.ner.spans`.
 
 A file that cannot be read raises :class:`~core.errors.DataError` with one plain-English sentence saying where the
-problem is and what to do (plain text for now, not yet catalogue keys of core.i18n).  Tags are read as they are:
+problem is and what to do (a catalogue message, ``error.ner_file.*``, so the Data page says it in its language).  Tags are read as they are:
 checking the scheme is :mod:`core.ner.schemes`' job, so the health report can count problems instead of the reader
 refusing the file at the first one.
 """
@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from core.errors import DataError
+from core.i18n import Message, message
 from core.ner.sentence import DroppedSpan, Reading, Sentence, json_records
 from core.ner.spans import JSONL_SPANS, read_jsonl_spans, to_jsonl_spans
 
@@ -64,15 +65,13 @@ def read_conll(text: str) -> list[Sentence]:
                 tokens, tags = [], []
             continue
         if len(columns) == 1:
-            raise DataError(f"Line {number} has a token but no tag; CoNLL files need the tag in the last column, "
-                            'separated by a space or a tab, like "Paris B-LOC".')
+            raise DataError(message("error.ner_file.conll_no_tag", n=number))
         tokens.append(columns[0])
         tags.append(columns[-1])
     if tokens:
         sentences.append(Sentence(tokens, tags))
     if not sentences:
-        raise DataError("The file has no tagged tokens; CoNLL files need one token and its tag per line, "
-                        "with a blank line between sentences.")
+        raise DataError(message("error.ner_file.conll_empty"))
     return sentences
 
 
@@ -80,17 +79,16 @@ def _string_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _tag_names_of(raw: list[Any], tag_names: Sequence[str] | None, place: str) -> list[str]:
+def _tag_names_of(raw: list[Any], tag_names: Sequence[str] | None, place: Message) -> list[str]:
     """Numeric tags (Hugging Face class ids) as names, or DataError saying how to give the names."""
     ids_ok = all(isinstance(v, int) and not isinstance(v, bool) for v in raw)
     if not ids_ok:
-        raise DataError(f"{place}: the tags need to be a list of tag names like \"B-PER\" (or of class numbers).")
+        raise DataError(message("error.ner_file.tags_not_names", place=place))
     if tag_names is None:
-        raise DataError(f"{place} gives the tags as numbers; save the tag names (like \"B-PER\") instead of the "
-                        "numbers, or give the list of names the numbers stand for.")
+        raise DataError(message("error.ner_file.tags_numbers", place=place))
     bad = next((v for v in raw if not 0 <= v < len(tag_names)), None)
     if bad is not None:
-        raise DataError(f"{place} has the tag number {bad}, but only {len(tag_names)} tag names were given.")
+        raise DataError(message("error.ner_file.tag_number_range", place=place, bad=bad, n=len(tag_names)))
     return [tag_names[v] for v in raw]
 
 
@@ -105,16 +103,16 @@ def read_jsonl_tokens(text: str, tag_names: Sequence[str] | None = None) -> list
         key = "tags" if "tags" in record else "ner_tags"
         raw = record.get(key)
         if not _string_list(tokens) or raw is None:
-            raise DataError(f'{place} needs "tokens" (a list of words) and "tags" or "ner_tags" (one tag per word).')
+            raise DataError(message("error.ner_file.tokens_missing", place=place))
         tags = raw if _string_list(raw) else _tag_names_of(raw if isinstance(raw, list) else [None], tag_names, place)
         if len(tokens) != len(tags):
-            raise DataError(f"{place} has {len(tokens)} tokens but {len(tags)} tags; each token needs exactly one tag.")
+            raise DataError(message("error.ner_file.count_mismatch", place=place, tokens=len(tokens), tags=len(tags)))
         if not tokens:
-            raise DataError(f"{place} has no tokens; remove the record or give it the tokens that were tagged.")
+            raise DataError(message("error.ner_file.no_tokens", place=place))
         ident = record.get("id")
         sentences.append(Sentence(tokens, tags, None if ident is None else str(ident)))
     if not sentences:
-        raise DataError('The file has no records; each line needs a JSON object with "tokens" and "tags".')
+        raise DataError(message("error.ner_file.no_token_records"))
     return sentences
 
 
@@ -168,8 +166,7 @@ def sniff_format(first_bytes: bytes | str) -> str:
     if '"' not in first.split("\n", 1)[0]:
         # No JSON key at all: a CoNLL file whose first token is "[" or "{" (``[ O``), not broken JSON.
         return CONLL
-    raise DataError('The file looks like JSON but has neither "tokens" and "tags" nor "text" and entity spans; '
-                    "save each sentence as one of those.")
+    raise DataError(message("error.ner_file.json_neither"))
 
 
 def read_sentences(data: bytes | str, format: str | None = None, *, tag_names: Sequence[str] | None = None) -> Reading:
@@ -181,7 +178,7 @@ def read_sentences(data: bytes | str, format: str | None = None, *, tag_names: S
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise DataError("The file is not UTF-8 text; save it as UTF-8 and upload it again.") from None
+            raise DataError(message("error.ner_file.not_utf8")) from None
     else:
         text = data
     fmt = format or sniff_format(text[:65536])

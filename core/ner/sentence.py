@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import DataError
+from core.i18n import Message, message
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,12 @@ class Reading:
     snapped: int = 0
 
 
-def json_records(text: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
+def json_records(text: str) -> Iterator[tuple[int, Message, dict[str, Any]]]:
     """``(number, place, object)`` for each record of JSON lines (blank lines skipped) or of one JSON array.
 
-    ``place`` is how error sentences name the record: ``"Line 7"``, or ``"Record 7"`` in a JSON array (what doccano
-    and Label Studio export as ``.json``), whose records are numbered 1, 2, … instead of by line.
+    ``place`` is how error sentences name the record (a catalogue message, said in the page's language):
+    ``"Line 7"``, or ``"Record 7"`` in a JSON array (what doccano and Label Studio export as ``.json``), whose records
+    are numbered 1, 2, … instead of by line.
     Raises DataError for text that is not JSON and for records that are not objects.
     """
     text = text.removeprefix("\ufeff")
@@ -81,21 +83,20 @@ def json_records(text: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DataError(f"The file starts like a JSON list but is not valid JSON (line {exc.lineno}); "
-                            "save it as JSON or as JSON lines, one object per line.") from None
+            raise DataError(message("error.ner_file.json_list_invalid", line=exc.lineno)) from None
         numbered: Sequence[tuple[int, Any]] = list(enumerate(items, 1))
-        where = "Record"
+        where = "error.ner_file.place_record"
     else:
         numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-        where = "Line"
+        where = "error.ner_file.place_line"
     for number, item in numbered:
         record = item
-        if where == "Line":
+        if where == "error.ner_file.place_line":
             try:
                 record = json.loads(item)
             except json.JSONDecodeError:
-                raise DataError(f"Line {number} is not valid JSON; each line needs one JSON object.") from None
+                raise DataError(message("error.ner_file.line_not_json", n=number)) from None
+        place = message(where, n=number)
         if not isinstance(record, dict):
-            raise DataError(f"{where} {number} is not a JSON object; each record needs to be an object like "
-                            '{"tokens": [...], "tags": [...]}.')
-        yield number, f"{where} {number}", record
+            raise DataError(message("error.ner_file.not_object", place=place))
+        yield number, place, record

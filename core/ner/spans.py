@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import DataError
+from core.i18n import Message, message
 from core.ner.schemes import entities, render
 from core.ner.sentence import DroppedSpan, Reading, Sentence, json_records
 
@@ -65,13 +66,12 @@ def _label_of(item: dict[str, Any]) -> Any:
     return labels[0] if isinstance(labels, list) and len(labels) == 1 else None
 
 
-def _spans_of(record: dict[str, Any], place: str) -> list[_Span]:
+def _spans_of(record: dict[str, Any], place: Message) -> list[_Span]:
     """The spans of one record, checked for shape (not for position: that is alignment's job)."""
     key = next((k for k in SPAN_KEYS if k in record), None)
     raw = record[key] if key else []
     if not isinstance(raw, list):
-        raise DataError(f"{place}: {key} needs to be a list of spans like "
-                        '{"start": 0, "end": 5, "label": "PER"} or [0, 5, "PER"].')
+        raise DataError(message("error.ner_file.spans_not_list", place=place, key=key))
     spans = []
     for index, item in enumerate(raw):
         if isinstance(item, list | tuple) and len(item) == 3:
@@ -84,11 +84,9 @@ def _spans_of(record: dict[str, Any], place: str) -> list[_Span]:
         # bool is an int subclass; a true/false offset is a mistake, not position 1/0.
         offsets_ok = all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end))
         if not offsets_ok or not isinstance(label, str) or not label.strip():
-            raise DataError(f"{place}: span {index + 1} needs whole-number start and end offsets and a label, "
-                            'like {"start": 0, "end": 5, "label": "PER"} or [0, 5, "PER"].')
+            raise DataError(message("error.ner_file.span_bad", place=place, index=index + 1))
         if any(ch.isspace() for ch in label) or label.startswith(("B-", "I-")):
-            raise DataError(f'{place}: the label "{label}" needs to be one word without a B-/I- prefix, '
-                            "like PER or WORK_OF_ART; rename it in the file and upload it again.")
+            raise DataError(message("error.ner_file.span_label", place=place, label=label))
         spans.append(_Span(index, start, end, label))
     return spans
 
@@ -143,18 +141,17 @@ def read_jsonl_spans(text: str) -> Reading:
     for number, place, record in json_records(text):
         body = record.get("text")
         if not isinstance(body, str):
-            raise DataError(f'{place} has no "text"; each record needs the text and its entity spans, like '
-                            '{"text": "Ada lives in Oslo", "entities": [[0, 3, "PER"], [13, 17, "LOC"]]}.')
+            raise DataError(message("error.ner_file.no_text", place=place))
         spans = _spans_of(record, place)
         sentence, lost, moved = align(body, [(s.start, s.end, s.label) for s in spans], number)
         if not sentence.tokens:
-            raise DataError(f"{place} has an empty text; remove the record or give it the text that was annotated.")
+            raise DataError(message("error.ner_file.empty_text", place=place))
         ident = record.get("id")
         sentences.append(Sentence(sentence.tokens, sentence.tags, None if ident is None else str(ident)))
         dropped += lost
         snapped += moved
     if not sentences:
-        raise DataError("The file has no records; each line needs a JSON object with the text and its entity spans.")
+        raise DataError(message("error.ner_file.no_span_records"))
     return Reading(sentences, JSONL_SPANS, dropped, snapped)
 
 

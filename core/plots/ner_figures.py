@@ -27,8 +27,10 @@ class NerCounts(Protocol):
     n_long: int | None
 
 
-def entity_types_figure(report: NerCounts, *, language: str = "en") -> go.Figure | None:
-    """Bar chart of entities per type (most frequent first), worded in ``language``; None without entities."""
+def entity_types_figure(report: NerCounts, *, language: str = "en",
+                        colours: dict[str, str] | None = None) -> go.Figure | None:
+    """Bar chart of entities per type (most frequent first), worded in ``language``, each bar in its type's colour
+    from ``colours`` when given (the page's preview chips use the same ones); None without entities."""
     if not report.entity_counts:
         return None
     import plotly.graph_objects as go
@@ -38,12 +40,13 @@ def entity_types_figure(report: NerCounts, *, language: str = "en") -> go.Figure
     entities = translate(language, "ner_health.chart.entities")
     axis = {**class_axis_style(len(types)), "title": {"text": translate(language, "ner_health.chart.type")}}
     fig = go.Figure()
+    marker = {"color": [colours.get(k, "#7f7f7f") for k in types]} if colours else None
     if len(types) > 20:  # horizontal bars, one readable row per type
-        fig.add_bar(name=entities, x=counts, y=types, orientation="h")
+        fig.add_bar(name=entities, x=counts, y=types, orientation="h", marker=marker)
         fig.update_layout(height=class_chart_height(len(types)), yaxis={**axis, "autorange": "reversed"},
                           xaxis={"title": {"text": entities}})
     else:
-        fig.add_bar(name=entities, x=types, y=counts)
+        fig.add_bar(name=entities, x=types, y=counts, marker=marker)
         fig.update_layout(xaxis=axis, yaxis={"title": {"text": entities}})
     fig.update_layout(title=translate(language, "ner_health.chart.per_type"))
     return with_fonts(fig)

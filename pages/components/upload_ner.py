@@ -123,7 +123,8 @@ def _show_report(report: NerHealth) -> None:
     if report.problem_examples:
         _problems(report)
     language = current_language()
-    figures = [f for f in (entity_types_figure(report, language=language),
+    colours = type_colours(list(report.entity_counts))
+    figures = [f for f in (entity_types_figure(report, language=language, colours=colours),
                            sentence_length_figure(report, language=language)) if f is not None]
     for column, (i, fig) in zip(st.columns(2), enumerate(figures), strict=False):
         column.plotly_chart(fig, key=f"ner_health_{i}")

@@ -111,3 +111,24 @@ def test_the_ner_flow_reads_as_chinese():
     left = [(where, text) for where, text in english_leftovers(at, data=data)
             if (where, text) not in LANGUAGE_SWITCH and not text.startswith("<div")]
     assert left == [], "\n".join(f"{w}: {x[:160]}" for w, x in left)
+
+
+def test_the_train_page_offers_a_stored_ner_dataset_with_its_kind():
+    from core.data.examples import load_ner_example
+
+    record = load_ner_example("news_entities")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.session_state["train_dataset"] = record.id
+    at.switch_page("pages/train.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    picker = next(s for s in at.selectbox if s.label == "Dataset")
+    assert picker.value == record.id and "named entities" in picker.format_func(record.id)
+    assert any("Named entities (NER)" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_a_broken_ner_file_is_explained_in_chinese():
+    at = _upload(b'{"tokens": ["Paris", "lies"], "tags": ["B-LOC"]}\n', "broken.jsonl", language="zh")
+    assert [_plain(e.value) for e in at.error] == ["broken.jsonl: 第 1 行有 2 个词，却有 1 个标签；每个词必须恰好有一个标签。"]
+    assert not store.list_datasets()

@@ -145,6 +145,8 @@ def test_the_charts_are_worded_and_show_the_counts(language):
                                max_length=6)
     bars = entity_types_figure(report, language=language)
     assert list(bars.data[0].x) == ["PER", "LOC", "ORG"] and list(bars.data[0].y) == [3, 2, 1]  # most first
+    coloured = entity_types_figure(report, language=language, colours={"PER": "#111111", "LOC": "#222222"})
+    assert list(coloured.data[0].marker.color) == ["#111111", "#222222", "#7f7f7f"]  # a type without one: grey
     lengths = sentence_length_figure(report, language=language)
     assert list(lengths.data[0].x) == [7, 7, 7, 7]
     title = {"en": ("Entities per type", "Sentence length"), "zh": ("各类型实体数", "句子长度")}[language]
