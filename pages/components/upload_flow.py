@@ -129,8 +129,11 @@ def render() -> None:
     files = _uploads()
     if not files:
         return
-    if "all" in files and is_ner_file(files["all"].getvalue(), files["all"].name):
-        upload_ner.render(files["all"])
+    if any(is_ner_file(f.getvalue(), f.name) for f in files.values()):
+        if "all" in files:
+            upload_ner.render(files["all"])
+        else:  # NER data is split by sentence after saving, like a single table
+            st.error(t("ner_upload.one_file"), icon=":material/error:")
         return
     shown = {e: e for e in ENCODINGS} | {AUTO_DETECT: t("data.upload.auto_detect")}
     encoding = st.selectbox(t("data.upload.encoding"), ENCODINGS, help=t("data.upload.encoding_help"), format_func=shown.get)

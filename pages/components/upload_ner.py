@@ -17,6 +17,7 @@ from core.data.ner_health import NerHealth, entity_counts, ner_health_report
 from core.data.ner_import import import_ner, read_ner
 from core.errors import DataError
 from core.ner import schemes
+from core.ner.formats import JSONL_SPANS
 from core.ner.sentence import Reading
 from core.plots.ner_figures import entity_types_figure, sentence_length_figure
 from pages.components.dataset_library import sentences_text
@@ -71,10 +72,11 @@ def highlight_html(tokens: Sequence[str], tags: Sequence[str], colours: dict[str
 
 def _detected(reading: Reading, scheme: str) -> None:
     fmt = t(f"ner_upload.format.{reading.format}")
+    if reading.format == JSONL_SPANS:  # spans have no scheme of their own: the reader wrote them as BIO
+        st.info(t("ner_upload.detected_spans", format=fmt), icon=":material/label:")
+        return
     key = "ner_upload.detected_converted" if scheme != schemes.BIO else "ner_upload.detected"
     st.info(t(key, format=fmt, scheme=scheme), icon=":material/label:")
-    if reading.format == "jsonl_spans":
-        st.caption(t("ner_upload.spans_note"))
 
 
 def type_colours(types: Sequence[str]) -> dict[str, str]:
@@ -92,12 +94,20 @@ def _preview(reading: Reading) -> None:
         st.caption(t("ner_upload.preview_more", n=more))
 
 
-def _health(reading: Reading) -> NerHealth:
+def _health(raw: bytes, filename: str) -> NerHealth:
     left, right = st.columns(2)
     model = left.text_input(t("data.upload.length_model"), BUILTIN_MODEL, help=t("data.upload.length_model_help"),
                             key="ner_length_model")
     max_length = right.slider(t("data.upload.max_length"), 16, 512, 128, step=16, key="ner_max_length",
                               help=t("ner_upload.max_length_help"))
+    return _report(raw, filename, model, max_length)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _report(raw: bytes, filename: str, model: str, max_length: int) -> NerHealth:
+    # Cached on the file and settings, so a rerun (a click elsewhere on the page) does not re-count the tokens of
+    # a 14,000-sentence file; only a new model or max length does.
+    reading = _read(raw, filename)
     return ner_health_report(reading, count_tokens=_counter(model), max_length=max_length)
 
 
@@ -171,6 +181,6 @@ def render(file) -> None:
         return
     _detected(reading, schemes.detect_scheme(s.tags for s in reading.sentences))
     _preview(reading)
-    report = _health(reading)
+    report = _health(raw, file.name)
     _show_report(report)
     _save(raw, file.name, report)

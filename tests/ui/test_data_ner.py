@@ -132,3 +132,22 @@ def test_a_broken_ner_file_is_explained_in_chinese():
     at = _upload(b'{"tokens": ["Paris", "lies"], "tags": ["B-LOC"]}\n', "broken.jsonl", language="zh")
     assert [_plain(e.value) for e in at.error] == ["broken.jsonl: 第 1 行有 2 个词，却有 1 个标签；每个词必须恰好有一个标签。"]
     assert not store.list_datasets()
+
+
+def test_a_spans_file_says_it_was_converted_and_lists_dropped_spans():
+    records = [{"text": f"Ada Lovelace met Bob {i} in Oslo.", "entities": [[0, 12, "PER"], [4, 12, "PER"], [17, 20, "PER"]]}
+               for i in range(12)]
+    at = _upload("\n".join(json.dumps(r) for r in records).encode(), "spans.jsonl")
+    assert any(i.value.startswith("Detected: **JSON lines (text + spans)**, converted to BIO tags") for i in at.info)
+    assert any("12 entity spans could not become tags because they overlap a longer or earlier span" in _plain(w.value)
+               for w in at.warning), [w.value for w in at.warning]
+    assert _metric(at, "Entities") == "24"
+
+
+def test_separate_files_mode_refuses_a_ner_file_in_one_sentence():
+    at = _page()
+    at.radio[0].set_value(3).run()
+    at.file_uploader[0].set_value(("train.conll", NEWS, "text/plain")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Tagged-token (NER) files are uploaded as one file and split automatically; "
+                                          "choose “One file” above."]
