@@ -7,6 +7,7 @@ from pages.components.i18n import t
 
 st.title(t("data.title"))
 st.caption(t("data.caption"))
+st.caption(t("ner_upload.page_caption"))
 
 upload, examples, hub = st.tabs([t("data.tab_upload"), t("data.tab_examples"), t("data.tab_hub")])
 with upload:
