@@ -195,6 +195,8 @@ def train_baseline(run_id: str) -> Run:
     so an existing identical baseline (:func:`existing_baseline`) is returned instead of refitting.
     """
     source = store.require_run(run_id)
+    if source_task(source).ner:  # one label per text; a NER report carries its lookup baseline (core.ner.baseline)
+        raise RunError(message("error.ner.no_tfidf_baseline"))
     found = existing_baseline(run_id)
     if found is not None:
         return found

@@ -65,6 +65,7 @@ def ner_context(report: dict, language: str) -> dict[str, Any]:
         "token_accuracy": sentences(language, t("ner_report.token_accuracy",
                                                 value=f"{100 * summary.get('token_accuracy', 0):.1f}%"),
                                     t("ner_report.explain.token_accuracy")),
+        "baseline": _baseline_line(report, language),
         "per_type": report.get("per_type") or [],
         "confusion_figure": ner_report_figures.type_confusion_figure(report, language=language),
         "outcomes_figure": ner_report_figures.outcomes_figure(report, language=language),
@@ -72,3 +73,10 @@ def ner_context(report: dict, language: str) -> dict[str, Any]:
                     "gold": marked_parts(row["words"], row.get("gold", [])),
                     "pred": marked_parts(row["words"], row.get("pred", []))} for row in errors],
     }
+
+
+def _baseline_line(report: dict, language: str) -> str:
+    from core.evaluate.report_ner import baseline_verdict
+
+    verdict = baseline_verdict(report)
+    return "" if verdict is None else verdict.in_language(language)

@@ -18,13 +18,13 @@ import pandas as pd
 
 from core.errors import DataError
 from core.evaluate.report import _jsonable
-from core.i18n import message
+from core.i18n import Message, message
 from core.ner import metrics as nm
 from core.ner.schemes import entities
 from core.ner.table import tags_of, words_of
 from core.tasks import NER
 
-__all__ = ["build_ner_report", "error_kinds", "ner_summary", "tag_sequences"]
+__all__ = ["baseline_verdict", "build_ner_report", "error_kinds", "ner_summary", "tag_sequences"]
 
 MAX_ERRORS = 500
 
@@ -148,3 +148,14 @@ def predictions_frame(test: pd.DataFrame, tags: Sequence[Sequence[str]], confide
         "confidence": [float(c.min()) if len(c) else 1.0 for c in confidences],
         "word_confidence": [" ".join(f"{v:.4f}" for v in c) for c in confidences],
     })
+
+
+def baseline_verdict(report: dict) -> Message | None:
+    """One sentence comparing the run's entity F1 with the lookup baseline's on the same test sentences
+    (:mod:`core.ner.baseline`), or None for a report without the baseline."""
+    baseline = ((report.get("baseline") or {}).get("summary") or {}).get("f1")
+    model = (report.get("summary") or {}).get("f1")
+    if baseline is None or model is None:
+        return None
+    key = "ner_report.baseline_beaten" if model > baseline else "ner_report.baseline_not_beaten"
+    return message(key, baseline=f"{100 * baseline:.1f}%", model=f"{100 * model:.1f}%")

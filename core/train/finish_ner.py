@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from core import results, store
-from core.ner.table import words_of
+from core.ner.baseline import LookupTagger
+from core.ner.table import tags_of, words_of
 from core.train.finish import LATENCY, REPORT, SAVE, TEST, PhaseReporter, save_model
 from core.train.ner_data import predict_word_probs, tags_from_probs
 from core.train.trainer import Prepared, model_device
@@ -57,8 +58,21 @@ def finish_ner_run(prep: Prepared, trainer: Any, run_id: str, run_dir: Path, tra
             "split_sizes": {k: len(v) for k, v in prep.frames.items()},
             "windows": {k: len(v) for k, v in prep.encoded.items()}}
     report = build_ner_report(predictions, efficiency=eff, run_info=info)
+    report["baseline"] = lookup_baseline(prep)
     results.write_results(run_id, predictions, report)
     phases.end()
     store.update_run(run_id, info={**run.info, "finish_seconds": {k: round(v, 2) for k, v in phases.timings.items()},
                                    "intervals": report.get("intervals") or {}})
     return {k: float(v) for k, v in report["summary"].items() if not k.startswith("n_")}
+
+
+def lookup_baseline(prep: Prepared) -> dict[str, Any]:
+    """The lookup baseline's scores on the same test sentences (:mod:`core.ner.baseline`): what the model must beat."""
+    from core.evaluate.report_ner import ner_summary
+
+    train, test = prep.frames["train"], prep.frames["test"]
+    tagger = LookupTagger.fit([words_of(t) for t in train["text"]], [tags_of(t) for t in train["label"]])
+    predicted = [tagger.tag(words_of(t)) for t in test["text"]]
+    summary = ner_summary([tags_of(t) for t in test["label"]], predicted)
+    log.info("lookup baseline: entity F1 %.4f", summary["f1"])
+    return {"method": "lookup", "summary": summary}

@@ -12,10 +12,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.evaluate.report_ner import baseline_verdict
 from core.plots import ner_report_figures
 from pages.components import report_efficiency, report_guard, report_ner_errors
 from pages.components import report_tables as tables
-from pages.components.i18n import current_language, t
+from pages.components.i18n import current_language, t, tr
 from pages.components.report_multilabel import headline, interval, metric_value
 
 __all__ = ["HEADLINE", "render"]
@@ -36,6 +37,9 @@ def _overview(report: dict, *, key: str) -> None:
         ci = interval(report, "token_accuracy")
         st.caption(t("ner_report.token_accuracy", value=metric_value(summary["token_accuracy"]))
                    + (f" ({ci})" if ci else "") + " " + t("ner_report.explain.token_accuracy"))
+    verdict = baseline_verdict(report)  # the lookup baseline: what the model must beat
+    if verdict is not None:
+        (st.caption if report["summary"]["f1"] > report["baseline"]["summary"]["f1"] else st.warning)(tr(verdict))
     st.subheader(t("ner_report.per_type"))
     rows = report.get("per_type") or []
     if not rows:

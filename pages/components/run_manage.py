@@ -17,6 +17,7 @@ from core.compare import manage
 from core.errors import TuneboardError
 from core.jobs import queue as jobs
 from core.store import Run
+from core.tasks import task_of
 from pages.components.compare_view import plain
 from pages.components.i18n import t, tr
 from pages.components.run_table import forget_selection
@@ -117,7 +118,7 @@ def render_bulk(runs: Sequence[Run]) -> None:
 
 def baseline_button(run: Run) -> Run | None:
     """"Train a TF-IDF baseline on this split": returns the new baseline run once trained (else None)."""
-    if not run.dataset_id or run.info.get("kind") == "baseline":
+    if not run.dataset_id or run.info.get("kind") == "baseline" or task_of(run).ner:  # NER: the report has its own
         return None
     if not st.button(t("runs.controls.baseline"), icon=":material/functions:", key=f"baseline_{run.id}",
                      help=t("runs.controls.baseline_help")):

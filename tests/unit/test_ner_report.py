@@ -80,3 +80,11 @@ def test_html_report_escapes_words_and_marks_entities(language):
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "NER <b>run</b>" not in html
     assert html.count('<mark class="ent"') >= 10
+
+
+def test_lookup_baseline_tags_known_words_and_leaves_unknown_ones_outside():
+    from core.ner.baseline import LookupTagger
+
+    tagger = LookupTagger.fit([["Paris", "is", "big"], ["paris", "Hilton"], ["Paris", "again"]],
+                              [["B-LOC", "O", "O"], ["B-PER", "I-PER"], ["B-LOC", "O"]])
+    assert tagger.tag(["Paris", "PARIS", "Hilton", "Rome"]) == ["B-LOC", "B-LOC", "I-PER", "O"]
