@@ -100,7 +100,8 @@ class Applier:
         self._chunks: list[str] = []
 
     def feed(self, lines: list[str]) -> int:
-        """Apply the events among ``lines`` (ordinary lines go to the run's ``worker.out``); returns how many."""
+        """Apply the events among ``lines``; returns how many.  Ordinary lines (the worker's log, Ray's own) are
+        added to the run's ``train.log``, so the run page shows a live log; the worker's own copy replaces it at the end."""
         applied, plain = 0, []
         for line in lines:
             event = decode(line)
@@ -113,7 +114,7 @@ class Applier:
         if plain:
             folder = paths.run_dir(self.run_id)
             folder.mkdir(parents=True, exist_ok=True)
-            with open(folder / "worker.out", "a", encoding="utf-8") as out:
+            with open(folder / "train.log", "a", encoding="utf-8") as out:
                 out.write("\n".join(plain) + "\n")
         return applied
 

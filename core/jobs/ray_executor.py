@@ -103,12 +103,19 @@ def build_package(run: Run, folder: Path) -> Path:
         checkpoint = paths.run_dir(run.id) / "checkpoints" / Path(resume).name
         if checkpoint.is_dir():
             shutil.copytree(checkpoint, run_dir / "checkpoints" / checkpoint.name)
+    if (paths.run_dir(run.id) / "train.log").is_file():  # a resumed run's log goes on where it was
+        shutil.copy2(paths.run_dir(run.id) / "train.log", run_dir / "train.log")
+    model = Path(str(run.config.get("model") or ""))
+    shipped_model = model.is_absolute() and model.is_dir()  # a local folder (e.g. continued training) is not on the node
+    if shipped_model:
+        shutil.copytree(model, workspace / "shipped_model", ignore=shutil.ignore_patterns("checkpoints"))
     points = store.metric_points(run.id)
     package = {
         "run": {k: v for k, v in run.__dict__.items()},
         "dataset": record.__dict__ if record else None,
         "points": points[["step", "epoch", "split", "name", "value", "t"]].values.tolist(),
         "seq": int((run.info.get("ray") or {}).get("seq", 0)),
+        "shipped_model": "shipped_model" if shipped_model else None,
     }
     (folder / PACKAGE_FILE).write_text(json.dumps(package, default=str), encoding="utf-8")
     return folder

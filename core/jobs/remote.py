@@ -116,6 +116,8 @@ def install(run_id: str, package_dir: Path | None = None) -> RemoteBackend:
     config = package["run"]["config"]
     if config.get("resume_from"):  # the head's checkpoint path → the copy shipped into this home
         config["resume_from"] = str(paths.run_dir(run_id) / "checkpoints" / Path(config["resume_from"]).name)
+    if package.get("shipped_model"):  # the head's model folder came with the job
+        config["model"] = str(home / package["shipped_model"])
     sys.addaudithook(_audit)
     backend = RemoteBackend(package)
     store.set_backend(backend)

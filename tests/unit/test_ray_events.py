@@ -72,7 +72,7 @@ def test_applier_replays_a_worker_into_the_store_once():
     assert stored.heartbeat_at >= before  # the head's clock, not the node's
     assert stored.info["labels"] == ["a", "b"] and stored.info["ray"] == {"job_id": "job-1", "address": "http://x"}
     assert store.metric_points(run.id)["value"].tolist() == [0.9, 0.7]
-    assert (paths.run_dir(run.id) / "worker.out").read_text() == "a plain log line\n"
+    assert (paths.run_dir(run.id) / "train.log").read_text() == "a plain log line\n"
 
     again = events.Applier(run.id, seq=applier.seq)  # a restarted scheduler reads the log from the start
     assert again.feed(lines) == 0
@@ -199,3 +199,15 @@ def test_the_job_package_carries_the_run_its_data_and_its_checkpoint(tmp_path):
     assert (folder / "workspace" / "datasets" / dataset_id / "data.parquet").is_file()
     assert (folder / "workspace" / "runs" / run.id / "checkpoints" / "checkpoint-12" / "trainer_state.json").is_file()
     assert not (folder / "workspace" / "tuneboard.db").exists()
+    assert package["shipped_model"] is None
+
+
+def test_a_local_model_folder_travels_with_the_job(tmp_path):
+    model = tmp_path / "my-model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    run = store.create_run(RunConfig(dataset_id=save_sample(40), model=str(model)).to_dict(), name="r",
+                           dataset_id=None, status="running")
+    folder = ray_executor.build_package(store.get_run(run.id), tmp_path / "package")
+    assert json.loads((folder / remote.PACKAGE_FILE).read_text())["shipped_model"] == "shipped_model"
+    assert (folder / "workspace" / "shipped_model" / "config.json").is_file()
