@@ -58,7 +58,7 @@ def _fake_tagger(max_length: int = 64) -> RunModel:
             super().__init__()
             self.table = torch.nn.Parameter(table)
 
-        def forward(self, input_ids, attention_mask=None):  # noqa: ANN001 (torch's calling convention)
+        def forward(self, input_ids, attention_mask=None):
             return SimpleNamespace(logits=self.table[input_ids])
 
     return RunModel(Fake(), tokenizer, TAGS, max_length)
