@@ -117,6 +117,10 @@ def _ner_summaries(records: list, limit: int = 5) -> None:
                           types=escape_markdown(", ".join(f"{k} {v:,}" for k, v in counts.items()) or "—"),
                           format=t(f"ner_upload.format.{fmt}") if fmt in NER_FORMATS else escape_markdown(fmt),
                           scheme=t("ner_library.converted", scheme=scheme) if scheme != "BIO" else scheme))
+            # The health report kept at import (core.data.ner_health.summary): its findings' titles, worst first.
+            titles = [tr(f["messages"]["title"]) for f in health.get("findings") or [] if f.get("severity") != "info"]
+            if titles:
+                st.caption(t("ner_library.findings", findings=escape_markdown(" · ".join(titles))))
             if ner.get("n_scheme_problems"):
                 st.caption(t("ner_library.problems", n=ner["n_scheme_problems"]))
 

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import store
 from core.data.examples import example_bytes
+from core.data.ner_import import import_ner
 from core.tasks import task_of
 from tests.conftest import ROOT
 from tests.ui.i18n_check import _figure_texts, _walk, english_leftovers
@@ -99,6 +100,16 @@ def test_the_builtin_ner_example_loads():
     assert summary == "**News entities (NER)**: 300 sentences, 4,096 words, entities ORG 167, LOC 166, PER 142, MISC 109; CoNLL, BIO."
     (record,) = store.list_datasets()
     assert record.meta["ner"]["scheme"] == "BIO" and record.meta["health"]["entity_counts"]["ORG"] == 167
+    assert not any(c.value.startswith("Health:") for c in at.caption)  # the example has no warning
+
+
+def test_the_library_shows_a_stored_ner_datasets_health():
+    orphan = "\n\n".join(["Smith I-PER\nleft O"] + ["Ada B-PER\nleft O"] * 11)
+    import_ner(orphan.encode(), "orphans.conll")
+    at = _page()
+    assert any(_plain(c.value) == "Health: Small dataset · Tag-scheme errors · Duplicate sentences." for c in at.caption), \
+        [c.value for c in at.caption]
+    assert any(c.value == "Tag-scheme problems found at import: 1." for c in at.caption)
 
 
 def test_the_ner_flow_reads_as_chinese():
