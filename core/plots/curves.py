@@ -21,7 +21,9 @@ MAX_POINTS = 2000  # drawing more points than pixels only slows the browser
 LR_FORMAT = ".2~e"
 
 
-VALIDATION_CURVES = ("accuracy", "f1_macro", "f1_micro", "subset_accuracy", "spearman", "pearson")
+VALIDATION_CURVES = ("accuracy", "f1_macro", "f1_micro", "subset_accuracy", "spearman", "pearson",
+                     "f1", "precision", "recall")
+"""Plotted validation scores; ``f1``/``precision``/``recall`` are a NER run's entity-level scores."""
 
 
 def _series(history: pd.DataFrame, split: str, name: str) -> pd.DataFrame:
@@ -74,7 +76,8 @@ def loss_figure(history: pd.DataFrame, *, title: str | None = None, language: st
 
 def validation_metrics_figure(history: pd.DataFrame, *, language: str = "en") -> Any | None:
     """Validation scores at each evaluation (None before the first one): accuracy and macro-F1 of a classifier,
-    micro/macro-F1 and subset accuracy of a multi-label run, Spearman and Pearson of a regression."""
+    micro/macro-F1 and subset accuracy of a multi-label run, Spearman and Pearson of a regression, entity F1,
+    precision and recall of a NER run."""
     import plotly.graph_objects as go
 
     words = _words(language)
