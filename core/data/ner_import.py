@@ -26,6 +26,7 @@ NER_EXTENSIONS = (".conll", ".conllu", ".conll03", ".bio", ".iob", ".iob2", ".bi
 """Extensions that always mean a tagged-token file."""
 _MAYBE = (".txt", ".tsv", ".json", ".jsonl", ".ndjson", "")
 _TAG = re.compile(r"^(O|[BIESLU]-\S+)$")
+_SPAN_LABELS = re.compile(r'"labels?"\s*:\s*\[\s*[\[{]')
 
 
 def _looks_like_conll(text: str) -> bool:
@@ -50,7 +51,9 @@ def is_ner_file(raw: bytes, filename: str | None) -> bool:
     if stripped.startswith(("{", "[")):
         first = stripped.split("\n", 1)[0] if stripped.startswith("{") else stripped[:4096]
         has_tags = '"tags"' in first or '"ner_tags"' in first
-        has_spans = '"text"' in first and ('"entities"' in first or '"spans"' in first)
+        # doccano and Label Studio call the spans "label"/"labels": a list of lists or objects, never of plain
+        # strings (which is a multi-label table's list of classes).
+        has_spans = '"text"' in first and ('"entities"' in first or '"spans"' in first or bool(_SPAN_LABELS.search(first)))
         return ('"tokens"' in first and has_tags) or has_spans
     return _looks_like_conll(head)
 

@@ -162,3 +162,15 @@ def test_separate_files_mode_refuses_a_ner_file_in_one_sentence():
     assert not at.exception
     assert [e.value for e in at.error] == ["Tagged-token (NER) files are uploaded as one file and split automatically; "
                                           "choose “One file” above."]
+
+
+def test_the_preview_html_escapes_every_user_string():
+    from pages.components.upload_ner import highlight_html, type_colours
+
+    tokens = ['"><img src=x onerror=alert(1)>', "line\n\nbreak", "Oslo", "&amp;"]
+    tags = ["B-<b>X</b>", "O", "B-LOC", "O"]
+    out = highlight_html(tokens, tags, type_colours(["<b>X</b>", "LOC"]))
+    assert "<img" not in out and "<b>" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out
+    assert "&quot;&gt;" in out and "&lt;b&gt;X&lt;/b&gt;</span>" in out and "&amp;amp;" in out
+    assert "\n" not in out and "line break" in out  # one raw-HTML block: Markdown never parses the words
+    assert out.count("<span") == 4 and ">LOC</span>" in out  # two entities, each with its chip

@@ -39,6 +39,11 @@ def test_is_ner_file_knows_each_format_and_refuses_tables():
     assert is_ner_file(conll, "data.txt") and is_ner_file(conll, "data.tsv") and is_ner_file(conll, None)
     assert is_ner_file(tokens, "data.jsonl") and is_ner_file(tokens, "data.json")
     assert is_ner_file(spans, "data.jsonl")
+    doccano = json.dumps({"text": "Ada lives in Oslo", "label": [[0, 3, "PER"]]}).encode()
+    studio = json.dumps({"text": "Ada", "label": [{"start": 0, "end": 3, "labels": ["PER"]}]}).encode()
+    assert is_ner_file(doccano, "export.jsonl") and is_ner_file(studio, "export.json")
+    tags = json.dumps({"text": "refund please", "labels": ["billing", "refund"]}).encode()  # multi-label table
+    assert not is_ner_file(tags, "tickets.jsonl")
     csv = pd.DataFrame({"text": ["good film", "bad film"] * 5, "label": ["pos", "neg"] * 5}).to_csv(index=False)
     assert not is_ner_file(csv.encode(), "reviews.csv") and not is_ner_file(csv.encode(), "reviews.txt")
     classification = "\n".join(json.dumps({"text": t, "label": lab}) for t, lab in [("good", "pos"), ("bad", "neg")])
