@@ -153,7 +153,7 @@ def test_columns_health_library_split_and_example_errors_keep_their_english():
     _error(splits.split_frame, tiny.head(1), test_size=0.2, validation_size=0.0, seed=0,
            english="The dataset is too small to split (1 rows); add more rows (at least a few dozen).")
     _error(examples.example_path, "nope",
-           english=f"Unknown example ‘nope’; choose one of: {', '.join(examples.EXAMPLES)}.")
+           english=f"Unknown example ‘nope’; choose one of: {', '.join([*examples.EXAMPLES, *examples.NER_EXAMPLES])}.")
 
 
 def test_hub_errors_keep_their_english(monkeypatch):
