@@ -10,6 +10,7 @@ string (section ``serve_ner.card``).  Nothing here imports torch.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -30,12 +31,24 @@ def _pct(value: Any) -> str:
     return f"{100 * value:.1f}%" if isinstance(value, int | float) and not isinstance(value, bool) else "–"
 
 
+_CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+
+
+def readable(words_text: str) -> str:
+    """A stored NER text (its words joined by single spaces) as a person would write it, for code examples: no
+    space before closing punctuation, after an opening bracket, or between CJK characters."""
+    text = re.sub(r" ([,.;:!?%)\]}])", r"\1", words_text)
+    text = re.sub(r"([(\[{]) ", r"\1", text)
+    return re.sub(rf"(?<=[{_CJK}]) (?=[{_CJK}])", "", text)
+
+
 def usage(example: str, *, peft: bool = False, base: str = "") -> str:
     """The few lines of Python that load the unzipped export and find the entities of ``example`` (a ``repr``)."""
     call = (f"print(tagger({example}))\n"
             '# [{"entity_group": "PER", "score": 0.98, "word": "...", "start": 0, "end": 14}, ...]: one dict per entity,\n'
-            "# start/end are character offsets in the text. aggregation_strategy=\"first\" tags each whole word by its\n"
-            "# first piece, as Tuneboard trained and scored the model.\n")
+            "# start/end are character offsets in the text. Only the first piece of each word was trained (as\n"
+            "# Tuneboard scores it): if a name comes back split at a piece like '##ly', use aggregation_strategy=\"first\",\n"
+            "# which reads each whole word's tag from its first piece, exactly as Tuneboard's own predictions do.\n")
     if peft:
         return (
             "# Unzip the download; needs: pip install torch transformers peft\n"

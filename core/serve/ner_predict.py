@@ -158,6 +158,27 @@ def predict_table(run_id: str, df: pd.DataFrame, text_column: str, *, bundle: se
     return add_entities(df, run_predict_entities(run_id, texts_of(df, text_column), bundle=bundle, progress=progress))
 
 
+def read_texts(source: bytes | str | Path, filename: str) -> Any:
+    """A file of texts to predict as a :class:`core.data.formats.LoadedTable`: whatever the upload reads (tables,
+    fastText), and also a plain ``.txt`` without labels, one text per line (column ``text``), which the upload
+    refuses because a training file needs labels while a file to predict does not."""
+    from core.data import upload
+    from core.data.encodings import decode
+    from core.data.formats import LoadedTable
+
+    try:
+        return upload.read_table(source, filename)
+    except DataError:
+        if not filename.lower().endswith(".txt"):
+            raise
+    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    text, codec, _notes = decode(raw, None)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise DataError(message("error.data.blank_text"))
+    return LoadedTable(df=pd.DataFrame({"text": lines}), format="txt", encoding=codec, delimiter=None)
+
+
 def parse_entities(cell: object) -> list[Entity]:
     """An ``entities`` cell back as a list (an empty or unreadable cell is no entities)."""
     if isinstance(cell, list):
@@ -218,10 +239,9 @@ def cli_predict(args: Any, write_table: Callable[[pd.DataFrame, Path], Path]) ->
         print(json.dumps(rows[0] if len(rows) == 1 else rows, indent=2, ensure_ascii=False))
         return 0
     from core.data.columns import detect_columns
-    from core.data.upload import read_table
 
-    table = read_table(Path(args.file), Path(args.file).name)
-    text_column = args.text_col or detect_columns(table.df).text
+    table = read_texts(Path(args.file), Path(args.file).name)
+    text_column = args.text_col or ("text" if table.format == "txt" else detect_columns(table.df).text)
     started = time.time()
     result = predict_table(args.run_id, table.df, text_column, bundle=bundle)
     if out is not None and out.suffix.lower() == ".jsonl":

@@ -56,6 +56,7 @@ def usage_snippet(run_id: str, *, int8: bool = False) -> str:
     example, pair_example = _task_example(run_id, task)
     peft = serving.is_peft_folder(serving.model_dir(run_id))
     if task.ner:  # a token classifier: entity groups with character offsets (no int8 copy: refused on export)
+        example = repr(card_ner.readable(_example_text(run_id)))  # stored NER texts are words joined by spaces
         return card_ner.usage(example, peft=peft, base=base_model_name(run.config))
     call = "\n".join(card_tasks.pipeline_call(task, example, pair_example, peft=peft)) + "\n"
     if int8:

@@ -15,7 +15,7 @@ from core.data.columns import detect_columns
 from core.data.formats import LoadedTable
 from core.errors import DataError, TuneboardError
 from core.results import PROB_PREFIX
-from core.serve import predict, task_output
+from core.serve import ner_predict, predict, task_output
 from core.store import Run
 from core.tasks import Task
 from pages.components import playground_ner_batch
@@ -29,7 +29,7 @@ PHASE_KEYS = {"starting": "starting", "loading the model": "loading", "classifyi
 
 @st.cache_data(show_spinner=False, max_entries=4)  # the caller shows a spinner in the page's language
 def _read(raw: bytes, filename: str) -> LoadedTable:
-    return upload.read_table(raw, filename)
+    return ner_predict.read_texts(raw, filename)  # any upload, and a plain .txt of texts (one per line)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.errors import DataError
 from core.ner.spans import tokenize
 from core.serve import ner_predict, predict
 from core.serve.loading import RunModel
@@ -192,3 +193,20 @@ def test_parse_entities_reads_cells_back():
     assert ner_predict.parse_entities('[{"type": "PER"}]') == [{"type": "PER"}]
     assert ner_predict.parse_entities(None) == [] and ner_predict.parse_entities("not json") == []
     assert ner_predict.parse_entities(float("nan")) == []
+
+
+def test_a_plain_text_file_of_lines_is_a_table_of_texts_to_predict():
+    table = ner_predict.read_texts("Maria Pemberly said\n\n李明在北京。\r\n".encode(), "texts.txt")
+    assert table.df["text"].tolist() == ["Maria Pemberly said", "李明在北京。"] and table.format == "txt"
+    csv = ner_predict.read_texts(b"id,sentence\n1,Maria Pemberly said in Quarry Point today\n", "in.csv")
+    assert csv.df.columns.tolist() == ["id", "sentence"]
+    with pytest.raises(DataError):
+        ner_predict.read_texts(b"  \n\n", "empty.txt")
+
+
+def test_code_examples_show_a_stored_ner_text_as_written():
+    from core.serve.card_ner import readable
+
+    assert readable("Amara Varnholt ( Ardent Mining Group ) finished second , then left .") == \
+        "Amara Varnholt (Ardent Mining Group) finished second, then left."
+    assert readable("李 明 在 北 京 工 作 。") == "李明在北京工作。"
