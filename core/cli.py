@@ -37,6 +37,8 @@ def cmd_check_data(args: argparse.Namespace) -> int:
     from core.data.task_detect import clean_for
     from core.data.upload import read_table
 
+    if _is_ner_check(args):
+        return _check_ner(args)
     table = read_table(Path(args.file), Path(args.file).name, encoding=args.encoding)
     guess = guess_task(table.df, text_column=args.text_col, label_column=args.label_col,
                        **run_commands.task_options(args))
@@ -132,6 +134,31 @@ def _add(subparsers: Any, name: str, func: Callable[[argparse.Namespace], int], 
     parser = subparsers.add_parser(name, help=help_text.replace("%", "%%"), description=help_text)
     parser.set_defaults(func=func)
     return parser
+
+
+def _is_ner_check(args: argparse.Namespace) -> bool:
+    """Whether check-data's file holds tagged tokens (NER) and no other kind was asked for with --task."""
+    from core.data.ner_import import is_ner_file
+
+    path = Path(args.file)
+    if getattr(args, "task", None) not in (None, "ner") or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        return is_ner_file(handle.read(65536), path.name)
+
+
+def _check_ner(args: argparse.Namespace) -> int:
+    """check-data for a NER file: its own report (core.data.ner_health); exit 2 when it cannot be trained on."""
+    from core import models
+    from core.data.ner_health import summary
+    from core.data.ner_import import check_ner_file
+
+    report = check_ner_file(Path(args.file), count_tokens=models.token_counter(args.model), max_length=args.max_length)
+    print(json.dumps({"task": "ner", **summary(report)}, indent=2, ensure_ascii=False) if args.json else report.to_text())
+    if not report.trainable:
+        print(f"error: {next(f for f in report.findings if f.severity == 'error').message}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def register_check_data(subparsers: Any) -> None:

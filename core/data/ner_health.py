@@ -80,6 +80,22 @@ class NerHealth:
         out["findings"] = [asdict(f) for f in self.findings]
         return out
 
+    def to_text(self) -> str:
+        """The report in English lines for the command line (``core check-data file.conll``)."""
+        types = ", ".join(f"{k} {n:,}" for k, n in self.entity_counts.items()) or "none"
+        stats = self.length_stats
+        lines = [f"Named entities · {self.format} · tags in {self.scheme}"
+                 + (" (converted to BIO when stored)" if self.converted else ""),
+                 f"Sentences: {self.n_sentences:,} · words: {self.n_words:,} · entities: {self.n_entities:,} ({types}) · "
+                 f"without entities: {self.no_entity:,}",
+                 f"Sentence length (words): median {stats['median']:g}, p95 {stats['p95']:g}, longest {stats['max']:g}"]
+        if self.n_long is not None:
+            lines.append(f"Longer than {self.max_length} tokens: {self.n_long:,} (split into overlapping windows)")
+        lines += [f"[{f.severity.upper()}] {f.title}: {f.message}" for f in self.findings]
+        lines += [f"  sentence {p['sentence']}, word {p['position'] + 1}: {p['tag']} ({p['problem']})"
+                  for p in self.problem_examples]
+        return "\n".join(lines)
+
 
 def scheme_problems(sentences: Sequence[Sentence], scheme: str) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """Malformed tags of every sentence in ``scheme``: counts per problem code and the first :data:`MAX_EXAMPLES`."""

@@ -9,10 +9,11 @@ one sentence per row (:mod:`core.ner.table`).  ``core train --data file.conll`` 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.data.ner_health import ner_health_report, summary
+from core.data.ner_health import NerHealth, ner_health_report, summary
 from core.errors import DataError
 from core.i18n import message
 from core.ner import schemes
@@ -116,11 +117,17 @@ def import_ner(source: bytes | str | Path, filename: str | None = None, *, name:
     return save_frame(frame, name=label, meta=ner_meta(reading, scheme, source_name), task=Task(NER))
 
 
+def check_ner_file(path: Path, *, count_tokens: Callable[[list[str]], list[int]] | None = None,
+                   max_length: int = 128) -> NerHealth:
+    """The health report of a NER file on disk (what ``core check-data`` prints); DataError when it cannot be read."""
+    return ner_health_report(read_ner(path, path.name), count_tokens=count_tokens, max_length=max_length)
+
+
 def default_format_name(fmt: str) -> str:
     """How the CLI names a NER format (the UI's words are ``ner_upload.format.<format>`` in the catalogues)."""
     return {CONLL: "CoNLL", "jsonl_tokens": "JSON lines (tokens + tags)", "jsonl_spans": "JSON lines (text + spans)"}.get(
         fmt, fmt)
 
 
-__all__ = ["NER_EXTENSIONS", "default_format_name", "entity_types_of", "import_ner", "is_ner_file", "ner_meta",
+__all__ = ["NER_EXTENSIONS", "check_ner_file", "default_format_name", "entity_types_of", "import_ner", "is_ner_file", "ner_meta",
            "read_ner", "sniff_format", "to_bio"]

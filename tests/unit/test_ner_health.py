@@ -153,3 +153,20 @@ def test_the_charts_are_worded_and_show_the_counts(language):
     assert (bars.layout.title.text, lengths.layout.title.text) == title
     words = sentence_length_figure(ner_health_report(read_ner(CONLL.encode(), "a.conll")), language="en")
     assert list(words.data[0].x) == [6, 4, 5, 6] and words.layout.xaxis.title.text == "words per sentence"
+
+
+def test_check_data_on_a_conll_file_prints_the_ner_report(tmp_path, capsys):
+    from core.cli import main
+
+    path = tmp_path / "tagged.txt"  # recognised by its content, not its extension
+    path.write_text(CONLL, encoding="utf-8")
+    assert main(["check-data", str(path), "--model", "all-MiniLM-L6-v2"]) == 2  # 4 sentences: not trainable
+    out, err = capsys.readouterr()
+    assert out.startswith("Named entities · conll · tags in BIO\nSentences: 4 · words: 21 · entities: 6 (PER 3, LOC 2, ")
+    assert "  sentence 3, word 1: I-PER (orphan_inside)" in out
+    assert err.strip() == "error: The file has 4 sentences; at least 10 are needed to train, validate and test a model."
+    example = "core/ner/example_data/news_entities.conll"
+    assert main(["check-data", example, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["task"] == "ner" and report["n_sentences"] == 300 and report["n_long"] == 0
+    assert report["entity_counts"] == {"ORG": 167, "LOC": 166, "PER": 142, "MISC": 109}
