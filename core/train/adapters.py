@@ -97,8 +97,7 @@ def apply_peft(model: Any, config: RunConfig, *, token_classification: bool = Fa
     if config.peft == "none":
         return model, False
     if token_classification and config.peft == "prompt_tuning":
-        raise ConfigError(message("error.config.peft_failed", peft=config.peft,
-                                  detail="prompt tuning cannot tag words; use LoRA or full fine-tuning"))
+        raise ConfigError(message("error.ner.prompt_tuning"))
     from peft import (
         AdaLoraConfig,
         LoraConfig,
