@@ -78,7 +78,8 @@ def highlight_html(text: str, entities: Sequence[dict], types: Sequence[str]) ->
 
 def legend_html(types: Sequence[str]) -> str:
     """The legend: one chip per entity type, in the chips' colours."""
-    chips = " ".join(chip_html(type_, type_, None, types) for type_ in types)
+    chips = " ".join(f'<span style="{_CHIP.format(colour=chip_colour(type_, types))}">{html.escape(type_)}</span>'
+                     for type_ in types)
     return f'<div style="{_LINE}">{html.escape(t("serve_ner.playground.legend"))} {chips}</div>'
 
 

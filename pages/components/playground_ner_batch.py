@@ -30,7 +30,10 @@ def shown_columns(columns: list[str]) -> dict[str, str]:
 def downloads(frame: pd.DataFrame, source_name: str, text_column: str) -> None:
     """The first rows of the result and its CSV, Excel and JSON-lines downloads."""
     names = shown_columns([str(c) for c in frame.columns])
-    st.dataframe(frame.head(200).rename(columns=names), hide_index=True, key="pg_batch_result")
+    columns = [str(c) for c in frame.columns]
+    # On the page the readable column comes before the JSON one (wide, and cut off first); the files keep their order.
+    shown = frame.head(200)[[*columns[:-2], columns[-1], columns[-2]]] if len(columns) >= 2 else frame.head(200)
+    st.dataframe(shown.rename(columns=names), hide_index=True, key="pg_batch_result")
     if any(shown != column for column, shown in names.items()):  # the files keep the stable English column names
         st.caption(t("serve_ner.batch.file_columns_note", entities=ner_predict.ENTITIES_COLUMN,
                      entities_text=ner_predict.ENTITIES_TEXT_COLUMN))

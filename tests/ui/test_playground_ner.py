@@ -112,7 +112,7 @@ def test_batch_tab_shows_entity_columns_and_offers_jsonl(home, ner_run):
     assert predict.job_progress(job_id)["state"] == "completed"
     at = _playground(ner_run, pg_batch_job=job_id)
     result = next(d.value for d in at.dataframe if "id" in d.value.columns)
-    assert result.columns.tolist() == ["id", "text", "entities", "entities in words"]
+    assert result.columns.tolist() == ["id", "text", "entities in words", "entities"]
     labels = [b.label for b in at.get("download_button")]
     assert {"Download CSV", "Download JSON lines"} <= set(labels), labels
     assert any("`entities`" in c.value and "`entities_text`" in c.value for c in at.caption)
