@@ -104,7 +104,7 @@ def head_multiplier_rule(n_classes: int) -> tuple[float, Message]:
 
 
 def epochs_rule(train_rows: int, n_classes: int, effective_batch: int,
-                max_epochs: int = MAX_EPOCHS) -> tuple[float, Message]:
+                max_epochs: int = MAX_EPOCHS, *, ner: bool = False) -> tuple[float, Message]:
     """Epochs that give the step budget (more classes → more steps), within MIN_EPOCHS–``max_epochs``."""
     steps_per_epoch = max(1, math.ceil(train_rows / effective_batch))
     target = TARGET_STEPS_BASE + TARGET_STEPS_PER_CLASS * n_classes
@@ -113,6 +113,7 @@ def epochs_rule(train_rows: int, n_classes: int, effective_batch: int,
     # Texts, classes and steps are plural whatever the data (a stored dataset has ≥ 2 classes, so ≥ 2 training texts;
     # one step per epoch means MAX_EPOCHS epochs); only the epochs can be one.
     key = "epochs_floor" if least > MIN_EPOCHS else "epochs_one" if epochs == 1 else "epochs"
+    key += "_ner" if ner else ""  # sentences and entity types, not texts and classes
     return float(epochs), message(f"recipe.reason.{key}", rows=train_rows, classes=n_classes, epochs=epochs,
                                   steps=epochs * steps_per_epoch, target=target, least=least, many=MANY_CLASSES)
 
@@ -151,9 +152,12 @@ def auto_recipe(profile: DataProfile, *, model: str, device_kind: str, batch_siz
     head, head_why = head_multiplier_rule(profile.n_classes)
     if profile.target == "regression":  # one output, not classes
         head_why = message("recipe.reason.head_regression", multiplier=head)
+    if profile.target == "ner":
+        head_why = message("recipe.reason.head_ner", types=profile.n_classes, multiplier=head)
     long_target = profile.target in ("multi_label", "regression", "ner")  # ner: one decision per word and type
     epochs, epochs_why = epochs_rule(profile.train_rows, profile.n_classes, batch_size * gradient_accumulation,
-                                     LONG_TARGET_MAX_EPOCHS if long_target else MAX_EPOCHS)
+                                     LONG_TARGET_MAX_EPOCHS if long_target else MAX_EPOCHS,
+                                     ner=profile.target == "ner")
     length, length_why = max_length_rule(profile, device_kind)
     stopping, stopping_why = early_stopping_rule(profile.validation_rows, epochs)
     settings = {"learning_rate": lr, "head_lr_multiplier": head, "epochs": epochs, "max_length": length,
