@@ -3,7 +3,8 @@
 The added columns follow the run's kind (:func:`prediction_columns`): ``predicted_label``, ``confidence`` and
 ``prob::<class>`` (single label, pairs included: a pair run reads its second texts from ``pair_column``);
 ``predicted_labels`` (``a|b``, the labels at or above their thresholds) and ``prob::<label>`` (multi-label);
-``predicted_score`` (regression).
+``predicted_score`` (regression); ``entities`` (JSON spans) and ``entities_text`` (named-entity runs,
+:mod:`core.serve.ner_predict`).
 
 The UI never runs a model over thousands of rows itself: :func:`start_job` stores the table under
 ``workspace/predictions/<job_id>/`` and starts ``python -m core.serve.predict_worker JOB_DIR`` in its own

@@ -154,10 +154,10 @@ def _job_body(job_id: str, was_active: bool) -> None:
                     text=t("playground.batch.progress", phase=phase_text(status.get("phase")), done=f"{done:,}", total=f"{total:,}"))
         return
     info = predict.job_info(job_id)
-    st.success(t("playground.batch.classified", rows=f"{status.get('total', 0):,}",
+    task = Task.from_dict(info["task"]) if info.get("task") else task_output.run_task(info["run_id"])
+    st.success(t("serve_ner.batch.tagged" if task.ner else "playground.batch.classified", rows=f"{status.get('total', 0):,}",
                  source=info.get("source_name") or t("playground.batch.the_file"), seconds=f"{status.get('seconds', 0):.1f}"),
                icon=":material/check_circle:")
-    task = Task.from_dict(info["task"]) if info.get("task") else task_output.run_task(info["run_id"])
     _downloads(job_id, info.get("source_name") or "predictions", task)
 
 

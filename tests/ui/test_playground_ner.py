@@ -116,6 +116,7 @@ def test_batch_tab_shows_entity_columns_and_offers_jsonl(home, ner_run):
     labels = [b.label for b in at.get("download_button")]
     assert {"Download CSV", "Download JSON lines"} <= set(labels), labels
     assert any("`entities`" in c.value and "`entities_text`" in c.value for c in at.caption)
+    assert any("Found the entities of 2 rows of news.csv" in s.value for s in at.success)
 
 
 def test_playground_in_chinese(home, ner_run):
