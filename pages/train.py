@@ -29,8 +29,10 @@ if not datasets:
 by_id = {d.id: d for d in datasets}
 # Options are named through dicts made here, not t() calls later: AppTest formats them outside the script run.
 shown = {i: t("train.dataset_option", name=d.name, rows=f"{d.n_rows:,}", classes=len(d.labels))
-         if task_of(d) == Task() else t("train.dataset_option_kind", name=d.name, rows=f"{d.n_rows:,}",
-                                        kind=t(f"task.short.{task_of(d).key}")) for i, d in by_id.items()}
+         if task_of(d) == Task() else t("train.dataset_option_ner", name=d.name, rows=f"{d.n_rows:,}",
+                                        types=", ".join(d.labels)) if task_of(d).ner
+         else t("train.dataset_option_kind", name=d.name, rows=f"{d.n_rows:,}", kind=t(f"task.short.{task_of(d).key}"))
+         for i, d in by_id.items()}
 preselect = st.session_state.get("train_dataset")
 dataset_id = st.selectbox(
     t("train.dataset_label"), list(by_id), index=list(by_id).index(preselect) if preselect in by_id else 0,
