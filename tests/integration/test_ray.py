@@ -2,8 +2,8 @@
 
 A tiny run completes, its metrics reach the store while it trains, its model comes back to the run folder and loads
 with a `pipeline`, and the worker never opened SQLite; a stop ends the Ray job with the run *stopped* and a checkpoint
-that a resume continues from; killing the worker fails the run with Ray's reason; an address nobody answers fails
-the run with one sentence.  Needs ray (requirements-cluster.txt): skipped without it, except under CI=true.
+that a resume continues from; killing the worker fails the run with Ray's reason; out of memory starts a new job at
+half the batch; an address nobody answers fails the run with one sentence.  Needs ray (requirements-cluster.txt): skipped without it, except under CI=true.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pytest
 from core import paths, store
 from core.config import RunConfig
 from core.jobs import queue as jobs
-from tests.conftest import ROOT, save_sample, wait_for
+from tests.conftest import save_sample, wait_for
 
 pytestmark = pytest.mark.integration
 HAS_RAY = importlib.util.find_spec("ray") is not None
@@ -165,11 +165,11 @@ def test_stop_ends_the_ray_job_keeps_a_checkpoint_and_resume_continues(on_ray):
     stop_step = int(checkpoint.name.split("-")[1])
     first_job = stopped.info["ray"]["job_id"]
 
-    store.update_run(run.id, config={**stopped.config, "max_steps": stop_step + 12})
+    store.update_run(run.id, config={**stopped.config, "max_steps": stop_step + 40})  # past the next loss log (every 30 steps here)
     jobs.resume(run.id)
     done = wait_for(run.id, {"completed", "failed"}, timeout=240)
     assert done.status == "completed", done.error
-    assert done.info["ray"]["job_id"] != first_job and done.progress["step"] == stop_step + 12
+    assert done.info["ray"]["job_id"] != first_job and done.progress["step"] == stop_step + 40
     steps = store.metric_points(run.id, names=["loss"], split="train")["step"].tolist()
     assert steps == sorted(steps) and len(set(steps)) == len(steps) and min(steps) < stop_step < max(steps)
 
@@ -184,6 +184,22 @@ def test_killing_the_worker_fails_the_run_with_rays_reason(on_ray):
     assert "\n" not in failed.error and "Traceback" not in failed.error
 
 
+def test_out_of_memory_on_ray_retries_with_half_the_batch_in_a_new_job(on_ray, monkeypatch):
+    monkeypatch.setenv("TUNEBOARD_INJECT_OOM", "4")  # travels with the job (TUNEBOARD_*): batches above 4 "run out"
+    run = jobs.submit(RunConfig(dataset_id=save_sample(120), model="tiny-random-bert", max_steps=4, batch_size=8))
+    job_ids, statuses = set(), set()
+    deadline = time.time() + 240
+    while (current := store.require_run(run.id)).status in {"queued", "running"} and time.time() < deadline:
+        statuses.add(current.status)
+        job_ids.add((current.info.get("ray") or {}).get("job_id"))
+        time.sleep(0.2)
+    done = wait_for(run.id, {"completed", "failed", "stopped"})
+    assert done.status == "completed", done.error
+    assert (done.config["batch_size"], done.config["gradient_accumulation"]) == (4, 2)
+    assert [(r["from_batch_size"], r["to_batch_size"]) for r in done.info["oom_retries"]] == [(8, 4)]
+    assert len(job_ids - {None}) == 2 and statuses <= {"queued", "running"}  # a second job, never failed between
+
+
 def test_an_address_nobody_answers_fails_the_run_with_a_sentence(ray_address, monkeypatch):
     monkeypatch.setenv("TUNEBOARD_EXECUTOR", "ray")
     monkeypatch.setenv("RAY_ADDRESS", f"http://127.0.0.1:{_free_port()}")
@@ -191,7 +207,3 @@ def test_an_address_nobody_answers_fails_the_run_with_a_sentence(ray_address, mo
     failed = wait_for(run.id, {"failed", "completed"}, timeout=60)
     assert failed.status == "failed" and failed.error.startswith("The Ray cluster at http://127.0.0.1:"), failed.error
     assert "\n" not in failed.error
-
-
-def test_the_project_root_is_where_the_tests_run():
-    assert (ROOT / "core" / "worker.py").is_file()
