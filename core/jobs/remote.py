@@ -57,14 +57,17 @@ class RemoteBackend:
             self.out.write(events.encode(self.seq, kind, **payload) + "\n")
             self.out.flush()
 
-    # The store's routed functions, same signatures.
+    # The store's routed functions (@_routed in core.store), same signatures.
     def get_run(self, run_id: str) -> store.Run | None:
+        """The shipped run, as its events have changed it."""
         return self.run if run_id == self.run.id else None
 
     def get_dataset(self, dataset_id: str) -> store.DatasetRecord | None:
+        """The shipped dataset record (its table is in this node's workspace)."""
         return self.dataset if self.dataset and dataset_id == self.dataset.id else None
 
     def update_run(self, run_id: str, **fields: Any) -> None:
+        """Change the record here and tell the head (an ``update`` event)."""
         if "status" in fields:
             raise ValueError("a run's status changes only through store.transition")
         if fields:
@@ -72,6 +75,7 @@ class RemoteBackend:
             self.emit("update", fields=fields)
 
     def transition(self, run_id: str, from_statuses: Any, to_status: str, **fields: Any) -> bool:
+        """Move the status as the store would (only from ``from_statuses``) and tell the head."""
         from_statuses = list(from_statuses)
         if self.run.status not in from_statuses:
             return False
@@ -80,12 +84,14 @@ class RemoteBackend:
         return True
 
     def add_metric_points(self, run_id: str, points: Any) -> None:
+        """Keep the points here (the end-of-run checks read them) and send them to the head."""
         rows = [(int(s), e, sp, n, float(v)) for s, e, sp, n, v in points]
         if rows:
             self.points += [(*row, time.time()) for row in rows]
             self.emit("points", points=rows)
 
     def metric_points(self, run_id: str, *, names: Any = None, split: str | None = None) -> Any:
+        """The run's points (shipped ones and this attempt's) as the store's DataFrame."""
         import pandas as pd
 
         frame = pd.DataFrame(self.points, columns=["step", "epoch", "split", "name", "value", "t"])
@@ -96,6 +102,7 @@ class RemoteBackend:
         return frame.sort_values(["step", "t"], kind="stable").reset_index(drop=True)
 
     def drop_metric_points_after(self, run_id: str, step: int) -> None:
+        """Forget points past ``step`` here and on the head (a resume)."""
         self.points = [p for p in self.points if p[0] <= step]
         self.emit("drop_points", after=int(step))
 
