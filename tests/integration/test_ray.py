@@ -174,6 +174,41 @@ def test_stop_ends_the_ray_job_keeps_a_checkpoint_and_resume_continues(on_ray):
     assert steps == sorted(steps) and len(set(steps)) == len(steps) and min(steps) < stop_step < max(steps)
 
 
+def _scheduler_pid() -> int | None:
+    """The scheduler process of this test's workspace (found by its command and TUNEBOARD_HOME)."""
+    import psutil
+
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if "core.jobs.scheduler" in (proc.info["cmdline"] or []) and \
+                    proc.environ().get("TUNEBOARD_HOME") == str(paths.home()):
+                return proc.pid
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return None
+
+
+def test_a_scheduler_restart_while_the_job_runs_applies_nothing_twice(on_ray):
+    run = jobs.submit(RunConfig(dataset_id=save_sample(200), model="tiny-random-bert", max_steps=150, batch_size=8,
+                                eval_strategy="steps", eval_steps=50, early_stopping_patience=0))
+    running = _wait_training(run.id, min_step=20)
+    seq = running.info["ray"]["seq"]
+    while store.get_run(run.id).info["ray"]["seq"] == seq:  # just after a look at the log: not in the middle of one
+        time.sleep(0.05)
+    pid = _scheduler_pid()
+    assert pid, "the scheduler of this workspace"
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(2)  # the job trains on meanwhile; its events wait in Ray's log
+    assert store.get_run(run.id).status == "running" and not jobs.reconcile()  # no local process: not "crashed"
+    jobs.ensure_scheduler()
+    done = wait_for(run.id, {"completed", "failed", "stopped"}, timeout=240)
+    assert done.status == "completed", done.error
+    for split, name in [("train", "loss"), ("validation", "accuracy")]:
+        steps = store.metric_points(run.id, names=[name], split=split)["step"].tolist()
+        assert len(steps) == len(set(steps)) and steps == sorted(steps), (name, steps)
+    assert store.metric_points(run.id, names=["loss"], split="train")["step"].tolist() == list(range(1, 151))  # none lost
+
+
 def test_killing_the_worker_fails_the_run_with_rays_reason(on_ray):
     run = jobs.submit(RunConfig(dataset_id=save_sample(200), **LONG))
     running = _wait_training(run.id, min_step=3)
