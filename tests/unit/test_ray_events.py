@@ -211,3 +211,38 @@ def test_a_local_model_folder_travels_with_the_job(tmp_path):
     folder = ray_executor.build_package(store.get_run(run.id), tmp_path / "package")
     assert json.loads((folder / remote.PACKAGE_FILE).read_text())["shipped_model"] == "shipped_model"
     assert (folder / "workspace" / "shipped_model" / "config.json").is_file()
+
+
+def _node_folder(tmp_path, run_id: str):
+    folder = tmp_path / "node" / "runs" / run_id
+    (folder / "model").mkdir(parents=True)
+    (folder / "model" / "weights.bin").write_bytes(np.random.default_rng(1).bytes(50_000))  # does not compress
+    (folder / "config.json").write_text("{}")
+    return folder
+
+
+def test_with_shared_storage_the_run_folder_goes_through_it(tmp_path, monkeypatch):
+    run = _head_run()
+    folder, out = _node_folder(tmp_path, run.id), io.StringIO()
+    backend = remote.RemoteBackend({"run": store.get_run(run.id).__dict__}, out=out)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TUNEBOARD_RAY_STORAGE", str(tmp_path / "shared"))
+        mp.setattr(remote.paths, "run_dir", lambda run_id: folder)
+        remote.send_back(run.id, backend)
+    [line] = _lines(out.getvalue())
+    assert events.decode(line)["kind"] == "artifacts_at"  # a path, not the bytes
+    events.Applier(run.id).feed([line])
+    assert (paths.run_dir(run.id) / "model" / "weights.bin").stat().st_size == 50_000
+
+
+def test_a_run_folder_too_big_for_the_log_is_refused_with_a_sentence(tmp_path):
+    run = _head_run()
+    folder, out = _node_folder(tmp_path, run.id), io.StringIO()
+    backend = remote.RemoteBackend({"run": store.get_run(run.id).__dict__}, out=out)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("TUNEBOARD_RAY_STORAGE", raising=False)
+        mp.setenv("TUNEBOARD_RAY_MAX_LOG_MB", "0.001")
+        mp.setattr(remote.paths, "run_dir", lambda run_id: folder)
+        with pytest.raises(RuntimeError, match="set TUNEBOARD_RAY_STORAGE"):
+            remote.send_back(run.id, backend)
+    assert out.getvalue() == ""
