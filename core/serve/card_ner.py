@@ -1,8 +1,11 @@
 """The model card and usage code of a named-entity recognition (NER) run's export.
 
 A NER run's model folder is a plain ``AutoModelForTokenClassification`` whose ``id2label`` are BIO tags, so it loads
-with ``pipeline("token-classification", model=..., aggregation_strategy="simple")``, which joins the tagged pieces
-into entity groups (``entity_group``, ``score``, ``word``, ``start``, ``end``).  The card follows the classification
+with a plain ``pipeline("token-classification", model=...)`` and an ``aggregation_strategy`` that joins tagged pieces
+into entity groups (``entity_group``, ``score``, ``word``, ``start``, ``end``).  The usage code says ``"first"``: only
+each word's first piece is trained (:mod:`core.train.ner_data`), and ``"first"`` reads a whole word's tag from it,
+as Tuneboard's own predictions do; ``"simple"`` also answers with entity groups but groups pieces by their own
+(untrained) tags, so a name can come back split at a piece such as ``##ly``.  The card follows the classification
 card's sections (:func:`core.serve.export.model_card`) with entity-level numbers from the report (micro and macro
 precision/recall/F1 over whole entities, token accuracy, one row per entity type).  Every phrase is a catalogue
 string (section ``serve_ner.card``).  Nothing here imports torch.
@@ -46,9 +49,9 @@ def usage(example: str, *, peft: bool = False, base: str = "") -> str:
     """The few lines of Python that load the unzipped export and find the entities of ``example`` (a ``repr``)."""
     call = (f"print(tagger({example}))\n"
             '# [{"entity_group": "PER", "score": 0.98, "word": "...", "start": 0, "end": 14}, ...]: one dict per entity,\n'
-            "# start/end are character offsets in the text. Only the first piece of each word was trained (as\n"
-            "# Tuneboard scores it): if a name comes back split at a piece like '##ly', use aggregation_strategy=\"first\",\n"
-            "# which reads each whole word's tag from its first piece, exactly as Tuneboard's own predictions do.\n")
+            "# start/end are character offsets in the text. \"first\" reads each whole word's tag from its first piece,\n"
+            "# the only piece that was trained (as Tuneboard scores it); aggregation_strategy=\"simple\" also works but\n"
+            "# groups pieces by their own tags, so a name can come back split at a piece like '##ly'.\n")
     if peft:
         return (
             "# Unzip the download; needs: pip install torch transformers peft\n"
@@ -60,12 +63,12 @@ def usage(example: str, *, peft: bool = False, base: str = "") -> str:
             "    id2label=dict(enumerate(tags)), label2id={tag: i for i, tag in enumerate(tags)})\n"
             'model = PeftModel.from_pretrained(base, "model")  # the adapter\n'
             'tagger = pipeline("token-classification", model=model, tokenizer=AutoTokenizer.from_pretrained("model"),\n'
-            '                  aggregation_strategy="simple")\n' + call
+            '                  aggregation_strategy="first")\n' + call
         )
     return (
         "# Unzip the download; needs: pip install torch transformers\n"
         "from transformers import pipeline\n\n"
-        'tagger = pipeline("token-classification", model="model", aggregation_strategy="simple")  # model/ from the zip\n'
+        'tagger = pipeline("token-classification", model="model", aggregation_strategy="first")  # model/ from the zip\n'
         + call
     )
 

@@ -127,7 +127,7 @@ def test_export_loads_in_a_fresh_process_with_the_cards_own_code(home, ner_run, 
     card = (tmp_path / "unzipped" / "README.md").read_text()
     assert "pipeline_tag: token-classification" in card and "F1 (micro)" in card
     snippet = export.usage_snippet(ner_run)
-    assert 'pipeline("token-classification", model="model", aggregation_strategy="simple")' in snippet
+    assert 'pipeline("token-classification", model="model", aggregation_strategy="first")' in snippet
     assert snippet.strip() in card
     # The card's code as a user would run it: in the unzipped folder, Tuneboard not importable, no network.
     code = snippet.replace("print(tagger(", "import json\nresult = (tagger(") + \

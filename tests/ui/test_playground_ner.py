@@ -147,7 +147,7 @@ def test_export_panel_of_a_ner_run(home, ner_run):
     at = AppTest.from_function(_panel, args=(str(ROOT), ner_run), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     snippet, card = at.code[0].value, at.code[1].value
-    assert 'pipeline("token-classification", model="model", aggregation_strategy="simple")' in snippet
+    assert 'pipeline("token-classification", model="model", aggregation_strategy="first")' in snippet
     assert "pipeline_tag: token-classification" in card and "| LOC |" in card
     assert any("named-entity recognition" in c.value for c in at.caption)
     assert any("single-text, single-label runs only" in c.value for c in at.caption)  # int8: one sentence, no button
