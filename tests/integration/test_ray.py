@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -217,6 +218,7 @@ def test_killing_the_worker_fails_the_run_with_rays_reason(on_ray):
     assert failed.status == "failed"
     assert failed.error.startswith(f"The Ray job {running.info['ray']['job_id']} ended (failed)"), failed.error
     assert "\n" not in failed.error and "Traceback" not in failed.error
+    shutil.rmtree(running.info["ray"]["worker"]["home"], ignore_errors=True)  # a killed worker cannot clean up
 
 
 def test_out_of_memory_on_ray_retries_with_half_the_batch_in_a_new_job(on_ray, monkeypatch):
