@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -26,7 +27,7 @@ from typing import Any
 from core import paths, store
 from core.config import RunConfig
 from core.errors import OOM_EXIT_CODE, RunError
-from core.i18n import message
+from core.i18n import Message, message
 from core.jobs import events, executor
 from core.jobs.remote import PACKAGE_FILE
 from core.store import Run
@@ -261,8 +262,7 @@ class RayRuns:
             self._set_ray(run.id, **facts)
         if status in TERMINAL:
             reason = _first_line((job.message or status).split(", last available logs")[0])
-            self._settle(run, ray_info, message("error.ray.job_ended", job_id=job_id, status=status.lower(),
-                                                reason=reason))
+            self._settle(run, ray_info, _ended_sentence(job_id, status, reason, text))
 
     def _settle(self, run: Run, ray_info: dict[str, Any], sentence: Any) -> None:
         """The job is over: a run the worker left *running* is queued again (out of memory), stopped or failed."""
@@ -285,3 +285,22 @@ class RayRuns:
         for table in (self.appliers, self.offsets, self.polled, self.unreachable_since):
             table.pop(run_id, None)
         self.following.discard(run_id)
+
+
+_MISSING_MODULE = re.compile(r"^ModuleNotFoundError: No module named '([^']+)'", re.MULTILINE)
+_LAST_ERROR = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception)): (.+)$", re.MULTILINE)
+
+
+def _ended_sentence(job_id: str, status: str, reason: str, log_text: str) -> Message:
+    """Why a job ended early, in one sentence: a Python without Tuneboard's requirements is named as such (the usual
+    first-time mistake: the cluster's ``python`` is not the one Tuneboard was installed in); otherwise Ray's reason,
+    with the worker's last error line when its log has one."""
+    missing = _MISSING_MODULE.findall(log_text)
+    if missing:
+        return message("error.ray.missing_module", job_id=job_id, module=missing[-1],
+                       python=os.environ.get("TUNEBOARD_RAY_PYTHON", "python"))
+    errors = _LAST_ERROR.findall(log_text)
+    if errors:
+        kind, detail = errors[-1]
+        reason = f"{reason} ({kind}: {_first_line(detail)[:200]})"
+    return message("error.ray.job_ended", job_id=job_id, status=status.lower(), reason=reason)

@@ -246,3 +246,14 @@ def test_a_run_folder_too_big_for_the_log_is_refused_with_a_sentence(tmp_path):
         with pytest.raises(RuntimeError, match="set TUNEBOARD_RAY_STORAGE"):
             remote.send_back(run.id, backend)
     assert out.getvalue() == ""
+
+
+def test_a_job_whose_python_lacks_tuneboards_requirements_says_so():
+    from core.jobs.ray_executor import _ended_sentence
+
+    log = ("Running entrypoint for job j1: python -m core.worker r1\nTraceback (most recent call last):\n"
+           '  File "core/store.py", line 20, in <module>\nModuleNotFoundError: No module named \'pandas\'\n')
+    sentence = str(_ended_sentence("j1", "FAILED", "Job entrypoint command failed with exit code 1", log))
+    assert "has no module pandas" in sentence and "TUNEBOARD_RAY_PYTHON" in sentence
+    other = str(_ended_sentence("j1", "FAILED", "exit code 1", "boom\nValueError: bad value here\n"))
+    assert other.endswith("(ValueError: bad value here).") and "j1" in other
