@@ -116,9 +116,9 @@ def run_predict_entities(run_id: str, texts: Sequence[str], *, bundle: serving.R
 
 
 # ---------------------------------------------------------------------------- tables
-def _free_name(name: str, taken: set[str]) -> str:
-    """``name``, or ``name (model)``, ``name (model 2)``… when the upload already has that column (the rule of
-    :func:`core.serve.predict.prediction_columns`, which this module cannot import: predict imports it)."""
+def free_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (model)``, ``name (model 2)``… when the upload already has that column (added to
+    ``taken``); the rule of every prediction column, here because :mod:`core.serve.predict` imports this module."""
     candidate, n = name, 1
     while candidate in taken:
         candidate = f"{name} (model{'' if n == 1 else f' {n}'})"
@@ -130,7 +130,7 @@ def _free_name(name: str, taken: set[str]) -> str:
 def entity_columns(existing: Sequence[Any]) -> tuple[str, str]:
     """The names of the two added columns (``entities``, ``entities_text``), clear of the upload's own."""
     taken = {str(c) for c in existing}
-    return _free_name(ENTITIES_COLUMN, taken), _free_name(ENTITIES_TEXT_COLUMN, taken)
+    return free_name(ENTITIES_COLUMN, taken), free_name(ENTITIES_TEXT_COLUMN, taken)
 
 
 def add_entities(df: pd.DataFrame, found: Sequence[Sequence[Entity]]) -> pd.DataFrame:

@@ -105,16 +105,6 @@ def write_table(df: pd.DataFrame, out: Path) -> Path:
 
 
 # ---------------------------------------------------------------------------- predictions on a table
-def _free_name(name: str, taken: set[str]) -> str:
-    """``name``, or ``name (model)``, ``name (model 2)``… when the upload already has that column."""
-    candidate, n = name, 1
-    while candidate in taken:
-        candidate = f"{name} (model{'' if n == 1 else f' {n}'})"
-        n += 1
-    taken.add(candidate)
-    return candidate
-
-
 def prediction_columns(existing: Sequence[str], labels: Sequence[str], task: Task | None = None) -> dict[str, str]:
     """Names of the added columns that do not clash with ``existing``, per kind: ``pred`` and ``confidence`` then
     ``prob::<label>`` (single label); ``pred`` (``predicted_labels``) then ``prob::<label>`` (multi-label); ``pred``
@@ -122,13 +112,13 @@ def prediction_columns(existing: Sequence[str], labels: Sequence[str], task: Tas
     task = task or Task()
     taken = {str(c) for c in existing}
     if task.regression:
-        return {"pred": _free_name(SCORE_COLUMN, taken)}
+        return {"pred": ner_predict.free_name(SCORE_COLUMN, taken)}
     if task.multi_label:
-        names = {"pred": _free_name(LABELS_COLUMN, taken)}
+        names = {"pred": ner_predict.free_name(LABELS_COLUMN, taken)}
     else:
-        names = {"pred": _free_name(PRED_COLUMN, taken), "confidence": _free_name(CONFIDENCE_COLUMN, taken)}
+        names = {"pred": ner_predict.free_name(PRED_COLUMN, taken), "confidence": ner_predict.free_name(CONFIDENCE_COLUMN, taken)}
     for label in labels:
-        names[prob_column(label)] = _free_name(prob_column(label), taken)
+        names[prob_column(label)] = ner_predict.free_name(prob_column(label), taken)
     return names
 
 

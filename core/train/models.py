@@ -77,6 +77,36 @@ def load_tokenizer(name: str, *, trust_remote_code: bool = False) -> Any:
         raise _explain_load_error(name, exc) from exc
 
 
+def _load_with_head(auto_class: str, name: str, labels: list[str], *, trust_remote_code: bool, **extra: Any) -> Any:
+    """``transformers.<auto_class>.from_pretrained`` with a fresh head for ``labels`` (id2label = ``labels``), in fp32,
+    quiet about the newly initialised head; a model that cannot be loaded raises ModelError with one sentence."""
+    import torch
+    import transformers
+    from transformers.utils import logging as hf_logging
+
+    id2label = dict(enumerate(labels))
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # "newly initialized classifier weights" is expected here, not news
+    try:
+        model = getattr(transformers, auto_class).from_pretrained(
+            model_source(name),
+            num_labels=len(labels),
+            id2label=id2label,
+            label2id={label: i for i, label in id2label.items()},
+            ignore_mismatched_sizes=True,
+            trust_remote_code=trust_remote_code,
+            dtype=torch.float32,  # transformers 5's name (``torch_dtype`` is deprecated)
+            **extra,
+        )
+    except Exception as exc:
+        raise _explain_load_error(name, exc) from exc
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = 0
+    return model
+
+
 def load_classifier(name: str, labels: list[str], *, trust_remote_code: bool = False,
                     problem_type: str = "single_label_classification") -> Any:
     """Load model ``name`` for training with a fresh classification head for ``labels`` (id2label = user's names).
@@ -89,56 +119,13 @@ def load_classifier(name: str, labels: list[str], *, trust_remote_code: bool = F
     lost to rounding) or fail in fp16 mixed precision ("Attempting to unscale FP16 gradients").  Mixed precision
     comes from autocast (:func:`core.train.trainer.choose_precision`), never from the stored weights.
     """
-    import torch
-    from transformers import AutoModelForSequenceClassification
-    from transformers.utils import logging as hf_logging
-
-    source = model_source(name)
-    id2label = dict(enumerate(labels))
-    label2id = {label: i for i, label in id2label.items()}
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # "newly initialized classifier weights" is expected here, not news
-    try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            source,
-            num_labels=len(labels),
-            id2label=id2label,
-            label2id=label2id,
-            problem_type=problem_type,
-            ignore_mismatched_sizes=True,
-            trust_remote_code=trust_remote_code,
-            dtype=torch.float32,  # transformers 5's name (``torch_dtype`` is deprecated)
-        )
-    except Exception as exc:
-        raise _explain_load_error(name, exc) from exc
-    finally:
-        hf_logging.set_verbosity(verbosity)
-    if model.config.pad_token_id is None:
-        model.config.pad_token_id = 0
-    return model
+    return _load_with_head("AutoModelForSequenceClassification", name, labels, trust_remote_code=trust_remote_code,
+                           problem_type=problem_type)
 
 
 def load_token_classifier(name: str, labels: list[str], *, trust_remote_code: bool = False) -> Any:
-    """Load model ``name`` for NER with a fresh token-classification head whose ``id2label`` are the BIO tags, so
-    ``pipeline("token-classification", aggregation_strategy="simple")`` groups its output into entities.
+    """Load model ``name`` for NER with a fresh token-classification head whose ``id2label`` are the BIO tags, so a
+    plain ``pipeline("token-classification", aggregation_strategy=...)`` groups its output into entities.
 
     Loaded in fp32 for the reason :func:`load_classifier` gives."""
-    import torch
-    from transformers import AutoModelForTokenClassification
-    from transformers.utils import logging as hf_logging
-
-    source = model_source(name)
-    id2label = dict(enumerate(labels))
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        model = AutoModelForTokenClassification.from_pretrained(
-            source, num_labels=len(labels), id2label=id2label, label2id={v: k for k, v in id2label.items()},
-            ignore_mismatched_sizes=True, trust_remote_code=trust_remote_code, dtype=torch.float32)
-    except Exception as exc:
-        raise _explain_load_error(name, exc) from exc
-    finally:
-        hf_logging.set_verbosity(verbosity)
-    if model.config.pad_token_id is None:
-        model.config.pad_token_id = 0
-    return model
+    return _load_with_head("AutoModelForTokenClassification", name, labels, trust_remote_code=trust_remote_code)
