@@ -39,7 +39,8 @@ def _result(job_id: str) -> pd.DataFrame:
 
 def _upload(run: Run) -> None:
     types = [e.lstrip(".") for e in upload.SUPPORTED_EXTENSIONS]
-    file = st.file_uploader(t("playground.batch.file_label"), type=types, key="pg_batch_file",
+    label = "serve_ner.batch.file_label" if task_output.run_task(run.id).ner else "playground.batch.file_label"
+    file = st.file_uploader(t(label), type=types, key="pg_batch_file",
                             help=t("playground.batch.file_help", mb=upload.MAX_UPLOAD_MB))
     if file is None:
         task = task_output.run_task(run.id)
@@ -148,13 +149,15 @@ def _job_body(job_id: str, was_active: bool) -> None:
     if state == "failed":
         st.error(tr(status.get("error_message") or status.get("error")) or t("playground.batch.failed"), icon=":material/error:")
         return
-    if active:
-        total, done = status.get("total") or 0, status.get("done") or 0
-        st.progress(min(1.0, done / total) if total else 0.0,
-                    text=t("playground.batch.progress", phase=phase_text(status.get("phase")), done=f"{done:,}", total=f"{total:,}"))
-        return
     info = predict.job_info(job_id)
     task = Task.from_dict(info["task"]) if info.get("task") else task_output.run_task(info["run_id"])
+    if active:
+        total, done = status.get("total") or 0, status.get("done") or 0
+        phase = t("serve_ner.batch.phase_tagging") if task.ner and status.get("phase") == "classifying" \
+            else phase_text(status.get("phase"))
+        st.progress(min(1.0, done / total) if total else 0.0,
+                    text=t("playground.batch.progress", phase=phase, done=f"{done:,}", total=f"{total:,}"))
+        return
     st.success(t("serve_ner.batch.tagged" if task.ner else "playground.batch.classified", rows=f"{status.get('total', 0):,}",
                  source=info.get("source_name") or t("playground.batch.the_file"), seconds=f"{status.get('seconds', 0):.1f}"),
                icon=":material/check_circle:")
