@@ -25,6 +25,7 @@ METRICS = {
     "single_label": ("f1_macro", "accuracy", "loss"),
     "multi_label": ("f1_micro", "f1_macro", "subset_accuracy", "loss"),
     "regression": ("spearman", "pearson", "mse", "loss"),
+    "ner": ("f1", "precision", "recall", "token_accuracy", "loss"),  # entity-level (core.train.ner_data)
 }
 """The validation scores a run of each kind of data reports while it trains (its first: the kind's headline)."""
 LOWER_IS_BETTER = ("loss", "mse")
