@@ -111,7 +111,8 @@ def render(report: dict, *, key: str) -> None:
     gold_word, pred_word = t("ner_report.errors.gold"), t("ner_report.errors.predicted")
     for error in shown[first : first + PAGE_SIZE]:
         words = error.get("words") or []
-        st.html(sentence_html(words, error.get("gold") or [], caption=gold_word, types=all_types)
-                + sentence_html(words, error.get("pred") or [], caption=pred_word, types=all_types))
+        # The row and its kinds of mistake head its two lines (below them they read as the next sentence's heading).
         st.caption(t("ner_report.errors.row", row=error.get("row_id", "?"),
                      kinds=t("ner_report.errors.joiner").join(kind_name(k) for k in error.get("kinds") or ())))
+        st.html(sentence_html(words, error.get("gold") or [], caption=gold_word, types=all_types)
+                + sentence_html(words, error.get("pred") or [], caption=pred_word, types=all_types))
