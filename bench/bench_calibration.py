@@ -14,11 +14,10 @@ import argparse
 import json
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import SHARED
+from bench.common import SHARED, train_auto
 
 DATASETS = {"sst2": SHARED / "sst2" / "train.csv", "trec6": SHARED / "trec6" / "train.csv"}
 
@@ -28,25 +27,14 @@ def run_one(name: str, rows: int, seed: int) -> dict[str, Any]:
     import pandas as pd
 
     from core import results
-    from core.config import RunConfig
     from core.data import library as datasets
-    from core.jobs import queue as jobs
-    from core.store import require_run
-    from core.train import recipe
 
     frame = pd.read_csv(DATASETS[name]).sample(n=rows, random_state=seed)
     record = datasets.save_frame(frame, name=f"{name}-{rows}")
-    config, _ = recipe.apply_preset(RunConfig(dataset_id=record.id, seed=seed), recipe.AUTO, device_kind="cpu")
-    started = time.time()
-    run = jobs.submit(config)
-    while require_run(run.id).is_active:
-        time.sleep(2)
-    done = require_run(run.id)
-    if done.status != "completed":
-        raise RuntimeError(f"{name} seed {seed}: {done.status} {done.error}")
-    calibration = results.load_report(run.id)["calibration"]
+    done, config, wall = train_auto(record.id, seed, f"{name} seed {seed}")
+    calibration = results.load_report(done.id)["calibration"]
     scaling = calibration["temperature_scaling"]
-    return {"dataset": name, "rows": rows, "seed": seed, "epochs": config.epochs, "wall_s": round(time.time() - started, 1),
+    return {"dataset": name, "rows": rows, "seed": seed, "epochs": config.epochs, "wall_s": round(wall, 1),
             "accuracy": done.final_metrics["accuracy"], "temperature": scaling["temperature"],
             "validation_rows": scaling["validation_rows"], "ece_before": scaling["before"]["ece"],
             "ece_after": calibration["ece"], "nll_validation_before": scaling["validation_nll_before"],

@@ -24,9 +24,10 @@ import json
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from bench.common import train_auto
 
 UNSEEN = {
     "FIRST": ["Odile", "Bruno", "Keiko", "Marten", "Soraya", "Lucan", "Imke", "Teodor", "Yara", "Caspian"],
@@ -63,29 +64,17 @@ def run_one(seed: int) -> dict[str, Any]:
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     from core import paths, results
-    from core.config import RunConfig
     from core.data.ner_import import import_ner
     from core.evaluate.report_ner import ner_summary
-    from core.jobs import queue as jobs
     from core.ner.baseline import LookupTagger
     from core.ner.table import tags_of, words_of
-    from core.store import require_run
-    from core.train import recipe
     from core.train.ner_data import predict_word_probs, tags_from_probs
 
     sample = Path(__file__).resolve().parents[1] / "core" / "ner" / "example_data" / "news_entities.conll"
     record = import_ner(sample, sample.name)
-    config, _ = recipe.apply_preset(RunConfig(dataset_id=record.id, seed=seed), recipe.AUTO, device_kind="cpu")
-    started = time.time()
-    run = jobs.submit(config)
-    while require_run(run.id).is_active:
-        time.sleep(2)
-    done = require_run(run.id)
-    if done.status != "completed":
-        raise RuntimeError(f"seed {seed}: {done.status} {done.error}")
-    wall = time.time() - started
-    report = results.load_report(run.id)
-    predictions = results.load_predictions(run.id)
+    done, config, wall = train_auto(record.id, seed, f"seed {seed}")
+    report = results.load_report(done.id)
+    predictions = results.load_predictions(done.id)
 
     from core.data import library
     from core.data.splits import split_frame
@@ -98,7 +87,7 @@ def run_one(seed: int) -> dict[str, Any]:
                               [tags_of(t) for t in frames["train"]["label"]])
 
     words, gold = unseen_sentences()
-    model_dir = paths.run_dir(run.id) / "model"
+    model_dir = paths.run_dir(done.id) / "model"
     model = AutoModelForTokenClassification.from_pretrained(model_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     labels = [model.config.id2label[i] for i in range(len(model.config.id2label))]

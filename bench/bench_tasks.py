@@ -16,9 +16,10 @@ import json
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from bench.common import train_auto
 
 EXAMPLES = ("support_tags", "paraphrase_pairs", "review_scores")
 SHOWN = {"support_tags": ("f1_micro", "f1_macro", "subset_accuracy"),
@@ -28,24 +29,13 @@ SHOWN = {"support_tags": ("f1_micro", "f1_macro", "subset_accuracy"),
 
 def run_one(example: str, seed: int) -> dict[str, Any]:
     """Auto and the baseline on one example and seed, in a fresh workspace."""
-    from core.config import RunConfig
     from core.evaluate.baseline import train_baseline
-    from core.jobs import queue as jobs
     from core.jobs.demo import load_example
-    from core.store import require_run
-    from core.train import recipe
 
     record = load_example(example)
-    config, _ = recipe.apply_preset(RunConfig(dataset_id=record.id, seed=seed), recipe.AUTO, device_kind="cpu")
-    started = time.time()
-    run = jobs.submit(config)
-    while require_run(run.id).is_active:
-        time.sleep(2)
-    done = require_run(run.id)
-    if done.status != "completed":
-        raise RuntimeError(f"{example} seed {seed}: {done.status} {done.error}")
-    baseline = train_baseline(run.id)
-    return {"example": example, "seed": seed, "epochs": config.epochs, "wall_s": round(time.time() - started, 1),
+    done, config, wall = train_auto(record.id, seed, f"{example} seed {seed}")
+    baseline = train_baseline(done.id)
+    return {"example": example, "seed": seed, "epochs": config.epochs, "wall_s": round(wall, 1),
             "auto": done.final_metrics, "baseline": baseline.final_metrics, "device": done.info.get("device")}
 
 

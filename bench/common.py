@@ -295,3 +295,24 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     started = time.perf_counter()
     value = fn()
     return value, time.perf_counter() - started
+
+
+def train_auto(dataset_id: str, seed: int, what: str) -> tuple[Any, Any, float]:
+    """Train a stored dataset with the Auto preset through the real queue and worker (what the UI and CLI do) and
+    wait for it: ``(finished run, its config, wall seconds)``; RuntimeError naming ``what`` if it did not complete."""
+    import time
+
+    from core.config import RunConfig
+    from core.jobs import queue as jobs
+    from core.store import require_run
+    from core.train import recipe
+
+    config, _ = recipe.apply_preset(RunConfig(dataset_id=dataset_id, seed=seed), recipe.AUTO, device_kind="cpu")
+    started = time.time()
+    run = jobs.submit(config)
+    while require_run(run.id).is_active:
+        time.sleep(2)
+    done = require_run(run.id)
+    if done.status != "completed":
+        raise RuntimeError(f"{what}: {done.status} {done.error}")
+    return done, config, time.time() - started
