@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -34,26 +35,8 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 """Where a run's status may go from each status: the one lifecycle every writer (scheduler, worker, UI, CLI) follows."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS datasets (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at REAL NOT NULL, n_rows INTEGER NOT NULL,
-    text_column TEXT NOT NULL, label_column TEXT NOT NULL, labels TEXT NOT NULL, splits TEXT NOT NULL,
-    columns TEXT NOT NULL, meta TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, config TEXT NOT NULL, dataset_id TEXT,
-    created_at REAL NOT NULL, started_at REAL, finished_at REAL, pid INTEGER, pid_started_at REAL,
-    heartbeat_at REAL, stop_requested_at REAL, exit_code INTEGER, error TEXT, device TEXT, parent_id TEXT,
-    tags TEXT NOT NULL DEFAULT '[]', notes TEXT NOT NULL DEFAULT '', progress TEXT NOT NULL DEFAULT '{}',
-    final_metrics TEXT NOT NULL DEFAULT '{}', info TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS runs_status ON runs(status, created_at);
-CREATE TABLE IF NOT EXISTS metric_points (
-    run_id TEXT NOT NULL, step INTEGER NOT NULL, epoch REAL, split TEXT NOT NULL, name TEXT NOT NULL,
-    value REAL NOT NULL, t REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS metric_points_run ON metric_points(run_id, split, name, step);
-"""
+_SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+"""The tables and indexes, one column per line (read when a workspace's database is first opened)."""
 
 _JSON_COLUMNS = {"tags", "progress", "final_metrics", "info", "config", "labels", "splits", "columns", "meta"}
 _initialised: set[str] = set()
@@ -87,7 +70,7 @@ def connect() -> Iterator[sqlite3.Connection]:
         conn.execute("PRAGMA busy_timeout = 60000")
         if str(path) not in _initialised:
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA_FILE.read_text(encoding="utf-8"))
             _initialised.add(str(path))
         conn.execute("PRAGMA synchronous = NORMAL")
         yield conn
