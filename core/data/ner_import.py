@@ -17,7 +17,7 @@ from core.data.ner_health import NerHealth, ner_health_report, summary
 from core.errors import DataError
 from core.i18n import message
 from core.ner import schemes
-from core.ner.formats import CONLL, read_sentences, sniff_format
+from core.ner.formats import read_sentences, sniff_format
 from core.ner.sentence import Reading, Sentence
 from core.ner.table import entity_types_of, frame_from_sentences
 from core.store import DatasetRecord
@@ -123,11 +123,5 @@ def check_ner_file(path: Path, *, count_tokens: Callable[[list[str]], list[int]]
     return ner_health_report(read_ner(path, path.name), count_tokens=count_tokens, max_length=max_length)
 
 
-def default_format_name(fmt: str) -> str:
-    """How the CLI names a NER format (the UI's words are ``ner_upload.format.<format>`` in the catalogues)."""
-    return {CONLL: "CoNLL", "jsonl_tokens": "JSON lines (tokens + tags)", "jsonl_spans": "JSON lines (text + spans)"}.get(
-        fmt, fmt)
-
-
-__all__ = ["NER_EXTENSIONS", "check_ner_file", "default_format_name", "entity_types_of", "import_ner", "is_ner_file", "ner_meta",
+__all__ = ["NER_EXTENSIONS", "check_ner_file", "entity_types_of", "import_ner", "is_ner_file", "ner_meta",
            "read_ner", "sniff_format", "to_bio"]

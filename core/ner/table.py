@@ -14,11 +14,10 @@ converted to BIO at import (:func:`core.ner.schemes.to_bio`); the file's own sch
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import pandas as pd
 
-from core.ner.schemes import entities
 from core.ner.sentence import Sentence
 
 WORD_JOINER = " "
@@ -70,8 +69,3 @@ def entity_types_of(labels: Iterable[object]) -> list[str]:
             if tag != "O" and len(tag) > 2 and tag[1] == "-":
                 found.add(tag[2:])
     return sorted(found)
-
-
-def spans_of(tags: Sequence[str]) -> list[tuple[str, int, int]]:
-    """The entities of one tag sequence as ``(type, first word, last word + 1)`` (end exclusive), in order."""
-    return entities(list(tags))
