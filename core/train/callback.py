@@ -98,6 +98,21 @@ def log_metrics(logs: dict[str, Any]) -> list[tuple[str, str, float]]:
     return points
 
 
+def _inject_test_faults(batch_size: int) -> None:
+    """Faults the tests ask for through the environment (it travels with local and Ray jobs alike).
+
+    ``TUNEBOARD_INJECT_OOM=N``: batches above N "run out of memory" (``TUNEBOARD_INJECT_OOM_RANK``: on that rank only).
+    ``TUNEBOARD_INJECT_STEP_SECONDS=S``: every step lasts at least S seconds more, so a test that acts while a run
+    trains does not race a tiny model that would otherwise finish first.
+    """
+    rank = os.environ.get("RANK", "0")
+    if os.environ.get("TUNEBOARD_INJECT_OOM") and batch_size > int(os.environ["TUNEBOARD_INJECT_OOM"]) and \
+            os.environ.get("TUNEBOARD_INJECT_OOM_RANK", rank) == rank:
+        raise MemoryError("injected out-of-memory for tests")
+    if os.environ.get("TUNEBOARD_INJECT_STEP_SECONDS"):
+        time.sleep(float(os.environ["TUNEBOARD_INJECT_STEP_SECONDS"]))
+
+
 def make_callback(run_id: str, stop: StopRequested, total_samples_per_step: int) -> Any:
     """A `TrainerCallback` streaming run ``run_id``'s progress and metrics into the store and honouring ``stop``.
 
@@ -119,11 +134,7 @@ def make_callback(run_id: str, stop: StopRequested, total_samples_per_step: int)
             reset_gpu_memory_peaks()
 
         def on_step_end(self, args, state, control, **kwargs):
-            rank = os.environ.get("RANK", "0")
-            if os.environ.get("TUNEBOARD_INJECT_OOM") and args.per_device_train_batch_size > int(
-                os.environ["TUNEBOARD_INJECT_OOM"]
-            ) and os.environ.get("TUNEBOARD_INJECT_OOM_RANK", rank) == rank:  # tests: one rank only, when named
-                raise MemoryError("injected out-of-memory for tests")
+            _inject_test_faults(args.per_device_train_batch_size)
             now = time.time()
             if state.is_world_process_zero and (now - self.last_progress > 0.5 or state.global_step == state.max_steps):
                 self.last_progress = now
