@@ -2,7 +2,7 @@
 
 Submit (:func:`submit`): the run's job package (:func:`build_package`: ``core/``, the run's record, its dataset's
 table, its last checkpoint when resuming) is the job's working directory; the entrypoint is
-``python -m core.worker RUN_ID`` with ``TUNEBOARD_REMOTE=1`` and the run's CPUs/GPUs as entrypoint resources.
+``python -m core.worker RUN_ID`` (:func:`entrypoint`: which ``python``) with ``TUNEBOARD_REMOTE=1`` and the run's CPUs/GPUs as entrypoint resources.
 Follow (:class:`RayRuns`): every second per running run, the job's status and the new part of its log; the worker's
 event lines become store writes (:mod:`core.jobs.events`), its other lines go to the run's ``worker.out``.  Stop:
 ``stop_job`` (the worker takes the SIGTERM as a polite stop and saves a checkpoint; Ray kills it after
@@ -17,7 +17,9 @@ import json
 import logging
 import os
 import re
+import shlex
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -129,19 +131,39 @@ def runtime_env(folder: Path, gpus: float) -> dict[str, Any]:
     return {**configured, "working_dir": str(folder), "env_vars": {**job_env(gpus), **configured.get("env_vars", {})}}
 
 
+def entrypoint(run_id: str) -> str:
+    """The job's command (Ray runs it in a shell on the node): ``TUNEBOARD_RAY_PYTHON -m core.worker RUN_ID`` when
+    that is set; otherwise this virtual environment's Python where the node has it at the same path (a head on this
+    machine: a plain ``ray start --head`` passes no venv on to its jobs) and the node's ``python`` elsewhere."""
+    configured = os.environ.get("TUNEBOARD_RAY_PYTHON")
+    if configured:
+        return f"{configured} -m core.worker {run_id}"
+    if sys.prefix == sys.base_prefix:  # not a venv: a system path like /usr/bin/python3 says nothing about the node
+        return f"python -m core.worker {run_id}"
+    here = shlex.quote(sys.executable)
+    return f"if [ -x {here} ]; then exec {here} -m core.worker {run_id}; else exec python -m core.worker {run_id}; fi"
+
+
+def entrypoint_python() -> str:
+    """The Python a job's entrypoint uses, as a sentence names it."""
+    configured = os.environ.get("TUNEBOARD_RAY_PYTHON")
+    if configured or sys.prefix == sys.base_prefix:
+        return configured or "python"
+    return f"{sys.executable} or python"
+
+
 def submit(run: Run, address: str) -> str:
     """Submit ``run`` (already *running* in the store) as a Ray job; returns its submission id."""
     ray = client(address)
     config = RunConfig.from_dict(run.config)
     cpus, gpus = resources(config)
     submission_id = f"tuneboard-{run.id}-{uuid.uuid4().hex[:6]}"
-    python = os.environ.get("TUNEBOARD_RAY_PYTHON", "python")
     with tempfile.TemporaryDirectory(prefix="tuneboard-job-") as tmp:
         folder = build_package(run, Path(tmp) / "package")
         deadline = time.time() + SUBMIT_RETRY_S
         while True:
             try:  # the package is uploaded during the call: the folder may go afterwards
-                ray.submit_job(entrypoint=f"{python} -m core.worker {run.id}", submission_id=submission_id,
+                ray.submit_job(entrypoint=entrypoint(run.id), submission_id=submission_id,
                                entrypoint_num_cpus=cpus, entrypoint_num_gpus=gpus,
                                runtime_env=runtime_env(folder, gpus), metadata={"tuneboard_run": run.id})
                 return submission_id
@@ -298,7 +320,7 @@ def _ended_sentence(job_id: str, status: str, reason: str, log_text: str) -> Mes
     missing = _MISSING_MODULE.findall(log_text)
     if missing:
         return message("error.ray.missing_module", job_id=job_id, module=missing[-1],
-                       python=os.environ.get("TUNEBOARD_RAY_PYTHON", "python"))
+                       python=entrypoint_python())
     errors = _LAST_ERROR.findall(log_text)
     if errors:
         kind, detail = errors[-1]

@@ -49,8 +49,8 @@ def ray_address(tmp_path_factory: pytest.TempPathFactory, in_ci_module: bool) ->
 
     temp = Path("/tmp") / f"tbray{os.getpid()}"  # short: Ray's socket paths must stay under 107 characters
     dashboard = _free_port()
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "RAY_USAGE_STATS_ENABLED": "0"}  # the jobs' `python` is this environment's
+    # PATH as it is: like a plain `ray start --head`, the jobs must find this environment's Python by themselves.
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     command = [str(Path(sys.executable).parent / "ray"), "start", "--head", "--block", "--num-cpus", "2",
                "--port", str(_free_port()), "--dashboard-port", str(dashboard), "--dashboard-host", "127.0.0.1",
                "--include-dashboard", "true", "--temp-dir", str(temp), "--disable-usage-stats",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -257,3 +259,33 @@ def test_a_job_whose_python_lacks_tuneboards_requirements_says_so():
     assert "has no module pandas" in sentence and "TUNEBOARD_RAY_PYTHON" in sentence
     other = str(_ended_sentence("j1", "FAILED", "exit code 1", "boom\nValueError: bad value here\n"))
     assert other.endswith("(ValueError: bad value here).") and "j1" in other
+
+
+def _fake_python(path: Path, says: str) -> Path:
+    path.write_text(f"#!/bin/sh\necho {says} \"$@\"\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_the_entrypoint_prefers_this_venvs_python_where_the_node_has_it(tmp_path, monkeypatch):
+    """A plain `ray start --head` passes no venv to its jobs: on this machine the job must still find Tuneboard's."""
+    fallback = tmp_path / "bin"
+    fallback.mkdir()
+    _fake_python(fallback / "python", "node-python")
+    env = {"PATH": f"{fallback}:/usr/bin:/bin"}
+    monkeypatch.delenv("TUNEBOARD_RAY_PYTHON", raising=False)
+    monkeypatch.setattr(ray_executor.sys, "base_prefix", "/usr")
+    monkeypatch.setattr(ray_executor.sys, "prefix", str(tmp_path / "venv"))
+    monkeypatch.setattr(ray_executor.sys, "executable", str(_fake_python(tmp_path / "venv python", "venv-python")))
+
+    def ran(command: str) -> str:
+        return subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert ran(ray_executor.entrypoint("r1")) == "venv-python -m core.worker r1"  # a path with a space, quoted
+    assert ray_executor.entrypoint_python() == f"{tmp_path / 'venv python'} or python"
+    monkeypatch.setattr(ray_executor.sys, "executable", str(tmp_path / "elsewhere" / "python"))  # another node
+    assert ran(ray_executor.entrypoint("r1")) == "node-python -m core.worker r1"
+    monkeypatch.setattr(ray_executor.sys, "prefix", "/usr")  # not a venv: the system path says nothing of the node
+    assert ray_executor.entrypoint("r1") == "python -m core.worker r1" and ray_executor.entrypoint_python() == "python"
+    monkeypatch.setenv("TUNEBOARD_RAY_PYTHON", "/opt/conda/bin/python")
+    assert ray_executor.entrypoint("r1") == "/opt/conda/bin/python -m core.worker r1"
