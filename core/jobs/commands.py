@@ -83,6 +83,8 @@ def _with_preset(config: RunConfig, args: argparse.Namespace, apply_preset: Pres
     chosen, reasons = apply_preset(config, args.preset)
     for reason in reasons:
         print(f"auto: {reason}", file=sys.stderr)
+    if args.preset != "Auto" and _is_ner(config.dataset_id):  # as core.train.recipe.preset_caveat (not importable here)
+        print(f"warning: {message('recipe.caveat.ner_fixed_preset')}", file=sys.stderr)
     explicit = explicit_settings(args)
     explicit.pop("dataset_id", None)  # the imported dataset (already in config) stays
     final = RunConfig.from_dict({**chosen.to_dict(), **explicit, "dataset_id": config.dataset_id,

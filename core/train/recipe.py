@@ -169,6 +169,19 @@ def auto_recipe(profile: DataProfile, *, model: str, device_kind: str, batch_siz
     return Recipe(settings, reasons)
 
 
+def preset_caveat(config: RunConfig, preset: str) -> Message | None:
+    """A warning when fixed preset ``preset`` meets data it was not tuned for, else None.
+
+    The fixed presets were tuned on one label per text; named entities need many more epochs (BENCHMARKS.md, "Named
+    entities"), so on NER data they would quietly train a model that finds few entities."""
+    if preset not in PRESETS or not config.dataset_id:
+        return None
+    from core import store
+
+    record = store.get_dataset(config.dataset_id)
+    return message("recipe.caveat.ner_fixed_preset") if record is not None and task_of(record).ner else None
+
+
 def profile_dataset(dataset_id: str, model: str, *, test_size: float, validation_size: float) -> DataProfile:
     """The :class:`DataProfile` of a stored dataset as a run with these split shares would see it."""
     from core.data import library as datasets

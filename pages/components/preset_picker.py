@@ -47,6 +47,8 @@ def pick(base: RunConfig, *, key_prefix: str) -> tuple[str, RunConfig, list[Mess
     prefix = f"{key_prefix}{preset}_"
     if preset != recipe.AUTO:
         chosen, _ = recipe.apply_preset(base, preset)
+        if caveat := recipe.preset_caveat(base, preset):
+            st.warning(tr(caveat), icon=":material/warning:")
         return preset, chosen, [], prefix
     if not base.dataset_id:
         st.caption(t("train.preset.auto_needs_data"))

@@ -151,7 +151,9 @@ def test_cli_flags_override_the_preset_and_no_preset_keeps_the_defaults(monkeypa
     quick = next(r for r in store.list_runs() if r.id != run.id)
     assert quick.config["max_length"] == PRESETS["Quick demo"]["max_length"] and quick.config["learning_rate"] == 3e-5
     assert quick.info["preset"] == "Quick demo" and quick.info["recipe_reasons"] == []
-    assert "auto: " not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "auto: " not in err and "warning: " not in err  # one label per text: what the fixed presets were tuned on
+    assert recipe.preset_caveat(base, "Quick demo") is None and recipe.preset_caveat(base, recipe.AUTO) is None
 
     assert cli.main(args) == 0  # without --preset: the RunConfig defaults, nothing recorded about presets
     plain = next(r for r in store.list_runs() if r.id not in {run.id, quick.id})
@@ -163,3 +165,19 @@ def test_an_unknown_preset_on_the_cli_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["train", "--example", "finance_sentiment", "--preset", "Fastest"])
     assert stop.value.code == 2 and "invalid choice: 'Fastest'" in capsys.readouterr().err
+
+
+def test_a_fixed_preset_on_named_entities_warns_that_it_trains_too_few_epochs(capsys):
+    from core.data.examples import load_ner_example
+
+    record = load_ner_example("news_entities")
+    base = RunConfig(dataset_id=record.id, model=TINY_TEST_MODEL)
+    caveat = recipe.preset_caveat(base, "Balanced")
+    assert caveat is not None and "too few epochs for named entities" in str(caveat) and "Choose Auto" in str(caveat)
+    assert recipe.preset_caveat(base, recipe.AUTO) is None and recipe.preset_caveat(base.replace(dataset_id=""), "Balanced") is None
+    args = ["train", "--dataset-id", record.id, "--model", TINY_TEST_MODEL, "--detach"]
+    assert cli.main([*args, "--preset", "Quick demo"]) == 0
+    assert f"warning: {caveat}" in capsys.readouterr().err.splitlines()
+    assert cli.main(args) == 0  # no --preset: NER takes Auto, and no warning
+    err = capsys.readouterr().err
+    assert "named entities: using the Auto preset" in err and "warning: " not in err
