@@ -190,8 +190,9 @@ def _scheduler_pid() -> int | None:
 
 
 def test_a_scheduler_restart_while_the_job_runs_applies_nothing_twice(on_ray, monkeypatch):
-    # >= 7.5 s of training: the job is surely still running when the scheduler is killed (CI's once finished first).
-    monkeypatch.setenv("TUNEBOARD_INJECT_STEP_SECONDS", "0.05")
+    # >= 12 s of training: the job still runs when the scheduler is killed. Without it CI's job once finished while
+    # the store showed step 20 (the log is read once a second), and that read applied everything up to "completed".
+    monkeypatch.setenv("TUNEBOARD_INJECT_STEP_SECONDS", "0.08")
     run = jobs.submit(RunConfig(dataset_id=save_sample(200), model="tiny-random-bert", max_steps=150, batch_size=8,
                                 eval_strategy="steps", eval_steps=50, early_stopping_patience=0))
     running = _wait_training(run.id, min_step=20)
