@@ -21,6 +21,7 @@ logged once and switched off for the rest of the run.  tensorboardX, torch and m
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -60,6 +61,19 @@ def has_tensorboard(run_id: str) -> bool:
 def tensorboard_command() -> str:
     """The command that shows every run of this workspace in TensorBoard."""
     return f"tensorboard --logdir {paths.home() / 'runs'}"
+
+
+def mlflow_setup() -> str:
+    """How MLflow logging stands for runs queued now: ``"off"`` (no ``TUNEBOARD_MLFLOW_URI``), ``"missing"`` (set, but
+    mlflow is not installed: runs log a warning and train on) or ``"on"``."""
+    if not os.environ.get(MLFLOW_URI_ENV, "").strip():
+        return "off"
+    return "on" if importlib.util.find_spec("mlflow") is not None else "missing"
+
+
+def tensorboard_viewer_installed() -> bool:
+    """Whether the ``tensorboard`` viewer is installed here (the event files need only tensorboardX)."""
+    return importlib.util.find_spec("tensorboard") is not None
 
 
 def mlflow_run_url(run: Any) -> str | None:

@@ -1,5 +1,5 @@
 """Where else a run can be seen: its TensorBoard event files (the command that shows every run) and its MLflow run
-(a link for a tracking server; the store and ids for a file or database store)."""
+(a link for a tracking server; the store and ids for a file or database store), and how to turn on what is off."""
 
 from __future__ import annotations
 
@@ -20,9 +20,13 @@ def render(run: Run) -> None:
         if tracking.has_tensorboard(run.id):
             st.caption(t("runs.tracking.tensorboard"))
             st.code(tracking.tensorboard_command(), language="bash")
+            if not tracking.tensorboard_viewer_installed():
+                st.caption(t("runs.tracking.tensorboard_missing"))
         url = tracking.mlflow_run_url(run)
         if url:
             st.link_button(t("runs.tracking.mlflow_open"), url, icon=":material/open_in_new:")
         elif logged:
             st.caption(t("runs.tracking.mlflow_store", uri=escape_markdown(str(logged.get("tracking_uri", ""))),
                          run_id=escape_markdown(str(logged.get("run_id", "")))))
+        else:  # say how to get the next runs into MLflow
+            st.caption(t(f"runs.tracking.mlflow_{tracking.mlflow_setup()}"))

@@ -54,3 +54,24 @@ def test_a_tracking_server_gets_a_link():
 def test_a_run_logged_nowhere_has_no_tracking_expander():
     at = _page(_run().id)
     assert i18n.translate("en", "runs.tracking.title") not in _expander_titles(at)
+
+
+@pytest.mark.parametrize(("uri", "installed", "says"), [
+    ("", True, "start Tuneboard with `TUNEBOARD_MLFLOW_URI` set"),
+    ("file:///tmp/mlruns", False, "MLflow is not installed here"),
+    ("file:///tmp/mlruns", True, "queued before `TUNEBOARD_MLFLOW_URI` was set"),
+])
+def test_a_run_not_in_mlflow_says_how_to_get_runs_there(monkeypatch, uri, installed, says):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "mlflow" and not installed else real(name, *a))
+    monkeypatch.setenv(tracking.MLFLOW_URI_ENV, uri)
+    run = _run()
+    folder = tracking.tensorboard_dir(run.id)
+    folder.mkdir(parents=True)
+    (folder / "events.out.tfevents.1.host").write_bytes(b"")
+    at = _page(run.id)
+    captions = [c.value for c in at.caption]
+    assert any(says in c for c in captions), captions
