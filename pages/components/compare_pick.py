@@ -17,6 +17,7 @@ from core.compare.loading import MAX_RUNS
 from core.compare.tables import score_message
 from core.errors import TuneboardError
 from core.store import STATUSES, Run
+from core.tasks import task_of
 from pages.components.i18n import current_language, t, tr
 
 STATE_KEY = "compare_runs"
@@ -91,7 +92,8 @@ def baseline_adder(runs: Sequence[Run]) -> None:
     message = st.session_state.pop(_MESSAGE_KEY, None)
     if message:
         (st.error if message[0] == "error" else st.success)(message[1])
-    candidates = [r for r in runs if r.dataset_id and r.info.get("kind") != "baseline"]
+    # NER runs carry their own lookup baseline in the report; a TF-IDF classifier cannot tag words.
+    candidates = [r for r in runs if r.dataset_id and r.info.get("kind") != "baseline" and not task_of(r).ner]
     if not candidates:
         return
     with st.expander(t("compare.pick.baseline_expander"), icon=":material/functions:"):

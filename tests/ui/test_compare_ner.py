@@ -47,6 +47,8 @@ def test_two_ner_runs_side_by_side_with_a_paired_test():
     assert _said(at)[0].startswith("strong tagger") and "entity F1" in _said(at)[0]
     assert "unlikely to be chance" in _said(at)[0]
     (more,) = [e for e in at.expander if e.label == "More paired tests"]
+    # A TF-IDF classifier cannot tag words (each NER report has its lookup baseline): not offered for NER runs.
+    assert not [e for e in at.expander if "classical baseline" in e.label]
     assert "sentences only one of the two runs gets entirely right" in more.caption[0].value
     assert "share of fully right sentences" in more.markdown[0].value
     tabs = [t.label for t in at.tabs]
