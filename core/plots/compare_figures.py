@@ -67,20 +67,26 @@ def curves_figure(data: pd.DataFrame, *, name: str, x_title: str = "step", title
     return with_fonts(fig)
 
 
-def per_class_figure(frame: pd.DataFrame, labels: Mapping[str, str], *, language: str = DEFAULT_LANGUAGE) -> Any:
+def per_class_figure(frame: pd.DataFrame, labels: Mapping[str, str], *, language: str = DEFAULT_LANGUAGE,
+                     unit: str = "class") -> Any:
     """Grouped horizontal bars of F1 per class (``frame``: one row per class, one column per run id),
-    one colour per run; ``labels`` maps run ids to legend names."""
+    one colour per run; ``labels`` maps run ids to legend names; ``unit`` ("class", "label" for multi-label,
+    "entity_type" for NER) names the rows in the title."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     for i, run_id in enumerate(frame.columns):
         fig.add_bar(x=frame[run_id], y=list(frame.index), orientation="h", name=labels.get(run_id, run_id),
                     marker_color=PALETTE[i % len(PALETTE)])
+    height = class_chart_height(len(frame), per_class=max(PX_PER_CLASS, 10 * len(frame.columns)))
+    title = "compare.chart.per_class_title" if unit == "class" else f"compare.chart.per_{unit}_title"
     fig.update_layout(
-        title=translate(language, "compare.chart.per_class_title"), barmode="group", height=class_chart_height(len(frame), per_class=max(PX_PER_CLASS, 10 * len(frame.columns))),
+        title=translate(language, title), barmode="group", height=height,
         xaxis={"range": [0, 1], "tickformat": ".0%"},  # the chart title already says F1; an axis title would collide with the legend
-        yaxis={**class_axis_style(len(frame)), "autorange": "reversed"}, legend={"orientation": "h", "y": -0.15},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        # The legend above the plot, under the title: under it, Streamlit drew it over the axis' tick labels.
+        yaxis={**class_axis_style(len(frame)), "autorange": "reversed"},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
     )
     return with_fonts(fig)
 

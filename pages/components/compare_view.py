@@ -234,7 +234,9 @@ def _per_class(runs: Sequence[Run], labels: dict[str, str], reports: dict, task:
     if frame.empty:
         st.info(t("compare.per_class.empty"))
         return
-    st.plotly_chart(compare_figures.per_class_figure(frame, labels, language=current_language()), key="cmp_per_class_chart")
+    unit = "label" if task.multi_label else "entity_type" if task.target == "ner" else "class"
+    st.plotly_chart(compare_figures.per_class_figure(frame, labels, language=current_language(), unit=unit),
+                    key="cmp_per_class_chart")
     pct = st.column_config.NumberColumn(format="percent")
     index = (t("compare_tasks.per_label.index") if task.multi_label else t("ner_compare.per_type_index")
              if task.target == "ner" else t("compare.per_class.index"))

@@ -5,6 +5,8 @@ training (tests/ner_runs.py)."""
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from core.compare import loading, significance
@@ -53,6 +55,8 @@ def test_two_ner_runs_side_by_side_with_a_paired_test():
     assert "share of fully right sentences" in more.markdown[0].value
     tabs = [t.label for t in at.tabs]
     assert {"Entity summary", "Per entity type", "Metrics"} <= set(tabs) and "Confusion" not in " ".join(tabs)
+    titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text") for c in at.get("plotly_chart")]
+    assert "F1 per entity type" in titles and "F1 per class" not in titles
     metrics = next(f for f in _tables(at) if "Entity F1 (micro)" in f.index)
     assert list(metrics.index) == ["Entity F1 (micro)", "Entity precision (micro)", "Entity recall (micro)",
                                    "F1 (macro)", "Token accuracy"]

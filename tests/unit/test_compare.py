@@ -277,3 +277,12 @@ def test_many_classes_keep_readable_labels_in_comparison_charts():
     report = {"confusion": {"labels": labels, "counts": counts.tolist(), "normalized": (counts / 5).tolist()}}
     matrix = confusion.confusion_matrix_figure(report, normalized=True, max_classes=None)
     assert matrix.layout.height >= 77 * 20 and matrix.layout.width >= 77 * 20 and matrix.layout.xaxis.tickfont.size >= 10
+
+
+def test_the_per_class_legend_sits_above_the_plot_and_the_title_names_the_rows():
+    """Under the plot (y = -0.15) Streamlit drew the legend over the x axis' tick labels of a short chart."""
+    frame = pd.DataFrame({"a": [1.0, 0.5], "b": [0.2, 0.9]}, index=pd.Index(["PER", "LOC"], name="type"))
+    for unit, title in [("class", "F1 per class"), ("label", "F1 per label"), ("entity_type", "F1 per entity type")]:
+        fig = compare_figures.per_class_figure(frame, {"a": "A", "b": "B"}, unit=unit)
+        assert fig.layout.title.text == title
+    assert (fig.layout.legend.y, fig.layout.legend.yanchor) == (1.0, "bottom") and fig.layout.margin.t >= 70
