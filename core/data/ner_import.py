@@ -27,7 +27,8 @@ NER_EXTENSIONS = (".conll", ".conllu", ".conll03", ".bio", ".iob", ".iob2", ".bi
 """Extensions that always mean a tagged-token file."""
 _MAYBE = (".txt", ".tsv", ".json", ".jsonl", ".ndjson", "")
 _TAG = re.compile(r"^(O|[BIESLU]-\S+)$")
-_SPAN_LABELS = re.compile(r'"labels?"\s*:\s*\[\s*[\[{]')
+# A list of lists or objects (doccano, Label Studio), or CLUENER's {"TYPE": {"entity text": [[start, end]]}}.
+_SPAN_LABELS = re.compile(r'"labels?"\s*:\s*(\[\s*[\[{]|\{\s*"[^"]*"\s*:\s*\{)')
 
 
 def _looks_like_conll(text: str) -> bool:

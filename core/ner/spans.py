@@ -3,7 +3,8 @@
 A record is ``{"text": "...", "entities": [...]}``; the spans may also be under ``spans``, ``label`` (doccano) or
 ``labels``, and each span may be ``{"start": s, "end": e, "label": "PER"}`` (also ``start_offset``/``end_offset``,
 ``type``, or Label Studio's ``"labels": ["PER"]``) or a list ``[s, e, "PER"]``.  Offsets are Python string indices
-(code points), ``end`` exclusive.
+(code points), ``end`` exclusive.  CLUENER's shape is read too: ``"label": {"PER": {"叶老桂": [[9, 11]]}}``, type →
+entity text → ``[start, end]`` pairs with ``end`` *inclusive* (exclusive when only that matches the entity's text).
 
 **The tokenizer** (:func:`tokenize`) is deliberately simple and independent of the labels, so text seen at
 prediction time is cut exactly as the training text was: a token is a run of letters, digits and underscores, or
@@ -66,10 +67,34 @@ def _label_of(item: dict[str, Any]) -> Any:
     return labels[0] if isinstance(labels, list) and len(labels) == 1 else None
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # a true/false offset is a mistake, not 1/0
+
+
+def _nested_spans(raw: dict[str, Any], text: str, place: Message) -> list[tuple[Any, Any, Any]]:
+    """CLUENER's ``{type: {entity text: [[start, end], ...]}}`` as ``(start, end_exclusive, type)`` items, in the
+    file's order (malformed pairs are passed on as they are, for :func:`_spans_of` to name)."""
+    items: list[tuple[Any, Any, Any]] = []
+    for label, found in raw.items():
+        if not isinstance(found, dict) or not all(isinstance(p, list) for p in found.values()):
+            raise DataError(message("error.ner_file.spans_not_list", place=place, key="label"))
+        for surface, positions in found.items():
+            for pair in positions:
+                start, end = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, None)
+                if _whole(start) and _whole(end):
+                    # Inclusive, as CLUENER writes it, unless only the exclusive reading gives the entity's text.
+                    exclusive_only = text[start:end] == surface and text[start:end + 1] != surface
+                    end = end if exclusive_only else end + 1
+                items.append((start, end, label))
+    return items
+
+
 def _spans_of(record: dict[str, Any], place: Message) -> list[_Span]:
     """The spans of one record, checked for shape (not for position: that is alignment's job)."""
     key = next((k for k in SPAN_KEYS if k in record), None)
     raw = record[key] if key else []
+    if key == "label" and isinstance(raw, dict) and isinstance(record.get("text"), str):  # CLUENER
+        raw = _nested_spans(raw, record["text"], place)
     if not isinstance(raw, list):
         raise DataError(message("error.ner_file.spans_not_list", place=place, key=key))
     spans = []
@@ -81,8 +106,7 @@ def _spans_of(record: dict[str, Any], place: Message) -> list[_Span]:
             label = _label_of(item)
         else:
             start = end = label = None
-        # bool is an int subclass; a true/false offset is a mistake, not position 1/0.
-        offsets_ok = all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end))
+        offsets_ok = _whole(start) and _whole(end)
         if not offsets_ok or not isinstance(label, str) or not label.strip():
             raise DataError(message("error.ner_file.span_bad", place=place, index=index + 1))
         if any(ch.isspace() for ch in label) or label.startswith(("B-", "I-")):

@@ -207,6 +207,8 @@ def test_equal_length_crossing_spans_keep_the_first_and_an_exact_repeat_is_a_dup
     ({"text": "a", "spans": [{"start": 0, "end": 1}]}, r"^Line 1: span 1 needs"),
     ({"text": "a", "spans": [[0, 1, "B-PER"]]}, r'^Line 1: the label "B-PER" needs to be one word'),
     ({"text": "  ", "spans": []}, r"^Line 1 has an empty text"),
+    ({"text": "ab", "label": {"PER": [[0, 1]]}}, r"^Line 1: label needs to be a list"),
+    ({"text": "ab", "label": {"PER": {"a": [[0]]}}}, r"^Line 1: span 1 needs whole-number"),
 ])
 def test_span_records_errors(record: dict, expected: str):
     with pytest.raises(DataError, match=expected):
@@ -357,3 +359,21 @@ def test_news_entities_sample_is_reproducible_and_clean():
     assert schemes.detect_scheme(tags) == "BIO"
     assert schemes.entity_types(tags) == ["LOC", "MISC", "ORG", "PER"]
     assert not any(schemes.scheme_errors(t) for t in tags)
+
+
+def test_cluener_records_type_entity_text_and_inclusive_ends():
+    """CLUENER (a Chinese benchmark the issue names): {type: {entity text: [[start, end]]}}, end inclusive."""
+    records = [
+        {"text": "浙商银行企业信贷部叶老桂博士则从另一个角度解读。",
+         "label": {"name": {"叶老桂": [[9, 11]]}, "company": {"浙商银行": [[0, 3]]}}},
+        {"text": "Maria met Bob and Bob.", "label": {"PER": {"Maria": [[0, 5]], "Bob": [[10, 12], [18, 20]]}}},
+        {"text": "没有实体的句子。"},  # CLUENER's test split has no "label"
+    ]
+    reading = read_jsonl_spans("\n".join(json.dumps(r, ensure_ascii=False) for r in records))
+    chinese, english, plain = reading.sentences
+    assert get_entities(list(chinese.tags)) == [("company", 0, 3), ("name", 9, 11)]  # one character per token
+    assert "".join(chinese.tokens[9:12]) == "叶老桂"
+    # "Maria" [0, 5] only fits as an exclusive end (text[0:6] is "Maria "): both readings are accepted.
+    assert english.tags == ("B-PER", "O", "B-PER", "O", "B-PER", "O")
+    assert set(plain.tags) == {"O"} and reading.dropped == [] and reading.snapped == 0
+    assert read_sentences(json.dumps(records[0], ensure_ascii=False).encode()).format == "jsonl_spans"

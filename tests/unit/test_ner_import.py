@@ -42,6 +42,9 @@ def test_is_ner_file_knows_each_format_and_refuses_tables():
     doccano = json.dumps({"text": "Ada lives in Oslo", "label": [[0, 3, "PER"]]}).encode()
     studio = json.dumps({"text": "Ada", "label": [{"start": 0, "end": 3, "labels": ["PER"]}]}).encode()
     assert is_ner_file(doccano, "export.jsonl") and is_ner_file(studio, "export.json")
+    cluener = json.dumps({"text": "叶老桂在杭州", "label": {"name": {"叶老桂": [[0, 2]]}}}, ensure_ascii=False).encode()
+    assert is_ner_file(cluener, "train.json")
+    assert not is_ner_file(json.dumps({"text": "ok", "label": {"kind": "x"}}).encode(), "rows.jsonl")  # a table's dict
     tags = json.dumps({"text": "refund please", "labels": ["billing", "refund"]}).encode()  # multi-label table
     assert not is_ner_file(tags, "tickets.jsonl")
     csv = pd.DataFrame({"text": ["good film", "bad film"] * 5, "label": ["pos", "neg"] * 5}).to_csv(index=False)
