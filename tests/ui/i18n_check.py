@@ -22,7 +22,7 @@ KEEP = {
     "int8", "fp32", "bf16", "fp16", "Streamlit", "MLflow", "TensorBoard", "Ray", "Optuna", "cleanlab", "sklearn",
     "scikit-learn", "all-MiniLM-L6-v2", "tiny-random-bert", "MB", "GB", "KB", "ms", "min", "s", "h", "UTF",
     "BOM", "id", "ID", "URL", "API", "CLI", "Adam", "AdamW", "softmax", "logits", "p95", "p50", "std", "AdaLoRA",
-    "IA3", "DistilBERT", "RBT3", "RoBERTa-wwm-ext", "wwm", "Markdown", "GLUE", "NER", "CoNLL", "BIO", "IOB1", "BIOES", "IO",
+    "IA3", "DistilBERT", "RBT3", "RoBERTa-wwm-ext", "wwm", "Markdown", "GLUE", "NER", "CoNLL", "BIO", "IOB1", "BIOES", "IO", "doccano", "CLUENER",
     "utf-8", "utf-8-sig", "utf-16", "gb18030", "cp1252", "latin-1",  # codec names, as Python spells them
 }
 """Words allowed in Latin letters on a Chinese page.  Add a word only when Chinese UIs keep it in English too."""
