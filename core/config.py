@@ -406,3 +406,9 @@ PRESET_HELP = {  # what each preset does; how long it takes is estimated for the
     "Best quality": "Up to five epochs at up to 256 tokens with a fast-learning new output layer, stopping early when "
                     "the validation score stops improving: slower, sometimes a little better than Auto.",
 }
+
+
+def fixed_preset_caveat(is_ner: bool, preset: str) -> Message | None:
+    """The warning a fixed preset gets on data it was not tuned for: tuned on one label per text, it trains too few
+    epochs for named entities (BENCHMARKS.md, "Named entities"); None for Auto and for other data."""
+    return message("recipe.caveat.ner_fixed_preset") if is_ner and preset in PRESETS else None

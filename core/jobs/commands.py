@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core import store
-from core.config import PRESET_HELP, RunConfig
+from core.config import PRESET_HELP, RunConfig, fixed_preset_caveat
 from core.errors import ConfigError, DataError
 from core.i18n import message
 from core.jobs import queue as jobs
@@ -83,8 +83,8 @@ def _with_preset(config: RunConfig, args: argparse.Namespace, apply_preset: Pres
     chosen, reasons = apply_preset(config, args.preset)
     for reason in reasons:
         print(f"auto: {reason}", file=sys.stderr)
-    if args.preset != "Auto" and _is_ner(config.dataset_id):  # as core.train.recipe.preset_caveat (not importable here)
-        print(f"warning: {message('recipe.caveat.ner_fixed_preset')}", file=sys.stderr)
+    if caveat := fixed_preset_caveat(_is_ner(config.dataset_id), args.preset):
+        print(f"warning: {caveat}", file=sys.stderr)
     explicit = explicit_settings(args)
     explicit.pop("dataset_id", None)  # the imported dataset (already in config) stays
     final = RunConfig.from_dict({**chosen.to_dict(), **explicit, "dataset_id": config.dataset_id,

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.config import BUILTIN_MODEL, PRESETS, TINY_TEST_MODEL, RunConfig
+from core.config import BUILTIN_MODEL, PRESETS, TINY_TEST_MODEL, RunConfig, fixed_preset_caveat
 from core.errors import ConfigError
 from core.i18n import Message, message
 from core.tasks import task_of
@@ -179,7 +179,7 @@ def preset_caveat(config: RunConfig, preset: str) -> Message | None:
     from core import store
 
     record = store.get_dataset(config.dataset_id)
-    return message("recipe.caveat.ner_fixed_preset") if record is not None and task_of(record).ner else None
+    return fixed_preset_caveat(record is not None and task_of(record).ner, preset)
 
 
 def profile_dataset(dataset_id: str, model: str, *, test_size: float, validation_size: float) -> DataProfile:

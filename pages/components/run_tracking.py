@@ -14,10 +14,11 @@ from pages.components.safe_text import escape_markdown
 def render(run: Run) -> None:
     """A small expander, only when the run was logged somewhere."""
     logged = (run.info or {}).get("mlflow") or {}
-    if not tracking.has_tensorboard(run.id) and not logged:
+    has_tensorboard = tracking.has_tensorboard(run.id)  # a folder listing: once per draw
+    if not has_tensorboard and not logged:
         return
     with st.expander(t("runs.tracking.title")):
-        if tracking.has_tensorboard(run.id):
+        if has_tensorboard:
             st.caption(t("runs.tracking.tensorboard"))
             st.code(tracking.tensorboard_command(), language="bash")
             if not tracking.tensorboard_viewer_installed():
